@@ -1,0 +1,147 @@
+"""One exception hierarchy, and the findings it carries.
+
+A `Finding` is one problem an instructor can fix: a code a program can match on, the sheet
+and cell where it is, and a plain sentence. The CLI prints findings; the library raises them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _cell_sort_key(cell: str | None) -> tuple[int, int]:
+    match = _CELL.match(cell or "")
+    if not match:
+        return (0, 0)
+    letters, row = match.groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return (int(row), col)
+
+
+@dataclass(frozen=True, order=False)
+class Finding:
+    """One problem in a gradebook, located as precisely as the problem allows."""
+
+    code: str
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    severity: str = ERROR
+
+    @property
+    def location(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+# The order sheets are reported in: the order an instructor fills them in.
+SHEET_ORDER = (
+    "Policy",
+    "Categories",
+    "Letters",
+    "Assessments",
+    "Roster",
+    "Scores",
+    "Submitted",
+    "Extensions",
+    "Overrides",
+)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Per sheet (in the workbook's order), then in row and column order, so 200 stay readable."""
+
+    def key(f: Finding) -> tuple:
+        sheet_rank = SHEET_ORDER.index(f.sheet) if f.sheet in SHEET_ORDER else len(SHEET_ORDER)
+        return (f.severity != ERROR, sheet_rank, f.sheet or "", _cell_sort_key(f.cell), f.message)
+
+    return sorted(findings, key=key)
+
+
+class GradeprocError(Exception):
+    """Anything gradeproc refuses to do, with the findings that say why."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings: Iterable[Finding] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings: list[Finding] = sort_findings(findings)
+
+
+class FileProblem(GradeprocError):
+    """The file is not a gradebook gradeproc can open (not xlsx, encrypted, hostile, missing)."""
+
+
+class ValidationFailed(GradeprocError):
+    """The gradebook opened, but its contents break the contract."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        findings = list(findings)
+        errors = [f for f in findings if f.severity == ERROR]
+        n = len(errors)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", findings)
+
+
+class OutputExists(GradeprocError):
+    """Refusing to replace an existing file: the command line must say --force."""
+
+    exit_code = 2
+
+
+@dataclass
+class Report:
+    """Every finding of a validation run, errors and warnings alike."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, *findings: Finding) -> None:
+        self.findings.extend(findings)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def sorted(self) -> list[Finding]:
+        return sort_findings(self.findings)
+
+    def raise_if_errors(self) -> None:
+        if not self.ok:
+            raise ValidationFailed(self.findings)
