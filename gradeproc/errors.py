@@ -106,7 +106,9 @@ class ValidationFailed(GradeprocError):
         findings = list(findings)
         errors = [f for f in findings if f.severity == ERROR]
         n = len(errors)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", findings)
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", findings
+        )
 
 
 class OutputExists(GradeprocError):

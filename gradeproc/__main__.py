@@ -1,0 +1,3 @@
+from gradeproc.cli import main
+
+main()

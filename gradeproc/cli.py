@@ -1,0 +1,188 @@
+"""The command line: parse options, call the library, print, set the exit code. Nothing more.
+
+Exit codes: 0 done; 1 the gradebook has problems (all printed, nothing written);
+2 the command line is wrong. Heavy libraries are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gradeproc import __version__
+from gradeproc.errors import GradeprocError
+
+app = typer.Typer(
+    name="gradeproc",
+    help="Grade an Excel gradebook the way the syllabus says.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+export_app = typer.Typer(help="Export grades for other systems.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+Book = Annotated[Path, typer.Argument(help="The gradebook (.xlsx).", show_default=False)]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+
+
+class State:
+    debug = False
+
+
+def echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def report_error(error: GradeprocError) -> None:
+    """Print an error and its findings, grouped per sheet in row order, with their count."""
+    echo_err(f"Error: {error.message}")
+    errors = [f for f in error.findings if f.severity == "error"]
+    warnings = [f for f in error.findings if f.severity != "error"]
+    for finding in errors:
+        echo_err(f"  {finding}")
+    for finding in warnings:
+        echo_err(f"  warning: {finding}")
+
+
+def fail(error: GradeprocError, debug: bool) -> typer.Exit:
+    if debug:
+        raise error
+    report_error(error)
+    return typer.Exit(error.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gradeproc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """gradeproc: validate a gradebook, apply the late and weighting rules, assign letters."""
+
+
+@app.command()
+def init(book: Book, force: Force = False, debug: Debug = False) -> None:
+    """Write a new gradebook with the syllabus policy and an empty roster."""
+    from gradeproc.api import init as init_book
+
+    try:
+        path = init_book(book, force=force)
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    typer.echo(f"Wrote {path}: fill in Roster, Scores and Submitted, then run "
+               f"`gradeproc process {path}`.")
+
+
+@app.command()
+def validate(
+    book: Book,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Report every problem in a gradebook, each with its sheet and cell; writes nothing."""
+    from gradeproc.api import validate as validate_book
+
+    try:
+        report = validate_book(book)
+    except GradeprocError as error:
+        if as_json:
+            typer.echo(json.dumps({"ok": False, "error": error.message, "findings": []}))
+            raise typer.Exit(error.exit_code) from None
+        raise fail(error, debug) from None
+    findings = report.sorted()
+    if as_json:
+        typer.echo(
+            json.dumps({"ok": report.ok, "findings": [f.to_dict() for f in findings]}, indent=2)
+        )
+        raise typer.Exit(0 if report.ok else 1)
+    errors, warnings = report.errors, report.warnings
+    for finding in findings:
+        prefix = "  " if finding.severity == "error" else "  warning: "
+        (echo_err if errors else typer.echo)(f"{prefix}{finding}")
+    if errors:
+        n = len(errors)
+        echo_err(f"{book.name}: {n} problem{'s' if n != 1 else ''} found.")
+        raise typer.Exit(1)
+    suffix = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    typer.echo(f"{book.name}: no problems found{suffix}.")
+
+
+@app.command()
+def process(
+    book: Book,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where to write the graded workbook.")
+    ] = None,
+    registrar: Annotated[
+        Path | None, typer.Option("--registrar", help="Also write the registrar's CSV here.")
+    ] = None,
+    force: Force = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Grade a gradebook: writes BOOK.graded.xlsx (and the registrar CSV on request)."""
+    from gradeproc.api import process as process_book
+
+    try:
+        result = process_book(book, output=output, registrar=registrar, force=force)
+    except GradeprocError as error:
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "ok": False,
+                        "error": error.message,
+                        "findings": [f.to_dict() for f in error.findings],
+                    },
+                    indent=2,
+                )
+            )
+            raise typer.Exit(error.exit_code) from None
+        raise fail(error, debug) from None
+    if as_json:
+        typer.echo(json.dumps({"ok": True, **result.to_dict()}, indent=2))
+        return
+    for warning in result.warnings:
+        echo_err(f"warning: {warning}")
+    letters = ", ".join(f"{k} {v}" for k, v in result.letter_counts().items())
+    typer.echo(f"Graded {len(result.grades)} students: {letters}.")
+    typer.echo(f"Wrote {result.output}")
+    if result.registrar:
+        typer.echo(f"Wrote {result.registrar}")
+
+
+@export_app.command("registrar")
+def export_registrar(
+    book: Book,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
+    force: Force = False,
+    debug: Debug = False,
+) -> None:
+    """Write only the registrar's CSV for a gradebook."""
+    from gradeproc.api import export_registrar as export
+
+    try:
+        path = export(book, output, force=force)
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    typer.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # outputs are temporary files until the end: nothing half-written
+        echo_err("Interrupted; nothing was written.")
+        sys.exit(130)

@@ -1,0 +1,184 @@
+"""The pure compute core: validated frames and a policy in, output frames out. No file I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.compute.categories import category_table, weighted_total
+from gradeproc.compute.lateness import days_late, effective_due, late_deduction
+from gradeproc.compute.letters import apply_overrides, assign_letters
+from gradeproc.compute.notes import flags_text, student_notes
+
+STATUSES = ("ON_TIME", "LATE", "LATE_REJECTED", "MISSING", "EXCUSED", "UNGRADED", "DROPPED")
+FLAGS = (
+    "BORDERLINE",
+    "DROPPED",
+    "EXCUSED",
+    "EXTENDED",
+    "LATE",
+    "LATE_REJECTED",
+    "MISSING",
+    "OVERRIDE",
+    "POLICY_GAP",
+)
+
+
+@dataclass
+class Grading:
+    """What a run computed: the Grades and Details sheets as frames, and what fed them."""
+
+    grades: pd.DataFrame
+    details: pd.DataFrame
+    status: pd.DataFrame
+    flags: pd.DataFrame
+
+
+def cell_status(
+    excused: np.ndarray,
+    blank: np.ndarray,
+    rejected: np.ndarray,
+    late: np.ndarray,
+    dropped: np.ndarray,
+    blank_scores: str,
+) -> np.ndarray:
+    """One status code per cell; the first rule that applies wins."""
+    return np.select(
+        [dropped, excused, blank, rejected, late],
+        [
+            "DROPPED",
+            "EXCUSED",
+            "MISSING" if blank_scores == "zero" else "UNGRADED",
+            "LATE_REJECTED",
+            "LATE",
+        ],
+        default="ON_TIME",
+    ).astype(object)
+
+
+def grade(gradebook) -> Grading:
+    """Late penalties, drops, category percentages, total, letter, flags and notes."""
+    policy = gradebook.policy
+    assessments = gradebook.assessments
+    students = gradebook.roster.index
+    max_points = assessments["max_points"]
+
+    due, extended = effective_due(assessments["due"], gradebook.extensions, students)
+    late_days = days_late(
+        gradebook.submitted, due, assessments["late_policy"], policy.late_grace_minutes
+    )
+    deduction, after_penalty, rejected = late_deduction(
+        gradebook.points,
+        late_days,
+        max_points,
+        policy.late_penalty_percent_per_day,
+        policy.late_max_days,
+        policy.late_deduction_basis,
+    )
+    points = gradebook.points.to_numpy(dtype="float64")
+    excused = gradebook.excused.to_numpy(dtype=bool)
+    blank = np.isnan(points) & ~excused
+    missing_counts = policy.blank_scores == "zero"
+    final = after_penalty.to_numpy()
+    if missing_counts:
+        final = np.where(blank, 0.0, final)
+    final = np.where(excused, np.nan, final)
+    counted = ~excused & (~blank | missing_counts)
+    final_frame = pd.DataFrame(final, index=students, columns=assessments.index)
+    percents, dropped = category_table(
+        final_frame,
+        pd.DataFrame(counted, index=students, columns=assessments.index),
+        max_points,
+        assessments["category"],
+        policy.categories,
+    )
+    total = weighted_total(percents, policy.categories)
+    letters = assign_letters(total, policy.bands, policy.total_decimals, policy.borderline_margin)
+    letters = apply_overrides(letters, gradebook.overrides, policy.letter_codes)
+
+    n_days = late_days.to_numpy()
+    rejected_values = rejected.to_numpy() & ~blank & ~excused
+    late = (n_days > 0) & ~rejected_values & ~blank & ~excused
+    dropped_values = dropped.to_numpy()
+    status = cell_status(excused, blank, rejected_values, late, dropped_values, policy.blank_scores)
+    status_frame = pd.DataFrame(status, index=students, columns=assessments.index)
+
+    flags = pd.DataFrame(
+        {
+            "BORDERLINE": letters["borderline"].to_numpy() & ~letters["override"].to_numpy(),
+            "DROPPED": dropped_values.any(axis=1),
+            "EXCUSED": excused.any(axis=1),
+            "EXTENDED": extended.to_numpy().any(axis=1),
+            "LATE": late.any(axis=1),
+            "LATE_REJECTED": rejected_values.any(axis=1),
+            "MISSING": (blank & missing_counts).any(axis=1),
+            "OVERRIDE": letters["override"].to_numpy(dtype=bool),
+            "POLICY_GAP": letters["gap"].to_numpy(),
+        },
+        index=students,
+    )
+    notes = student_notes(
+        gradebook=gradebook,
+        status=status_frame,
+        late=pd.DataFrame(late | rejected_values, index=students, columns=assessments.index),
+        late_days=late_days,
+        deduction=deduction,
+        final=final_frame,
+        letters=letters,
+        flags=flags,
+    )
+
+    roster = gradebook.roster
+    grades = pd.DataFrame(
+        {
+            "Student ID": students.to_numpy(dtype=object),
+            "Last name": roster["Last name"].to_numpy(dtype=object),
+            "First name": roster["First name"].to_numpy(dtype=object),
+            "Section": roster["Section"].to_numpy(dtype=object),
+        }
+    )
+    for category in percents.columns:
+        grades[f"{category} %"] = percents[category].to_numpy()
+    grades["Total"] = letters["total"].to_numpy()
+    grades["Letter"] = letters["letter"].to_numpy(dtype=object)
+    grades["Registrar code"] = letters["code"].to_numpy(dtype=object)
+    grades["Flags"] = flags_text(flags)
+    grades["Notes"] = notes
+
+    details = details_frame(
+        gradebook, due, late_days, deduction, final, status, rejected_values | late
+    )
+    return Grading(grades=grades, details=details, status=status_frame, flags=flags)
+
+
+def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:
+    """One row per student and assessment, students in roster order."""
+    students = gradebook.roster.index
+    assessments = gradebook.assessments
+    n_students, n_items = len(students), len(assessments)
+    timezone = gradebook.policy.timezone
+
+    def local(frame: pd.DataFrame) -> np.ndarray:
+        stacked = pd.Series(
+            frame.to_numpy().ravel() if n_items else [], dtype="datetime64[ns, UTC]"
+        )
+        return stacked.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy()
+
+    points = gradebook.points.to_numpy(dtype="float64")
+    return pd.DataFrame(
+        {
+            "Student ID": np.repeat(students.to_numpy(dtype=object), n_items),
+            "Assessment": np.tile(assessments.index.to_numpy(dtype=object), n_students),
+            "Category": np.tile(assessments["category"].to_numpy(dtype=object), n_students),
+            "Max points": np.tile(assessments["max_points"].to_numpy(), n_students),
+            "Raw score": points.ravel(),
+            "Submitted": local(gradebook.submitted),
+            "Effective due": local(due),
+            "Days late": late_days.to_numpy().ravel(),
+            "Deduction": np.where(penalised, deduction.to_numpy(), 0.0).ravel(),
+            "Final score": final.ravel(),
+            "Status": status.ravel(),
+        }
+    )

@@ -1,0 +1,127 @@
+"""Effective due times, days late and the late deduction (policy.md §2), over whole matrices.
+
+Every frame here is students × assessments. Times are UTC nanoseconds, so lateness is the
+elapsed real time whatever the clocks did (the DST weekend), and ceil is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NS_PER_DAY = 86_400 * 10**9
+NS_PER_MINUTE = 60 * 10**9
+NOT_A_TIME = np.iinfo(np.int64).min
+
+
+def _ns(frame: pd.DataFrame) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds; NaT stays NOT_A_TIME."""
+    if frame.shape[1] == 0:
+        return np.empty(frame.shape, dtype=np.int64)
+    return np.column_stack(
+        [frame[c].array.as_unit("ns").asi8 if len(frame) else np.empty(0, np.int64) for c in frame]
+    )
+
+
+def effective_due(
+    due: pd.Series, extensions: pd.DataFrame, students: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each student's due time per assessment after extensions, and where one applied.
+
+    A row naming the assessment wins over a `*` row for the same student. `Extra days` moves
+    the assessment's own due time (a fractional day is allowed); `New due` replaces it.
+    """
+    assessments = due.index
+    base = due.array.as_unit("ns").asi8
+    due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
+    extended = np.zeros(due_ns.shape, dtype=bool)
+    rows = applicable_extensions(extensions, assessments, students)
+    if len(rows):
+        r = students.get_indexer(rows["student_id"])
+        c = assessments.get_indexer(rows["assessment"])
+        new_due = rows["new_due"].array.as_unit("ns").asi8
+        extra_ns = np.round(rows["extra_days"].to_numpy(dtype="float64") * NS_PER_DAY)
+        moved = np.where(
+            base[c] == NOT_A_TIME, NOT_A_TIME, base[c] + np.nan_to_num(extra_ns).astype(np.int64)
+        )
+        due_ns[r, c] = np.where(rows["new_due"].notna().to_numpy(), new_due, moved)
+        extended[r, c] = True
+    return (
+        _frame_of_times(due_ns, students, assessments),
+        pd.DataFrame(extended, index=students, columns=assessments),
+    )
+
+
+def applicable_extensions(
+    extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
+) -> pd.DataFrame:
+    """Extension rows expanded to one per student and assessment, specific rows winning."""
+    ext = extensions[extensions["student_id"].isin(students)]
+    wildcard = ext[ext["assessment"] == "*"]
+    specific = ext[ext["assessment"] != "*"]
+    expanded = wildcard.drop(columns="assessment").merge(
+        pd.DataFrame({"assessment": assessments}), how="cross"
+    )
+    both = pd.concat([expanded, specific], ignore_index=True)
+    return both.drop_duplicates(["student_id", "assessment"], keep="last")
+
+
+def _frame_of_times(ns: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            name: pd.Series(ns[:, j].view("datetime64[ns]"), index=index).dt.tz_localize("UTC")
+            for j, name in enumerate(columns)
+        },
+        index=index,
+        columns=columns,
+    )
+
+
+def days_late(
+    submitted: pd.DataFrame,
+    due: pd.DataFrame,
+    late_policy: pd.Series,
+    grace_minutes: float = 0,
+) -> pd.DataFrame:
+    """Whole days late: ceil(elapsed / 24 h); 0 when on time or nothing to compare.
+
+    On time means at or before the due time plus the grace minutes. Assessments whose late
+    policy is N, and submissions or due times that are blank, are never late.
+    """
+    sub = _ns(submitted)
+    due_ns = _ns(due)
+    applies = (sub != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy.to_numpy(dtype=bool)
+    lateness = np.where(applies, sub - due_ns - round(grace_minutes * NS_PER_MINUTE), 0)
+    late = lateness > 0
+    days = np.where(late, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
+    return pd.DataFrame(days, index=submitted.index, columns=submitted.columns)
+
+
+def late_deduction(
+    points: pd.DataFrame,
+    days: pd.DataFrame,
+    max_points: pd.Series,
+    percent_per_day: float,
+    max_days: int,
+    basis: str = "max_points",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(deduction, score after the penalty, rejected) for each student and assessment.
+
+    Deduction per day is `percent_per_day` of the max points (or of the earned score), and the
+    score never drops below 0. More than `max_days` late is not accepted: the score is 0.
+    """
+    earned = points.to_numpy(dtype="float64")
+    n_days = days.to_numpy()
+    base = earned if basis == "earned_score" else max_points.to_numpy(dtype="float64")[None, :]
+    # Multiply before dividing so 3 × 5 % of 100 is exactly 15, not 15.000000000000002.
+    penalty = n_days * percent_per_day * base / 100
+    rejected = n_days > max_days
+    after = np.where(rejected, 0.0, np.maximum(earned - penalty, 0.0))
+    after = np.where(np.isnan(earned), np.nan, after)
+    deduction = np.where(np.isnan(earned), np.nan, earned - after)
+    idx, cols = points.index, points.columns
+    return (
+        pd.DataFrame(deduction, index=idx, columns=cols),
+        pd.DataFrame(after, index=idx, columns=cols),
+        pd.DataFrame(rejected, index=idx, columns=cols),
+    )

@@ -1,0 +1,96 @@
+"""Exact half-up rounding, the letter lookup with the gap rule, borderline and overrides.
+
+Totals sit on letter boundaries, so rounding works on the decimal value: float noise from the
+weighted sum (89.99999999999999 for a total that is 90 on paper) is snapped away at 1e-8 of a
+point before rounding half-up, and letters are looked up in whole units of the last decimal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.policy import Band
+
+NOISE_DECIMALS = 6  # in units of the rounding step: 1e-6 of 0.01 points
+
+
+def round_half_up_units(total: np.ndarray | pd.Series, decimals: int) -> np.ndarray:
+    """Totals in whole units of 10**-decimals, rounded half-up on the decimal value."""
+    scaled = np.asarray(total, dtype="float64") * 10**decimals
+    return np.floor(np.round(scaled, NOISE_DECIMALS) + 0.5)
+
+
+def round_half_up(total: np.ndarray | pd.Series, decimals: int) -> np.ndarray:
+    """92.995 -> 93.0 and 89.99999999999999 -> 90.0, where bare round() gives 92.99 and 90.0."""
+    return round_half_up_units(total, decimals) / 10**decimals
+
+
+def lookup(units: np.ndarray, bands: list[Band], decimals: int) -> np.ndarray:
+    """Index of the band each rounded total falls in (bands partition the number line)."""
+    lows = np.array([b.low for b in bands], dtype="float64") * 10**decimals
+    lows = np.round(lows, NOISE_DECIMALS)
+    inclusive = np.array([b.low_inclusive for b in bands], dtype=bool)
+    position = np.searchsorted(lows, units, side="right") - 1
+    position = np.clip(position, 0, len(bands) - 1)
+    on_open_edge = (units == lows[position]) & ~inclusive[position]
+    return np.where(on_open_edge, position - 1, position).clip(0)
+
+
+def next_letter_low(bands: list[Band]) -> tuple[np.ndarray, list[str]]:
+    """For each band, where the next higher letter starts, and which letter that is."""
+    lows = np.full(len(bands), np.inf)
+    names = [""] * len(bands)
+    for i, band in enumerate(bands):
+        for later in bands[i + 1 :]:
+            if later.letter != band.letter:
+                lows[i], names[i] = later.low, later.letter
+                break
+    return lows, names
+
+
+def assign_letters(
+    total: pd.Series, bands: list[Band], decimals: int, margin: float
+) -> pd.DataFrame:
+    """Rounded total, letter, registrar code, gap and borderline for each student."""
+    units = round_half_up_units(total.to_numpy(), decimals)
+    has_total = ~np.isnan(units)
+    position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
+    letters = np.array([b.letter for b in bands], dtype=object)[position]
+    codes = np.array([b.code for b in bands], dtype=object)[position]
+    gap = np.array([b.gap for b in bands], dtype=bool)[position] & has_total
+    next_low, next_name = next_letter_low(bands)
+    distance_units = np.round(next_low[position] * 10**decimals, NOISE_DECIMALS) - units
+    borderline = (
+        has_total
+        & (distance_units > 0)
+        & (distance_units < np.round(margin * 10**decimals, NOISE_DECIMALS))
+    )
+    return pd.DataFrame(
+        {
+            "total": np.where(has_total, units / 10**decimals, np.nan),
+            "letter": np.where(has_total, letters, None),
+            "code": np.where(has_total, codes, None),
+            "gap": gap,
+            "borderline": borderline,
+            "next_letter": np.array(next_name, dtype=object)[position],
+            "next_low": next_low[position],
+            "distance": np.where(borderline, distance_units / 10**decimals, np.nan),
+        },
+        index=total.index,
+    )
+
+
+def apply_overrides(
+    letters: pd.DataFrame, overrides: pd.DataFrame, codes: dict[str, str]
+) -> pd.DataFrame:
+    """The instructor's letter replaces the computed one; a letter not in Letters is its own code."""
+    result = letters.assign(computed_letter=letters["letter"], override=False, override_reason=None)
+    hits = overrides.reindex(result.index)["Letter"].notna()
+    if hits.any():
+        chosen = overrides.loc[hits[hits].index]
+        result.loc[hits, "letter"] = chosen["Letter"].to_numpy()
+        result.loc[hits, "code"] = [codes.get(x, x) for x in chosen["Letter"]]
+        result.loc[hits, "override"] = True
+        result.loc[hits, "override_reason"] = chosen["Reason"].to_numpy()
+    return result

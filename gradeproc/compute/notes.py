@@ -1,0 +1,158 @@
+"""Flags and the Notes sentences: the answer to "why did I get this?" for each student.
+
+Sentences are built per assessment column over the students who had that event, with
+vectorised string operations; no loop visits every student.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def points_text(values: np.ndarray | pd.Series) -> pd.Series:
+    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0)."""
+    rounded = pd.Series(np.round(np.asarray(values, dtype="float64"), 4))
+    return rounded.astype(str).str.replace(r"\.0$", "", regex=True)
+
+
+def _days(days: pd.Series) -> pd.Series:
+    return days.astype(str) + np.where(days.to_numpy() == 1, " day", " days")
+
+
+def flags_text(flags: pd.DataFrame) -> np.ndarray:
+    """Each student's flag codes, each once, sorted, joined by ', '."""
+    out = np.full(len(flags), "", dtype=object)
+    for code in sorted(flags.columns):
+        mask = flags[code].to_numpy(dtype=bool)
+        if mask.any():
+            out[mask] = np.where(out[mask] == "", code, out[mask] + ", " + code)
+    return out
+
+
+class _Sentences:
+    def __init__(self, n: int) -> None:
+        self.text = np.full(n, "", dtype=object)
+
+    def add(self, rows: np.ndarray, sentences: pd.Series | np.ndarray | str) -> None:
+        if not rows.any():
+            return
+        sentences = np.asarray(sentences, dtype=object)
+        current = self.text[rows]
+        self.text[rows] = np.where(current == "", sentences, current + " " + sentences)
+
+
+def student_notes(
+    gradebook,
+    status: pd.DataFrame,
+    late: pd.DataFrame,
+    late_days: pd.DataFrame,
+    deduction: pd.DataFrame,
+    final: pd.DataFrame,
+    letters: pd.DataFrame,
+    flags: pd.DataFrame,
+) -> np.ndarray:
+    policy = gradebook.policy
+    assessments = gradebook.assessments
+    notes = _Sentences(len(status))
+    raw = gradebook.points
+    for name in assessments.index:
+        st = status[name].to_numpy()
+        was_late = late[name].to_numpy()
+        category = assessments.at[name, "category"]
+        maximum = assessments.at[name, "max_points"]
+        rejected = was_late & (late_days[name].to_numpy() > policy.late_max_days)
+        penalised = was_late & ~rejected
+        if penalised.any():
+            notes.add(
+                penalised,
+                f"{name}: "
+                + _days(late_days[name][penalised])
+                + " late, -"
+                + points_text(deduction[name][penalised]).to_numpy()
+                + " points ("
+                + points_text(raw[name][penalised]).to_numpy()
+                + " -> "
+                + points_text(final[name][penalised]).to_numpy()
+                + ").",
+            )
+        if rejected.any():
+            notes.add(
+                rejected,
+                f"{name}: "
+                + _days(late_days[name][rejected])
+                + f" late, over the {policy.late_max_days}-day limit: not accepted, 0 points (was "
+                + points_text(raw[name][rejected]).to_numpy()
+                + ").",
+            )
+        notes.add(st == "MISSING", f"{name}: no score, counted as 0.")
+        notes.add(st == "EXCUSED", f"{name}: excused, left out of {category}.")
+        dropped = st == "DROPPED"
+        if dropped.any():
+            notes.add(
+                dropped,
+                f"{name}: dropped by the {category} drop rule ("
+                + points_text(final[name][dropped]).to_numpy()
+                + f"/{points_text([maximum])[0]}).",
+            )
+
+    _extension_notes(gradebook, notes)
+    decimals = policy.total_decimals
+    gap = flags["POLICY_GAP"].to_numpy()
+    if gap.any():
+        sentence = [
+            f"Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
+            f'"{policy.letter_gap_rule}" gives {c}.'
+            for t, c in zip(letters["total"][gap], letters["computed_letter"][gap], strict=True)
+        ]
+        notes.add(gap, sentence)
+    border = flags["BORDERLINE"].to_numpy()
+    if border.any():
+        sentence = [
+            f"Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
+            for t, d, n, low in zip(
+                letters["total"][border],
+                letters["distance"][border],
+                letters["next_letter"][border],
+                letters["next_low"][border],
+                strict=True,
+            )
+        ]
+        notes.add(border, sentence)
+    override = flags["OVERRIDE"].to_numpy()
+    if override.any():
+        sentence = []
+        for letter, computed, reason in zip(
+            letters["letter"][override],
+            letters["computed_letter"][override],
+            letters["override_reason"][override],
+            strict=True,
+        ):
+            was = f" (computed: {computed})" if computed else ""
+            why = f": {reason}" if reason else ""
+            sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
+        notes.add(override, sentence)
+    return notes.text
+
+
+def _extension_notes(gradebook, notes: _Sentences) -> None:
+    ext = gradebook.extensions
+    students = gradebook.roster.index
+    if ext.empty:
+        return
+    timezone = gradebook.policy.timezone
+    rows = students.get_indexer(ext["student_id"])
+    for position, (_, row) in zip(rows, ext.iterrows(), strict=True):
+        if position < 0:
+            continue
+        target = "every assessment" if row["assessment"] == "*" else row["assessment"]
+        if pd.notna(row["new_due"]):
+            local = row["new_due"].tz_convert(timezone)
+            what = f"due {local:%Y-%m-%d %H:%M}"
+        else:
+            days = row["extra_days"]
+            what = f"+{points_text([days])[0]} day{'s' if days != 1 else ''}"
+        why = f" ({row['reason']})" if row["reason"] else ""
+        mask = np.zeros(len(students), dtype=bool)
+        mask[position] = True
+        notes.add(mask, f"Extension on {target}: {what}{why}.")

@@ -1,0 +1,172 @@
+"""Vectorised readers for what instructors type in cells: points, `EX`, IDs, datetimes.
+
+Both the pandera checks and the typed frames use these, so "what counts as a number" is
+decided in one place. Each reader returns values plus masks; nothing here raises on bad cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+EXCUSED_MARK = "ex"
+
+
+def _types(column: pd.Series) -> pd.Series:
+    return column.map(type, na_action="ignore")
+
+
+def is_blank(column: pd.Series) -> pd.Series:
+    return column.isna()
+
+
+def parse_numbers(column: pd.Series) -> pd.Series:
+    """Numbers and numbers typed as text -> float; anything else (and blanks) -> NaN."""
+    types = _types(column)
+    numeric = types.isin((float, int))
+    values = pd.Series(np.nan, index=column.index, dtype="float64")
+    if numeric.any():
+        values[numeric] = column[numeric].astype("float64")
+    text = types.eq(str)
+    if text.any():
+        stripped = column[text].astype(str).str.strip()
+        values[text] = pd.to_numeric(stripped, errors="coerce").astype("float64")
+    values[~np.isfinite(values.to_numpy())] = np.nan
+    return values
+
+
+def is_excused(column: pd.Series) -> pd.Series:
+    text = _types(column).eq(str)
+    result = pd.Series(False, index=column.index)
+    if text.any():
+        result[text] = column[text].astype(str).str.strip().str.casefold().eq(EXCUSED_MARK)
+    return result
+
+
+def parse_points(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """A score cell: (points, excused, blank, invalid). Invalid = not blank, EX nor a number."""
+    blank = column.isna()
+    excused = is_excused(column)
+    points = parse_numbers(column)
+    invalid = ~blank & ~excused & points.isna()
+    return points, excused, blank, invalid
+
+
+def parse_ids(column: pd.Series) -> pd.Series:
+    """Student IDs as text: `00123` stays, a number 123.0 becomes `123`, spaces trimmed."""
+    types = _types(column)
+    out = column.astype(object).copy()
+    floats = types.eq(float)
+    if floats.any():
+        vals = column[floats].astype("float64")
+        whole = np.isfinite(vals) & (vals == np.floor(vals))
+        out[floats[floats].index[whole.to_numpy()]] = (
+            vals[whole].astype("int64").astype(str).to_numpy()
+        )
+        out[floats[floats].index[~whole.to_numpy()]] = vals[~whole].astype(str).to_numpy()
+    ints = types.eq(int)
+    if ints.any():
+        out[ints] = column[ints].astype(str)
+    text = types.eq(str)
+    if text.any():
+        out[text] = column[text].astype(str).str.strip()
+    return out
+
+
+def parse_text(column: pd.Series) -> pd.Series:
+    """Free text cells (names, sections): numbers shown without a trailing `.0`."""
+    return parse_ids(column)
+
+
+def localize(naive: pd.Series, timezone: str) -> pd.Series:
+    """Naive wall-clock times in `timezone` -> UTC, as policy.md §2 reads them.
+
+    A repeated hour (clocks back) is its first occurrence; a skipped hour (clocks forward)
+    is read with the offset in force before the change, so 02:30 becomes 03:30.
+    """
+    naive = pd.to_datetime(naive).astype("datetime64[ns]")
+    if naive.empty:
+        return naive.dt.tz_localize("UTC")
+    first = np.ones(len(naive), dtype=bool)
+    local = naive.dt.tz_localize(timezone, ambiguous=first, nonexistent="NaT")
+    utc = local.dt.tz_convert("UTC")
+    skipped = utc.isna() & naive.notna()
+    if skipped.any():
+        before = naive[skipped] - pd.Timedelta(days=1)
+        before_local = before.dt.tz_localize(
+            timezone, ambiguous=np.ones(len(before), dtype=bool), nonexistent="shift_forward"
+        )
+        offset = before_local.dt.tz_localize(None) - before_local.dt.tz_convert(
+            "UTC"
+        ).dt.tz_localize(None)
+        utc[skipped] = (naive[skipped] - offset).dt.tz_localize("UTC")
+    return utc
+
+
+def parse_datetimes(
+    column: pd.Series, timezone: str, date_only: str = "end"
+) -> tuple[pd.Series, pd.Series]:
+    """Excel datetimes or ISO 8601 text -> (UTC timestamps, invalid mask).
+
+    A bare date (no time) means the end of that day, 23:59:59, for due dates: "due Oct 1"
+    is met by work handed in on Oct 1.
+    """
+    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
+    invalid = pd.Series(False, index=column.index)
+    types = _types(column)
+    naive_parts: list[pd.Series] = []
+
+    stamps = types.isin((dt.datetime, pd.Timestamp))
+    if stamps.any():
+        values = column[stamps]
+        aware = values.map(lambda v: v.tzinfo is not None)
+        if aware.any():
+            result[aware[aware].index] = pd.to_datetime(list(values[aware]), utc=True)
+        naive_parts.append(values[~aware])
+
+    dates = types.eq(dt.date)
+    if dates.any():
+        day_end = dt.time(23, 59, 59) if date_only == "end" else dt.time(0, 0)
+        naive_parts.append(column[dates].map(lambda d: dt.datetime.combine(d, day_end)))
+
+    text = types.eq(str)
+    if text.any():
+        parsed = column[text].map(_parse_iso)
+        bad = parsed.isna()
+        invalid[bad[bad].index] = True
+        parsed = parsed[~bad]
+        aware = parsed.map(lambda v: v.tzinfo is not None)
+        if aware.any():
+            result[aware[aware].index] = pd.to_datetime(list(parsed[aware]), utc=True)
+        naive_parts.append(parsed[~aware])
+
+    other = column.notna() & ~stamps & ~dates & ~text
+    invalid |= other
+
+    naive_parts = [p for p in naive_parts if len(p)]
+    if naive_parts:
+        naive = pd.concat(naive_parts)
+        naive = pd.Series(pd.to_datetime(list(naive)), index=naive.index)
+        result[naive.index] = localize(naive, timezone)
+    return result, invalid
+
+
+def _parse_iso(text: str) -> dt.datetime | None:
+    text = text.strip()
+    try:
+        if len(text) == 10:  # a bare date: the end of that day, as for date cells
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_yes_no(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`Y`/`N` (yes/no, true/false, any case) -> (bool, invalid mask)."""
+    text = column.map(lambda v: str(v).strip().casefold(), na_action="ignore")
+    yes = text.isin(("y", "yes", "true", "1", "1.0"))
+    no = text.isin(("n", "no", "false", "0", "0.0"))
+    invalid = column.notna() & ~yes & ~no
+    return yes, invalid

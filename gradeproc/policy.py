@@ -1,0 +1,320 @@
+"""The grading policy: settings with their defaults, categories, and letter ranges proven to cover.
+
+Everything the syllabus decides lives here as data, so an instructor with another syllabus
+changes cells, not code. Parsing is strict and every problem becomes a Finding.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gradeproc.errors import WARNING, Finding
+
+# Setting name -> (default, kind, allowed values or None, plain meaning).
+SETTINGS: dict[str, tuple[object, str, tuple[str, ...] | None, str]] = {
+    "course": ("", "text", None, "Course name, shown in outputs."),
+    "term": ("", "text", None, "Term, e.g. Fall 2024."),
+    "timezone": (
+        "America/New_York",
+        "timezone",
+        None,
+        "IANA time zone for due and submission times typed without an offset.",
+    ),
+    "late_penalty_percent_per_day": (
+        5,
+        "number",
+        None,
+        "Percent of the deduction basis taken off per day late (a started day counts).",
+    ),
+    "late_max_days": (3, "integer", None, "Later than this many days: not accepted, scores 0."),
+    "late_deduction_basis": (
+        "max_points",
+        "choice",
+        ("max_points", "earned_score"),
+        "What the daily percentage is taken of: the item's max points or the earned score.",
+    ),
+    "late_grace_minutes": (0, "number", None, "Minutes after the due time still counted on time."),
+    "blank_scores": (
+        "zero",
+        "choice",
+        ("zero", "ignore"),
+        "A blank score: zero (counts 0, flagged MISSING) or ignore (not graded yet).",
+    ),
+    "total_decimals": (2, "integer", None, "Decimals the total is rounded to (half-up)."),
+    "letter_gap_rule": (
+        "higher",
+        "choice",
+        ("higher", "lower", "error"),
+        "A total between two letter ranges gets the higher or lower letter, or is an error.",
+    ),
+    "borderline_margin": (
+        0.5,
+        "number",
+        None,
+        "A total less than this below the next letter up is flagged BORDERLINE.",
+    ),
+    "allow_extra_credit": ("N", "yesno", None, "Y: a score above the max points is allowed."),
+    "term_code": ("", "text", None, "Registrar term code (Banner export), e.g. 202410."),
+    "crn": ("", "text", None, "Registrar course reference number (Banner export)."),
+}
+
+AGGREGATIONS = ("points", "equal")
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    weight: float
+    aggregation: str = "points"
+    drop_lowest: int = 0
+
+
+@dataclass(frozen=True)
+class LetterRange:
+    """One letter's interval of totals; `low`/`high` may be -inf/inf."""
+
+    letter: str
+    code: str
+    low: float
+    low_inclusive: bool
+    high: float
+    high_inclusive: bool
+    text: str = ""
+
+    def contains(self, value: float) -> bool:
+        above = value > self.low or (self.low_inclusive and value == self.low)
+        below = value < self.high or (self.high_inclusive and value == self.high)
+        return above and below
+
+
+@dataclass(frozen=True)
+class Band:
+    """A piece of the number line and the letter it gives; `gap` marks a resolved gap."""
+
+    letter: str
+    code: str
+    low: float
+    low_inclusive: bool
+    gap: bool = False
+
+
+@dataclass
+class Policy:
+    settings: dict[str, object]
+    categories: list[Category]
+    letters: list[LetterRange]
+    bands: list[Band] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self.__dict__["settings"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c.name: c.weight for c in self.categories}
+
+    @property
+    def letter_codes(self) -> dict[str, str]:
+        return {r.letter: r.code for r in self.letters}
+
+
+def default_settings() -> dict[str, object]:
+    return {name: spec[0] for name, spec in SETTINGS.items()}
+
+
+# --- letter ranges ---------------------------------------------------------------------------
+
+_NUM = r"([-+]?\d+(?:\.\d+)?)"
+_RANGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^\s*([\[(])\s*{_NUM}\s*,\s*{_NUM}\s*([\])])\s*$"), "interval"),
+    (re.compile(rf"^\s*(>=|≥|=>)\s*{_NUM}\s*$"), "ge"),
+    (re.compile(rf"^\s*>\s*{_NUM}\s*$"), "gt"),
+    (re.compile(rf"^\s*(<=|≤|=<)\s*{_NUM}\s*$"), "le"),
+    (re.compile(rf"^\s*<\s*{_NUM}\s*$"), "lt"),
+    (re.compile(rf"^\s*(?:greater than|more than|above)\s+{_NUM}\s*$", re.I), "gt"),
+    (re.compile(rf"^\s*{_NUM}\s+or\s+(?:more|above|higher)\s*$", re.I), "ge"),
+    (re.compile(rf"^\s*{_NUM}\s+or\s+(?:less|below|lower)\s*$", re.I), "le"),
+    (re.compile(rf"^\s*(?:at least|greater than or equal to)\s+{_NUM}\s*$", re.I), "ge"),
+    (re.compile(rf"^\s*(?:below|less than|under)\s+{_NUM}\s*$", re.I), "lt"),
+    (re.compile(rf"^\s*(?:at most|less than or equal to)\s+{_NUM}\s*$", re.I), "le"),
+]
+
+
+def parse_range(text: str) -> tuple[float, bool, float, bool] | None:
+    """`[90, 93)`, `> 93`, `at least 93`, `below 60` ... -> (low, low_incl, high, high_incl)."""
+    for pattern, kind in _RANGE_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if kind == "interval":
+            lo_b, lo, hi, hi_b = m.groups()
+            return float(lo), lo_b == "[", float(hi), hi_b == "]"
+        value = float(m.groups()[-1])
+        if kind == "gt":
+            return value, False, math.inf, False
+        if kind == "ge":
+            return value, True, math.inf, False
+        if kind == "lt":
+            return -math.inf, False, value, False
+        return -math.inf, False, value, True
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def build_bands(
+    letters: list[LetterRange], gap_rule: str, sheet: str = "Letters"
+) -> tuple[list[Band], list[str], list[Finding]]:
+    """Sort the ranges, prove they neither overlap nor leave an unresolved gap over [0, 100].
+
+    Returns the bands that partition the number line (resolved gaps included), a plain
+    description of each gap, and the findings.
+    """
+    findings: list[Finding] = []
+    gaps: list[str] = []
+    ordered = sorted(letters, key=lambda r: (r.low, not r.low_inclusive))
+    for r in ordered:
+        empty = r.low > r.high or (r.low == r.high and not (r.low_inclusive and r.high_inclusive))
+        if empty:
+            findings.append(
+                Finding("letter-range-empty", f'the range "{r.text}" of {r.letter} is empty', sheet)
+            )
+    if findings:
+        return [], gaps, findings
+
+    bands: list[Band] = []
+    # Walk from -inf; `cursor` is where the next band must start.
+    cursor, cursor_inclusive = -math.inf, False
+    previous: LetterRange | None = None
+    for r in ordered:
+        starts_before = r.low < cursor or (
+            r.low == cursor and r.low_inclusive and not cursor_inclusive
+        )
+        if previous is not None and starts_before:
+            findings.append(
+                Finding(
+                    "letter-range-overlap",
+                    f'the ranges of {previous.letter} ("{previous.text}") and {r.letter} '
+                    f'("{r.text}") overlap',
+                    sheet,
+                )
+            )
+            continue
+        starts_after = r.low > cursor or (
+            r.low == cursor and not r.low_inclusive and cursor_inclusive
+        )
+        if starts_after:
+            gap_low, gap_low_incl = cursor, cursor_inclusive
+            gap_desc = _describe_gap(gap_low, gap_low_incl, r.low, not r.low_inclusive)
+            relevant = r.low > 0 or (r.low == 0 and not r.low_inclusive)
+            if previous is None:
+                if relevant:
+                    findings.append(
+                        Finding(
+                            "letter-range-gap",
+                            f"no letter covers totals {gap_desc}; the lowest range must reach 0",
+                            sheet,
+                        )
+                    )
+            else:
+                gaps.append(gap_desc)
+                if gap_rule == "error":
+                    findings.append(
+                        Finding(
+                            "letter-range-gap",
+                            f"no letter covers totals {gap_desc} "
+                            f"(between {previous.letter} and {r.letter}); "
+                            'fix the ranges or set letter_gap_rule to "higher" or "lower"',
+                            sheet,
+                        )
+                    )
+                else:
+                    chosen = r if gap_rule == "higher" else previous
+                    bands.append(Band(chosen.letter, chosen.code, gap_low, gap_low_incl, gap=True))
+                    findings.append(
+                        Finding(
+                            "letter-range-gap",
+                            f"no letter covers totals {gap_desc} (between {previous.letter} and "
+                            f'{r.letter}); letter_gap_rule "{gap_rule}" gives them {chosen.letter}'
+                            " and flags them POLICY_GAP",
+                            sheet,
+                            severity=WARNING,
+                        )
+                    )
+        bands.append(Band(r.letter, r.code, r.low, r.low_inclusive))
+        cursor, cursor_inclusive = r.high, not r.high_inclusive
+        previous = r
+    if previous is not None and cursor < 100:
+        findings.append(
+            Finding(
+                "letter-range-gap",
+                f"no letter covers totals {_describe_gap(cursor, cursor_inclusive, math.inf, False)}"
+                "; the top range must reach 100",
+                sheet,
+            )
+        )
+    return bands, gaps, findings
+
+
+def _describe_gap(low: float, low_incl: bool, high: float, high_incl: bool) -> str:
+    if low == high:
+        return f"of exactly {_fmt(low)}"
+    if math.isinf(high):
+        return f"{'from' if low_incl else 'above'} {_fmt(low)}"
+    lo = "[" if low_incl else "("
+    hi = "]" if high_incl else ")"
+    return f"in {lo}{_fmt(low)}, {_fmt(high)}{hi}"
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def parse_setting(name: str, value: object) -> tuple[object, str | None]:
+    """Value typed in the Policy sheet -> (parsed value, problem sentence or None)."""
+    default, kind, allowed, _ = SETTINGS[name]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default, None
+    text = str(value).strip()
+    if kind == "text":
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value)), None
+        return text, None
+    if kind == "timezone":
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            return default, f'"{text}" is not a time zone name (for example America/New_York)'
+        return text, None
+    if kind == "choice":
+        low = text.lower()
+        if low not in allowed:
+            options = ", ".join(allowed)
+            return default, f'"{text}" is not one of: {options}'
+        return low, None
+    if kind == "yesno":
+        low = text.lower()
+        if low in ("y", "yes", "true", "1"):
+            return "Y", None
+        if low in ("n", "no", "false", "0"):
+            return "N", None
+        return default, f'"{text}" is not Y or N'
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return default, f'"{text}" is not a number'
+    if not number.is_finite() or number < 0:
+        return default, f'"{text}" must be a number of 0 or more'
+    if kind == "integer":
+        if number != number.to_integral_value():
+            return default, f'"{text}" must be a whole number'
+        return int(number), None
+    return float(number), None

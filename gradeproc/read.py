@@ -1,0 +1,174 @@
+"""Read a gradebook's sheets into raw frames, one edge of the pipeline.
+
+Values stay exactly as the cells hold them (numbers, text, datetimes); typing them is
+validation's job, so that a bad cell becomes a finding with its place, not a crash here.
+Each frame's index is the Excel row number and `columns` maps each header to its Excel
+column letter, so any finding can name `Sheet!Cell`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gradeproc.errors import FileProblem, Finding, column_letter
+
+# Contract sheets and the columns each must or may have, in their canonical spelling.
+REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
+OPTIONAL_SHEETS = ("Submitted", "Extensions", "Overrides")
+KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Policy": ("Setting", "Value"),
+    "Categories": ("Category", "Weight", "Aggregation", "Drop lowest"),
+    "Letters": ("Letter", "Range", "Registrar code"),
+    "Assessments": ("Assessment", "Category", "Max points", "Due", "Late policy"),
+    "Roster": ("Student ID", "Last name", "First name", "Email", "Section", "Last attended"),
+    "Scores": ("Student ID",),
+    "Submitted": ("Student ID",),
+    "Extensions": ("Student ID", "Assessment", "Extra days", "New due", "Reason"),
+    "Overrides": (
+        "Student ID",
+        "Letter",
+        "Reason",
+        "Incomplete final grade",
+        "Extension date",
+    ),
+}
+
+
+def normalise(text: object) -> str:
+    """How headers and sheet names are compared: case and surrounding spaces ignored."""
+    return " ".join(str(text).split()).casefold()
+
+
+@dataclass
+class Sheet:
+    """One worksheet: `frame` holds the data rows under their headers, as typed in the cells."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    letters: dict[str, str]
+    header_row: int
+    rows: list[list[object]] = field(repr=False, default_factory=list)
+
+    def cell(self, column: str, row: int) -> str:
+        return f"{self.letters.get(column, '?')}{row}"
+
+    @property
+    def header_cells(self) -> dict[str, str]:
+        return {c: f"{letter}{self.header_row}" for c, letter in self.letters.items()}
+
+
+@dataclass
+class Workbook:
+    """Everything read from the file, before any judgement about it."""
+
+    path: Path
+    sha256: str
+    sheets: dict[str, Sheet]
+    order: list[str]
+    inspection_findings: list[Finding] = field(default_factory=list)
+
+    def get(self, name: str) -> Sheet | None:
+        return self.sheets.get(name)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
+    """Header = the first non-blank row; fully blank rows below it are ignored."""
+    header_index = next(
+        (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row)), None
+    )
+    if header_index is None:
+        return Sheet(name, title, pd.DataFrame(), {}, 1, rows)
+    header = rows[header_index]
+    canonical = {normalise(c): c for c in KNOWN_COLUMNS.get(name, ())}
+    columns: list[str] = []
+    letters: dict[str, str] = {}
+    positions: list[int] = []
+    for pos, raw in enumerate(header):
+        if _is_blank(raw):
+            continue
+        text = raw if isinstance(raw, str) else _header_text(raw)
+        label = canonical.get(normalise(text), " ".join(text.split()))
+        if label in letters:  # a repeated header: the first one counts, the twin is reported
+            label = f"{label} ({column_letter(pos)})"
+        columns.append(label)
+        letters[label] = column_letter(pos)
+        positions.append(pos)
+    body = rows[header_index + 1 :]
+    data = [[(row[p] if p < len(row) else "") for p in positions] for row in body]
+    frame = pd.DataFrame(data, columns=columns, dtype=object)
+    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    if len(frame):
+        blank = frame.apply(_blank_mask)
+        frame = frame[~blank.all(axis=1)]
+        frame = frame.where(~blank, None)
+    return Sheet(name, title, frame, letters, header_index + 1, rows)
+
+
+def _header_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _blank_mask(column: pd.Series) -> pd.Series:
+    """Blank cells: empty, or text of spaces only (vectorised over the column)."""
+    is_text = column.map(type).eq(str)
+    blank = column.isna()
+    if is_text.any():
+        blank |= is_text & column.where(is_text, "x").str.strip().eq("")
+    return blank
+
+
+def read_workbook(path: str | Path) -> Workbook:
+    """Open a gradebook file after the zip-level safety checks, and read every sheet."""
+    from python_calamine import CalamineWorkbook
+
+    from gradeproc.safety import inspect_workbook_file
+
+    path = Path(path)
+    inspection = inspect_workbook_file(path)
+    sha = file_sha256(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for a broken file
+        raise FileProblem(
+            f"{path.name} could not be read as an Excel workbook ({exc}). "
+            "Open it in your spreadsheet program and save it again as .xlsx."
+        ) from exc
+    wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
+    sheets: dict[str, Sheet] = {}
+    order: list[str] = []
+    for title in book.sheet_names:
+        name = wanted.get(normalise(title), title)
+        if name in sheets:  # two sheets that differ only by case or spaces
+            name = title
+        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        sheets[name] = sheet_from_rows(name, title, rows)
+        order.append(name)
+    missing = [n for n in REQUIRED_SHEETS if n not in sheets]
+    if missing:
+        listed = ", ".join(f'"{n}"' for n in missing)
+        raise FileProblem(
+            f"{path.name} has no {listed} sheet{'s' if len(missing) > 1 else ''}. "
+            f"A gradebook needs the sheets {', '.join(REQUIRED_SHEETS)}; "
+            "`gradeproc init NEW.xlsx` writes one to start from."
+        )
+    findings = list(inspection.formulas_without_values) + list(inspection.lost_features)
+    return Workbook(path, sha, sheets, order, findings)

@@ -1,0 +1,235 @@
+"""pandera schemas for each input sheet, run lazily over the cells exactly as typed.
+
+Every check parses the raw column itself instead of relying on pandera's coercion: a column
+that fails coercion skips its other checks, and then a `-5` beside a `9O` would go unreported.
+Each check's name is a finding code; `MESSAGES` turns a failure case into a plain sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from gradeproc import parse
+from gradeproc.policy import AGGREGATIONS, SETTINGS, parse_range
+from gradeproc.read import normalise
+
+KNOWN_SETTINGS = {normalise(s) for s in SETTINGS}
+
+
+def show(value: object) -> str:
+    """A cell value as a message quotes it: text in quotes, numbers bare."""
+    if isinstance(value, float):
+        return f"{value:g}" if np.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return f'"{value.strip()}"'
+    return str(value)
+
+
+# code -> (context) -> message. `value` is the cell as typed; `extra` carries schema facts.
+MESSAGES: dict[str, Callable[..., str]] = {
+    "required": lambda value, column, **_: f"{column} is blank",
+    "unique-id": lambda value, **_: f"student ID {parse.parse_ids(pd.Series([value]))[0]} repeats",
+    "unique": lambda value, column, **_: f"{column} {show(value)} appears more than once",
+    "points": lambda value, **_: f"{show(value)} is not a number of points",
+    "points-negative": lambda value, **_: f"{show(value)} is negative; a score is 0 or more points",
+    "points-above-max": lambda value, column, extra, **_: (
+        f"{show(value)} is more than the {extra['max'][column]:g} max points of {column}; "
+        "set allow_extra_credit to Y if extra credit is intended"
+    ),
+    "number": lambda value, column, **_: f"{column} {show(value)} is not a number",
+    "positive": lambda value, column, **_: f"{column} {show(value)} must be more than 0",
+    "non-negative": lambda value, column, **_: f"{column} {show(value)} must be 0 or more",
+    "whole": lambda value, column, **_: f"{column} {show(value)} must be a whole number",
+    "aggregation": lambda value, **_: (
+        f'{show(value)} is not an aggregation; use "points" or "equal"'
+    ),
+    "range": lambda value, **_: (
+        f'{show(value)} is not a letter range; write it like "[90, 93)", ">= 93" or "below 60"'
+    ),
+    "setting": lambda value, **_: f"{show(value)} is not a setting gradeproc knows (a typo?)",
+    "yes-no": lambda value, column, **_: f"{column} {show(value)} must be Y or N",
+    "datetime": lambda value, column, **_: (
+        f"{show(value)} is not a date and time; use a date cell or text like 2024-10-01 23:59"
+    ),
+}
+
+
+def _check(fn: Callable[[pd.Series], pd.Series], code: str) -> pa.Check:
+    return pa.Check(fn, name=code, error=code, ignore_na=False)
+
+
+def _memo(fn: Callable[[pd.Series], object]) -> Callable[[pd.Series], object]:
+    """Parse a column once per validation run, however many checks look at it."""
+    cache: dict[int, tuple[pd.Series, object]] = {}
+
+    def wrapper(column: pd.Series) -> object:
+        key = id(column)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not column:
+            hit = (column, fn(column))
+            cache[key] = hit
+        return hit[1]
+
+    return wrapper
+
+
+def not_blank(column: pd.Series) -> pd.Series:
+    return column.notna()
+
+
+def unique_ids(column: pd.Series) -> pd.Series:
+    ids = parse.parse_ids(column)
+    return ~(ids.duplicated() & column.notna())
+
+
+def unique_text(column: pd.Series) -> pd.Series:
+    keys = column.map(normalise, na_action="ignore")
+    return ~(keys.duplicated() & column.notna())
+
+
+def _numbers() -> Callable[[pd.Series], pd.Series]:
+    return _memo(parse.parse_numbers)
+
+
+def number_checks(*, positive: bool = False, whole: bool = False) -> list[pa.Check]:
+    numbers = _numbers()
+    checks = [_check(lambda c: c.isna() | numbers(c).notna(), "number")]
+    if positive:
+        checks.append(_check(lambda c: ~(numbers(c) <= 0), "positive"))
+    else:
+        checks.append(_check(lambda c: ~(numbers(c) < 0), "non-negative"))
+    if whole:
+        checks.append(_check(lambda c: numbers(c).isna() | (numbers(c) % 1 == 0), "whole"))
+    return checks
+
+
+def datetime_check(timezone: str) -> pa.Check:
+    def ok(column: pd.Series) -> pd.Series:
+        return ~parse.parse_datetimes(column, timezone)[1]
+
+    return _check(ok, "datetime")
+
+
+def points_checks(max_points: float | None, allow_extra_credit: bool) -> list[pa.Check]:
+    points = _memo(parse.parse_points)
+    checks = [
+        _check(lambda c: ~points(c)[3], "points"),
+        _check(lambda c: ~(points(c)[0] < 0), "points-negative"),
+    ]
+    if max_points is not None and not allow_extra_credit:
+        checks.append(_check(lambda c: ~(points(c)[0] > max_points), "points-above-max"))
+    return checks
+
+
+def _column(*checks: pa.Check, required: bool = True) -> pa.Column:
+    return pa.Column(checks=list(checks), nullable=True, required=required)
+
+
+def id_column() -> pa.Column:
+    return _column(_check(not_blank, "required"), _check(unique_ids, "unique-id"))
+
+
+def policy_schema() -> pa.DataFrameSchema:
+    known = _check(
+        lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), "setting"
+    )
+    return pa.DataFrameSchema(
+        {
+            "Setting": _column(known, _check(unique_text, "unique")),
+            "Value": _column(),
+        },
+        name="Policy",
+    )
+
+
+def categories_schema() -> pa.DataFrameSchema:
+    aggregation = _check(
+        lambda c: (
+            c.isna()
+            | c.map(lambda v: str(v).strip().casefold(), na_action="ignore").isin(AGGREGATIONS)
+        ),
+        "aggregation",
+    )
+    return pa.DataFrameSchema(
+        {
+            "Category": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
+            "Weight": _column(_check(not_blank, "required"), *number_checks()),
+            "Aggregation": _column(aggregation, required=False),
+            "Drop lowest": _column(*number_checks(whole=True), required=False),
+        },
+        name="Categories",
+    )
+
+
+def letters_schema() -> pa.DataFrameSchema:
+    def parses(column: pd.Series) -> pd.Series:
+        return column.isna() | column.map(
+            lambda v: parse_range(str(v)) is not None, na_action="ignore"
+        )
+
+    return pa.DataFrameSchema(
+        {
+            "Letter": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
+            "Range": _column(_check(not_blank, "required"), _check(parses, "range")),
+            "Registrar code": _column(required=False),
+        },
+        name="Letters",
+    )
+
+
+def assessments_schema(timezone: str) -> pa.DataFrameSchema:
+    yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], "yes-no")
+    return pa.DataFrameSchema(
+        {
+            "Assessment": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
+            "Category": _column(_check(not_blank, "required")),
+            "Max points": _column(_check(not_blank, "required"), *number_checks(positive=True)),
+            "Due": _column(datetime_check(timezone)),
+            "Late policy": _column(yes_no, required=False),
+        },
+        name="Assessments",
+    )
+
+
+def roster_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({"Student ID": id_column()}, name="Roster")
+
+
+def scores_schema(max_points: dict[str, float], allow_extra_credit: bool) -> pa.DataFrameSchema:
+    columns = {"Student ID": id_column()}
+    for name, maximum in max_points.items():
+        columns[name] = _column(*points_checks(maximum, allow_extra_credit), required=False)
+    return pa.DataFrameSchema(columns, name="Scores")
+
+
+def submitted_schema(assessments: list[str], timezone: str) -> pa.DataFrameSchema:
+    columns = {"Student ID": id_column()}
+    for name in assessments:
+        columns[name] = _column(datetime_check(timezone), required=False)
+    return pa.DataFrameSchema(columns, name="Submitted")
+
+
+def extensions_schema(timezone: str) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "Student ID": _column(_check(not_blank, "required")),
+            "Assessment": _column(_check(not_blank, "required")),
+            "Extra days": _column(*number_checks(), required=False),
+            "New due": _column(datetime_check(timezone), required=False),
+        },
+        name="Extensions",
+    )
+
+
+def overrides_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "Student ID": id_column(),
+            "Letter": _column(_check(not_blank, "required")),
+        },
+        name="Overrides",
+    )

@@ -1,0 +1,579 @@
+"""Validate a read workbook and type it: pandera per sheet, then the checks across sheets.
+
+Every problem is collected (never the first only), each naming its sheet and cell. Only a
+workbook without errors becomes a `Gradebook`, the typed frames the compute core takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from gradeproc import parse, schemas
+from gradeproc.errors import WARNING, Finding, Report
+from gradeproc.policy import (
+    SETTINGS,
+    Category,
+    LetterRange,
+    Policy,
+    build_bands,
+    default_settings,
+    parse_range,
+    parse_setting,
+)
+from gradeproc.read import Sheet, Workbook, normalise
+
+WILDCARD = "*"
+
+
+@dataclass
+class Gradebook:
+    """A validated gradebook: typed frames indexed by student ID and assessment name."""
+
+    policy: Policy
+    roster: pd.DataFrame
+    assessments: pd.DataFrame
+    points: pd.DataFrame
+    excused: pd.DataFrame
+    submitted: pd.DataFrame
+    extensions: pd.DataFrame
+    overrides: pd.DataFrame
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def _words(n: int) -> str:
+    return {2: "twice", 3: "three times"}.get(n, f"{n} times")
+
+
+def _rows_text(rows: list[int]) -> str:
+    text = [str(r) for r in rows]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
+
+
+def run_schema(
+    schema: pa.DataFrameSchema, sheet: Sheet, extra: dict | None = None
+) -> list[Finding]:
+    """Run one pandera schema lazily and turn its failure cases into located findings."""
+    try:
+        schema.validate(sheet.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return []
+    findings: list[Finding] = []
+    repeats_done: set[tuple[str, str]] = set()
+    for case in cases.itertuples(index=False):
+        check, column, value, row = str(case.check), case.column, case.failure_case, case.index
+        if check == "column_in_dataframe":
+            findings.append(
+                Finding("missing-column", f'the column "{value}" is missing', sheet.name)
+            )
+            continue
+        if row is None or (isinstance(row, float) and np.isnan(row)):
+            findings.append(Finding(check, f"{column}: {check}", sheet.name))
+            continue
+        row = int(row)
+        cell = sheet.cell(column, row)
+        if check in ("unique-id", "unique"):
+            key = normalise(value) if check == "unique" else parse.parse_ids(pd.Series([value]))[0]
+            if (column, key) in repeats_done:
+                continue
+            repeats_done.add((column, key))
+            col = sheet.frame[column]
+            keys = (
+                parse.parse_ids(col)
+                if check == "unique-id"
+                else col.map(normalise, na_action="ignore")
+            )
+            rows = [int(r) for r in keys.index[keys == key]]
+            what = (
+                f"student ID {key}" if check == "unique-id" else f"{column} {schemas.show(value)}"
+            )
+            findings.append(
+                Finding(
+                    "duplicate",
+                    f"{what} appears {_words(len(rows))} (rows {_rows_text(rows)})",
+                    sheet.name,
+                    cell,
+                )
+            )
+            continue
+        message = schemas.MESSAGES[check](value=value, column=column, extra=extra or {})
+        findings.append(Finding(check, message, sheet.name, cell))
+    return findings
+
+
+def _assessment_columns(sheet: Sheet, names: dict[str, str]) -> dict[str, str]:
+    """Sheet column label -> canonical assessment name, matched ignoring case and spaces."""
+    return {
+        label: names[normalise(label)] for label in sheet.frame.columns if normalise(label) in names
+    }
+
+
+def _header_finding(
+    sheet: Sheet, label: str, code: str, message: str, severity: str = "error"
+) -> Finding:
+    return Finding(code, message, sheet.name, sheet.header_cells.get(label), severity)
+
+
+# --- the policy sheets -----------------------------------------------------------------------
+
+
+def read_settings(sheet: Sheet, report: Report) -> dict[str, object]:
+    report.extend(run_schema(schemas.policy_schema(), sheet))
+    settings = default_settings()
+    frame = sheet.frame
+    if "Setting" not in frame or "Value" not in frame:
+        return settings
+    known = {schemas.normalise(s): s for s in SETTINGS}
+    for row, name, value in zip(frame.index, frame["Setting"], frame["Value"], strict=True):
+        key = known.get(normalise(name)) if name is not None else None
+        if key is None:
+            continue
+        parsed, problem = parse_setting(key, value)
+        if problem:
+            report.add(
+                Finding("setting-value", f"{key}: {problem}", sheet.name, sheet.cell("Value", row))
+            )
+        settings[key] = parsed
+    if settings["total_decimals"] > 6:
+        report.add(Finding("setting-value", "total_decimals: use 6 or fewer decimals", sheet.name))
+    return settings
+
+
+def read_categories(sheet: Sheet, report: Report) -> list[Category]:
+    findings = run_schema(schemas.categories_schema(), sheet)
+    report.extend(findings)
+    frame = sheet.frame
+    if "Category" not in frame or "Weight" not in frame:
+        return []
+    weights = parse.parse_numbers(frame["Weight"])
+    aggregation = (
+        frame["Aggregation"].map(lambda v: str(v).strip().casefold(), na_action="ignore")
+        if "Aggregation" in frame
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
+    drops = (
+        parse.parse_numbers(frame["Drop lowest"]) if "Drop lowest" in frame else weights * np.nan
+    )
+    categories = []
+    for row in frame.index:
+        name = frame.at[row, "Category"]
+        if name is None:
+            continue
+        agg = aggregation[row] if aggregation[row] in ("points", "equal") else "points"
+        drop = drops[row]
+        categories.append(
+            Category(
+                str(name).strip(),
+                float(weights[row]) if pd.notna(weights[row]) else 0.0,
+                agg,
+                int(drop) if pd.notna(drop) and drop == int(drop) and drop >= 0 else 0,
+            )
+        )
+    if (
+        weights.notna().all()
+        and len(weights)
+        and not any(f.cell for f in findings if "Weight" in f.message)
+    ):
+        total = float(np.round(weights.sum(), 9))
+        if total != 100:
+            report.add(
+                Finding("weights-total", f"weights add up to {total:g}, not 100", sheet.name)
+            )
+    if not categories and not findings:
+        report.add(Finding("no-categories", "there are no categories", sheet.name))
+    return categories
+
+
+def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[LetterRange], list]:
+    findings = run_schema(schemas.letters_schema(), sheet)
+    report.extend(findings)
+    frame = sheet.frame
+    if findings or "Letter" not in frame or "Range" not in frame:
+        return [], []
+    codes = frame["Registrar code"] if "Registrar code" in frame else frame["Letter"] * None
+    letters = []
+    for row in frame.index:
+        letter = parse.parse_text(pd.Series([frame.at[row, "Letter"]]))[0]
+        text = str(frame.at[row, "Range"]).strip()
+        code = codes[row]
+        code = letter if code is None else parse.parse_text(pd.Series([code]))[0]
+        letters.append(LetterRange(letter, code, *parse_range(text), text=text))
+    if not letters:
+        report.add(Finding("no-letters", "there are no letters", sheet.name))
+        return [], []
+    bands, _gaps, band_findings = build_bands(letters, gap_rule, sheet.name)
+    report.extend(band_findings)
+    return letters, bands
+
+
+def read_assessments(
+    sheet: Sheet, settings: dict, categories: list[Category], report: Report
+) -> pd.DataFrame | None:
+    timezone = settings["timezone"]
+    findings = run_schema(schemas.assessments_schema(timezone), sheet)
+    report.extend(findings)
+    frame = sheet.frame
+    needed = ("Assessment", "Category", "Max points", "Due")
+    if any(c not in frame for c in needed):
+        return None
+    names = parse.parse_text(frame["Assessment"])
+    category_names = {normalise(c.name): c.name for c in categories}
+    category = frame["Category"].map(lambda v: category_names.get(normalise(v)), na_action="ignore")
+    for row in frame.index[frame["Category"].notna() & category.isna()]:
+        report.add(
+            Finding(
+                "unknown-category",
+                f"category {schemas.show(frame.at[row, 'Category'])} is not in the Categories sheet",
+                sheet.name,
+                sheet.cell("Category", row),
+            )
+        )
+    due, _ = parse.parse_datetimes(frame["Due"], timezone)
+    if "Late policy" in frame:
+        late, _ = parse.parse_yes_no(frame["Late policy"])
+        late = late | frame["Late policy"].isna()
+    else:
+        late = pd.Series(True, index=frame.index)
+    for row in frame.index[late & frame["Due"].isna() & frame["Assessment"].notna()]:
+        report.add(
+            Finding(
+                "due-required",
+                f"{names[row]} has no due date but its late policy is Y; "
+                "give a due date or set Late policy to N",
+                sheet.name,
+                sheet.cell("Due", row),
+            )
+        )
+    used = set(category.dropna())
+    for c in categories:
+        if c.name not in used:
+            report.add(
+                Finding(
+                    "empty-category",
+                    f"category {c.name} has no assessments; it leaves the total",
+                    "Categories",
+                    severity=WARNING,
+                )
+            )
+    table = pd.DataFrame(
+        {
+            "category": category.to_numpy(),
+            "max_points": parse.parse_numbers(frame["Max points"]).to_numpy(),
+            "due": due.to_numpy(),
+            "late_policy": late.to_numpy(dtype=bool),
+            "row": frame.index.to_numpy(),
+        },
+        index=pd.Index(names.to_numpy(dtype=object), name="Assessment"),
+    )
+    return table[table.index.notna()]
+
+
+# --- the student sheets ----------------------------------------------------------------------
+
+
+def _check_ids_against_roster(
+    sheet: Sheet, ids: pd.Series, roster_ids: pd.Index, report: Report
+) -> None:
+    unknown = ids.notna() & ~ids.isin(roster_ids)
+    for row in ids.index[unknown]:
+        report.add(
+            Finding(
+                "unknown-student",
+                f"student ID {ids[row]} is not on the Roster",
+                sheet.name,
+                sheet.cell("Student ID", row),
+            )
+        )
+
+
+def _wide(sheet: Sheet, columns: dict[str, str], ids: pd.Series) -> pd.DataFrame:
+    frame = sheet.frame[list(columns)].rename(columns=columns)
+    frame.index = pd.Index(ids.to_numpy(dtype=object), name="Student ID")
+    return frame[frame.index.notna()]
+
+
+def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
+    """Every problem of the workbook, and the typed gradebook when there are no errors."""
+    report = Report()
+    report.extend(workbook.inspection_findings)
+    sheets = workbook.sheets
+
+    settings = read_settings(sheets["Policy"], report)
+    categories = read_categories(sheets["Categories"], report)
+    letters, bands = read_letters(sheets["Letters"], settings["letter_gap_rule"], report)
+    assessments = read_assessments(sheets["Assessments"], settings, categories, report)
+    timezone = settings["timezone"]
+    extra_credit = settings["allow_extra_credit"] == "Y"
+
+    roster_sheet = sheets["Roster"]
+    report.extend(run_schema(schemas.roster_schema(), roster_sheet))
+    roster_ids = parse.parse_ids(roster_sheet.frame.get("Student ID", pd.Series(dtype=object)))
+
+    assessment_names: dict[str, str] = {}
+    max_points: dict[str, float] = {}
+    if assessments is not None:
+        assessment_names = {normalise(a): a for a in assessments.index}
+        max_points = assessments["max_points"].to_dict()
+
+    # Scores: one column per assessment, every roster student exactly once.
+    scores_sheet = sheets["Scores"]
+    score_columns = _assessment_columns(scores_sheet, assessment_names)
+    schema_max = {label: max_points.get(name) for label, name in score_columns.items()}
+    report.extend(
+        run_schema(
+            schemas.scores_schema(schema_max, extra_credit),
+            scores_sheet,
+            extra={"max": {k: v for k, v in schema_max.items() if v is not None}},
+        )
+    )
+    for label in scores_sheet.frame.columns:
+        if label != "Student ID" and label not in score_columns:
+            report.add(
+                _header_finding(
+                    scores_sheet,
+                    label,
+                    "extra-column",
+                    f'column "{label}" is not an assessment; it is kept but not graded',
+                    WARNING,
+                )
+            )
+    if assessments is not None:
+        present = set(score_columns.values())
+        for name in assessments.index:
+            if name not in present:
+                report.add(
+                    Finding(
+                        "no-score-column",
+                        f"{name} has no column in the Scores sheet",
+                        "Assessments",
+                        sheets["Assessments"].cell("Assessment", int(assessments.at[name, "row"])),
+                    )
+                )
+    score_ids = parse.parse_ids(scores_sheet.frame.get("Student ID", pd.Series(dtype=object)))
+    roster_index = pd.Index(roster_ids.dropna())
+    _check_ids_against_roster(scores_sheet, score_ids, roster_index, report)
+    if "Student ID" in scores_sheet.frame:
+        missing_rows = roster_ids.notna() & ~roster_ids.isin(pd.Index(score_ids.dropna()))
+        for row in roster_ids.index[missing_rows]:
+            report.add(
+                Finding(
+                    "no-scores-row",
+                    f"student ID {roster_ids[row]} has no row in the Scores sheet",
+                    roster_sheet.name,
+                    roster_sheet.cell("Student ID", row),
+                )
+            )
+
+    submitted_sheet = sheets.get("Submitted")
+    submitted_columns: dict[str, str] = {}
+    if submitted_sheet is not None and len(submitted_sheet.frame.columns):
+        submitted_columns = _assessment_columns(submitted_sheet, assessment_names)
+        report.extend(
+            run_schema(schemas.submitted_schema(list(submitted_columns), timezone), submitted_sheet)
+        )
+        for label in submitted_sheet.frame.columns:
+            if label != "Student ID" and label not in submitted_columns:
+                report.add(
+                    _header_finding(
+                        submitted_sheet,
+                        label,
+                        "extra-column",
+                        f'column "{label}" is not an assessment; it is kept but not used',
+                        WARNING,
+                    )
+                )
+        if "Student ID" in submitted_sheet.frame:
+            sub_ids = parse.parse_ids(submitted_sheet.frame["Student ID"])
+            _check_ids_against_roster(submitted_sheet, sub_ids, roster_index, report)
+
+    extensions = _read_extensions(
+        sheets.get("Extensions"), roster_index, assessment_names, timezone, report
+    )
+    overrides = _read_overrides(sheets.get("Overrides"), roster_index, report)
+
+    if not report.ok or assessments is None:
+        return None, report
+
+    policy = Policy(settings, categories, letters, bands)
+    roster = _roster_frame(roster_sheet, roster_ids)
+    order = list(assessments.index)
+    points_raw = _wide(scores_sheet, score_columns, score_ids)
+    points = pd.DataFrame(index=points_raw.index, columns=order, dtype="float64")
+    excused = pd.DataFrame(False, index=points_raw.index, columns=order)
+    for name in order:
+        values, is_ex, _blank, _bad = parse.parse_points(points_raw[name])
+        points[name] = values.to_numpy()
+        excused[name] = is_ex.to_numpy()
+    points = points.reindex(roster.index)
+    excused = excused.reindex(roster.index).fillna(False).astype(bool)
+    submitted = _submitted_frame(submitted_sheet, submitted_columns, order, roster.index, timezone)
+
+    gradebook = Gradebook(
+        policy=policy,
+        roster=roster,
+        assessments=assessments.drop(columns="row"),
+        points=points,
+        excused=excused,
+        submitted=submitted,
+        extensions=extensions,
+        overrides=overrides,
+        warnings=report.warnings,
+    )
+    return gradebook, report
+
+
+def _roster_frame(sheet: Sheet, ids: pd.Series) -> pd.DataFrame:
+    frame = sheet.frame.copy()
+    for column in ("Last name", "First name", "Email", "Section"):
+        frame[column] = parse.parse_text(frame[column]) if column in frame else None
+    frame.index = pd.Index(ids.to_numpy(dtype=object), name="Student ID")
+    frame = frame.drop(columns="Student ID")
+    return frame[frame.index.notna()]
+
+
+def _submitted_frame(
+    sheet: Sheet | None,
+    columns: dict[str, str],
+    order: list[str],
+    students: pd.Index,
+    timezone: str,
+) -> pd.DataFrame:
+    result = pd.DataFrame(
+        {name: pd.Series(pd.NaT, index=students, dtype="datetime64[ns, UTC]") for name in order},
+        index=students,
+    )
+    if sheet is None or not columns:
+        return result
+    ids = parse.parse_ids(sheet.frame["Student ID"])
+    wide = _wide(sheet, columns, ids)
+    # One long column, so the time zone work runs once over every timestamp.
+    long = wide.stack(future_stack=True).dropna()
+    if long.empty:
+        return result
+    stamps, _ = parse.parse_datetimes(long, timezone)
+    parsed = stamps.unstack()
+    parsed = parsed.reindex(index=students, columns=order)
+    for name in order:
+        result[name] = parsed[name].astype("datetime64[ns, UTC]")
+    return result
+
+
+def _read_extensions(
+    sheet: Sheet | None,
+    roster_ids: pd.Index,
+    assessment_names: dict[str, str],
+    timezone: str,
+    report: Report,
+) -> pd.DataFrame:
+    empty = pd.DataFrame(
+        {
+            "student_id": pd.Series(dtype=object),
+            "assessment": pd.Series(dtype=object),
+            "extra_days": pd.Series(dtype="float64"),
+            "new_due": pd.Series(dtype="datetime64[ns, UTC]"),
+            "reason": pd.Series(dtype=object),
+        }
+    )
+    if sheet is None or sheet.frame.empty:
+        return empty
+    findings = run_schema(schemas.extensions_schema(timezone), sheet)
+    report.extend(findings)
+    frame = sheet.frame
+    if "Student ID" not in frame or "Assessment" not in frame:
+        return empty
+    ids = parse.parse_ids(frame["Student ID"])
+    _check_ids_against_roster(sheet, ids, roster_ids, report)
+    targets = frame["Assessment"].map(
+        lambda v: WILDCARD if str(v).strip() == WILDCARD else assessment_names.get(normalise(v)),
+        na_action="ignore",
+    )
+    for row in frame.index[frame["Assessment"].notna() & targets.isna()]:
+        report.add(
+            Finding(
+                "unknown-assessment",
+                f"assessment {schemas.show(frame.at[row, 'Assessment'])} is not in the "
+                "Assessments sheet (use * for every assessment)",
+                sheet.name,
+                sheet.cell("Assessment", row),
+            )
+        )
+    extra = (
+        parse.parse_numbers(frame["Extra days"])
+        if "Extra days" in frame
+        else pd.Series(np.nan, index=frame.index)
+    )
+    if "New due" in frame:
+        new_due, _ = parse.parse_datetimes(frame["New due"], timezone)
+    else:
+        new_due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    given_extra = frame["Extra days"].notna() if "Extra days" in frame else extra.notna()
+    given_due = frame["New due"].notna() if "New due" in frame else new_due.notna()
+    for row in frame.index[(given_extra == given_due) & ids.notna()]:
+        what = (
+            "both Extra days and New due" if given_extra[row] else "neither Extra days nor New due"
+        )
+        report.add(
+            Finding(
+                "extension-amount",
+                f"the extension for {ids[row]} gives {what}; give exactly one",
+                sheet.name,
+                sheet.cell("Extra days" if "Extra days" in frame else "Student ID", row),
+            )
+        )
+    pairs = pd.Series(list(zip(ids, targets, strict=True)), index=frame.index)
+    repeated = pairs.duplicated() & ids.notna() & targets.notna()
+    for row in frame.index[repeated]:
+        first = int(frame.index[pairs == pairs[row]][0])
+        report.add(
+            Finding(
+                "duplicate",
+                f"a second extension for {ids[row]} on {targets[row]} (the first is in row {first})",
+                sheet.name,
+                sheet.cell("Student ID", row),
+            )
+        )
+    reason = (
+        parse.parse_text(frame["Reason"])
+        if "Reason" in frame
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
+    table = pd.DataFrame(
+        {
+            "student_id": ids.to_numpy(dtype=object),
+            "assessment": targets.to_numpy(dtype=object),
+            "extra_days": extra.to_numpy(),
+            "new_due": new_due.to_numpy(),
+            "reason": reason.to_numpy(dtype=object),
+        }
+    )
+    return table.dropna(subset=["student_id", "assessment"]).reset_index(drop=True)
+
+
+def _read_overrides(sheet: Sheet | None, roster_ids: pd.Index, report: Report) -> pd.DataFrame:
+    columns = ["Letter", "Reason", "Incomplete final grade", "Extension date"]
+    empty = pd.DataFrame(
+        columns=columns, index=pd.Index([], name="Student ID", dtype=object), dtype=object
+    )
+    if sheet is None or sheet.frame.empty:
+        return empty
+    report.extend(run_schema(schemas.overrides_schema(), sheet))
+    frame = sheet.frame
+    if "Student ID" not in frame or "Letter" not in frame:
+        return empty
+    ids = parse.parse_ids(frame["Student ID"])
+    _check_ids_against_roster(sheet, ids, roster_ids, report)
+    table = pd.DataFrame(index=pd.Index(ids.to_numpy(dtype=object), name="Student ID"))
+    for column in columns:
+        values = (
+            parse.parse_text(frame[column])
+            if column in frame
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
+        table[column] = values.to_numpy(dtype=object)
+    table = table[table.index.notna() & table["Letter"].notna()]
+    return table[~table.index.duplicated()]
