@@ -105,13 +105,11 @@ def localize(naive: pd.Series, timezone: str) -> pd.Series:
     return utc
 
 
-def parse_datetimes(
-    column: pd.Series, timezone: str, date_only: str = "end"
-) -> tuple[pd.Series, pd.Series]:
+def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
     """Excel datetimes or ISO 8601 text -> (UTC timestamps, invalid mask).
 
-    A bare date (no time) means the end of that day, 23:59:59, for due dates: "due Oct 1"
-    is met by work handed in on Oct 1.
+    A bare date is midnight at the start of that day: calamine hands back any datetime cell
+    that falls on midnight as a date, so a date cell cannot mean anything else.
     """
     result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
     invalid = pd.Series(False, index=column.index)
@@ -128,8 +126,7 @@ def parse_datetimes(
 
     dates = types.eq(dt.date)
     if dates.any():
-        day_end = dt.time(23, 59, 59) if date_only == "end" else dt.time(0, 0)
-        naive_parts.append(column[dates].map(lambda d: dt.datetime.combine(d, day_end)))
+        naive_parts.append(column[dates].map(lambda d: dt.datetime.combine(d, dt.time())))
 
     text = types.eq(str)
     if text.any():
@@ -154,11 +151,8 @@ def parse_datetimes(
 
 
 def _parse_iso(text: str) -> dt.datetime | None:
-    text = text.strip()
     try:
-        if len(text) == 10:  # a bare date: the end of that day, as for date cells
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
-        return dt.datetime.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.strip())
     except ValueError:
         return None
 

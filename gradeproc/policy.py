@@ -208,6 +208,8 @@ def build_bands(
                     sheet,
                 )
             )
+            if r.high > cursor or (r.high == cursor and r.high_inclusive):
+                cursor, cursor_inclusive, previous = r.high, not r.high_inclusive, r
             continue
         starts_after = r.low > cursor or (
             r.low == cursor and not r.low_inclusive and cursor_inclusive

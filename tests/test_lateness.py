@@ -1,0 +1,131 @@
+"""policy.md §2, each worked example on its own, on small in-memory frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gradeproc.compute.lateness import days_late, effective_due, late_deduction
+from gradeproc.parse import localize
+
+DUE = pd.Timestamp("2024-10-15 23:59:00", tz="America/New_York").tz_convert("UTC")
+
+
+def cell(value: object) -> pd.DataFrame:
+    """A one-student, one-assessment frame of UTC times."""
+    return pd.DataFrame({"HW3": pd.Series([value], index=["s1"], dtype="datetime64[ns, UTC]")})
+
+
+def one_cell_days(submitted: pd.Timestamp, due: pd.Timestamp = DUE, grace: float = 0) -> int:
+    frame, due_frame = cell(submitted), cell(due)
+    return int(days_late(frame, due_frame, pd.Series([True], index=["HW3"]), grace).iloc[0, 0])
+
+
+@pytest.mark.parametrize(
+    ("after_due", "expected_days"),
+    [
+        (pd.Timedelta(0), 0),  # exactly on time
+        (pd.Timedelta(seconds=-1), 0),  # early
+        (pd.Timedelta(seconds=1), 1),  # 1 second late is 1 day
+        (pd.Timedelta(days=1), 1),  # exactly 24 h is 1 day
+        (pd.Timedelta(days=2, minutes=1), 3),  # the syllabus example: 2 days 1 minute -> 3
+        (pd.Timedelta(hours=72), 3),  # exactly 72 h is 3 days
+        (pd.Timedelta(hours=72, seconds=1), 4),  # 72 h + 1 s is 4 days: rejected
+    ],
+)
+def test_days_late_is_ceil_of_elapsed_days(after_due: pd.Timedelta, expected_days: int) -> None:
+    assert one_cell_days(DUE + after_due) == expected_days
+
+
+def test_grace_minutes_count_as_on_time() -> None:
+    assert one_cell_days(DUE + pd.Timedelta(minutes=10), grace=10) == 0
+    assert one_cell_days(DUE + pd.Timedelta(minutes=10, seconds=1), grace=10) == 1
+
+
+def test_no_timestamp_or_no_late_policy_is_never_late() -> None:
+    frame, due = cell(pd.NaT), cell(DUE)
+    assert days_late(frame, due, pd.Series([True], index=["HW3"])).iloc[0, 0] == 0
+    late = cell(DUE + pd.Timedelta(days=2))
+    assert days_late(late, due, pd.Series([False], index=["HW3"])).iloc[0, 0] == 0
+
+
+def penalise(raw: float, days: int, basis: str = "max_points", max_points: float = 100):
+    points = pd.DataFrame({"HW3": [raw]}, index=["s1"], dtype="float64")
+    n_days = pd.DataFrame({"HW3": [days]}, index=["s1"])
+    deduction, after, rejected = late_deduction(
+        points, n_days, pd.Series([max_points], index=["HW3"]), 5, 3, basis
+    )
+    return deduction.iloc[0, 0], after.iloc[0, 0], bool(rejected.iloc[0, 0])
+
+
+def test_syllabus_example_95_three_days_late_is_80() -> None:
+    assert penalise(95, 3) == (15, 80, False)
+
+
+def test_earned_score_basis_is_the_other_reading() -> None:
+    deduction, after, _ = penalise(95, 3, basis="earned_score")
+    assert after == pytest.approx(80.75)
+    assert deduction == pytest.approx(14.25)
+
+
+def test_late_score_is_floored_at_zero() -> None:
+    assert penalise(10, 3) == (10, 0, False)
+
+
+def test_beyond_the_cutoff_is_rejected_with_zero() -> None:
+    assert penalise(95, 4) == (95, 0, True)
+
+
+def test_on_time_keeps_the_score() -> None:
+    assert penalise(95, 0) == (0, 95, False)
+
+
+def naive(text: str) -> pd.Series:
+    return pd.Series([pd.Timestamp(text)])
+
+
+def test_dst_weekend_counts_elapsed_time_not_the_wall_clock() -> None:
+    # Due Sat 2024-11-02 23:59 EDT; submitted Sun 23:30 EST: 23 h 31 min on the wall clock,
+    # 24 h 31 min elapsed because the clocks went back an hour, so 2 days late, not 1.
+    due = localize(naive("2024-11-02 23:59"), "America/New_York")[0]
+    submitted = localize(naive("2024-11-03 23:30"), "America/New_York")[0]
+    assert submitted - due == pd.Timedelta(hours=24, minutes=31)
+    assert one_cell_days(submitted, due) == 2
+
+
+def test_repeated_hour_is_its_first_occurrence() -> None:
+    first = localize(naive("2024-11-03 01:30"), "America/New_York")[0]
+    assert first == pd.Timestamp("2024-11-03 05:30", tz="UTC")  # 01:30 EDT, not EST
+
+
+def test_skipped_hour_uses_the_offset_before_the_change() -> None:
+    skipped = localize(naive("2024-03-10 02:30"), "America/New_York")[0]
+    assert skipped == pd.Timestamp("2024-03-10 07:30", tz="UTC")  # 02:30 EST = 03:30 EDT
+    assert skipped.tz_convert("America/New_York").strftime("%H:%M") == "03:30"
+
+
+def extensions_table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "student_id": [r[0] for r in rows],
+            "assessment": [r[1] for r in rows],
+            "extra_days": pd.Series([r[2] for r in rows], dtype="float64"),
+            "new_due": pd.Series([r[3] for r in rows], dtype="datetime64[ns, UTC]"),
+            "reason": [None] * len(rows),
+        }
+    )
+
+
+def test_extension_rows_specific_wins_over_wildcard() -> None:
+    due = pd.Series([DUE, DUE + pd.Timedelta(days=7)], index=pd.Index(["HW3", "HW4"]))
+    students = pd.Index(["s1", "s2", "s3"])
+    new_due = pd.Timestamp("2024-10-20 12:00", tz="UTC")
+    table = extensions_table(
+        [("s1", "*", 1.0, None), ("s1", "HW3", 2.5, None), ("s2", "HW4", None, new_due)]
+    )
+    effective, extended = effective_due(due, table, students)
+    assert effective.loc["s1", "HW3"] == DUE + pd.Timedelta(days=2.5)
+    assert effective.loc["s1", "HW4"] == DUE + pd.Timedelta(days=8)
+    assert effective.loc["s2", "HW4"] == new_due
+    assert effective.loc["s2", "HW3"] == DUE
+    assert extended.to_numpy().tolist() == [[True, True], [False, True], [False, False]]
