@@ -1,0 +1,145 @@
+"""The command line through typer's CliRunner: exact messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gradeproc.cli import app
+from tests.helpers import syllabus_sheets, write_book
+
+runner = CliRunner()
+STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return write_book(tmp_path / "course.xlsx", syllabus_sheets(STUDENTS))
+
+
+@pytest.fixture
+def bad_book(tmp_path: Path) -> Path:
+    sheets = syllabus_sheets(STUDENTS, {"S01": ["9O", -5] + [90] * 7})
+    sheets["Categories"][1][1] = 40
+    return write_book(tmp_path / "bad.xlsx", sheets)
+
+
+def test_validate_a_clean_book(book: Path) -> None:
+    result = runner.invoke(app, ["validate", str(book)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
+        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP\n'
+        "course.xlsx: no problems found (1 warning).\n"
+    )
+
+
+def test_validate_prints_every_problem_and_exits_1(bad_book: Path) -> None:
+    result = runner.invoke(app, ["validate", str(bad_book)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "  Categories: weights add up to 90, not 100\n"
+        '  Scores!B2: "9O" is not a number of points\n'
+        "  Scores!C2: -5 is negative; a score is 0 or more points\n"
+        "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
+        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP\n'
+        "bad.xlsx: 3 problems found.\n"
+    )
+    assert sorted(p.name for p in bad_book.parent.iterdir()) == ["bad.xlsx"]
+
+
+def test_validate_json(bad_book: Path) -> None:
+    result = runner.invoke(app, ["validate", "--json", str(bad_book)])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False
+    assert payload["findings"][1] == {
+        "code": "points",
+        "message": '"9O" is not a number of points',
+        "sheet": "Scores",
+        "cell": "B2",
+        "severity": "error",
+    }
+
+
+def test_process_writes_and_reports(book: Path) -> None:
+    csv = book.with_name("grades.csv")
+    result = runner.invoke(app, ["process", str(book), "--registrar", str(csv)])
+    assert result.exit_code == 0, result.output
+    out = book.with_name("course.graded.xlsx")
+    assert result.stdout == f"Graded 2 students: A 2.\nWrote {out}\nWrote {csv}\n"
+    assert out.exists() and csv.exists()
+
+
+def test_process_a_bad_book_exits_1_without_traceback(bad_book: Path) -> None:
+    result = runner.invoke(app, ["process", str(bad_book)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:4] == [
+        "Error: 3 problems found; nothing was written.",
+        "  Categories: weights add up to 90, not 100",
+        '  Scores!B2: "9O" is not a number of points',
+        "  Scores!C2: -5 is negative; a score is 0 or more points",
+    ]
+    assert "Traceback" not in result.output
+    assert not bad_book.with_name("bad.graded.xlsx").exists()
+
+
+def test_process_refuses_to_replace_without_force(book: Path) -> None:
+    assert runner.invoke(app, ["process", str(book)]).exit_code == 0
+    result = runner.invoke(app, ["process", str(book)])
+    assert result.exit_code == 2
+    out = book.with_name("course.graded.xlsx")
+    assert result.stderr == f"Error: {out} already exists; add --force to replace it\n"
+    assert runner.invoke(app, ["process", str(book), "--force"]).exit_code == 0
+
+
+def test_process_never_writes_over_its_input(book: Path) -> None:
+    result = runner.invoke(app, ["process", str(book), "-o", str(book), "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: refusing to write over the input file {book}\n"
+
+
+def test_process_json_summary(book: Path) -> None:
+    result = runner.invoke(app, ["process", str(book), "--json"])
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True
+    assert payload["students"] == 2
+    assert payload["letters"] == {"A": 2}
+    assert payload["flags"] == {}
+    assert payload["output"] == str(book.with_name("course.graded.xlsx"))
+
+
+def test_a_file_that_is_not_there(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ")
+
+
+def test_wrong_command_line_exits_2() -> None:
+    assert runner.invoke(app, ["process"]).exit_code == 2
+    assert runner.invoke(app, ["frobnicate"]).exit_code == 2
+    assert runner.invoke(app, ["process", "x.xlsx", "--no-such-option"]).exit_code == 2
+
+
+def test_init_writes_the_template_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"Wrote {target}: fill in Roster, Scores and Submitted, then run "
+        f"`gradeproc process {target}`.\n"
+    )
+    again = runner.invoke(app, ["init", str(target)])
+    assert again.exit_code == 2
+    assert again.stderr == f"Error: {target} already exists; add --force to replace it\n"
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("gradeproc ")
