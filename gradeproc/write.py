@@ -104,6 +104,7 @@ def excel_serial(values: pd.Series) -> np.ndarray:
     return np.where(np.isnat(ns), np.nan, serial)
 
 
+
 class SheetWriter:
     """Writes frames row by row (xlsxwriter's constant_memory mode needs row order)."""
 
@@ -118,30 +119,41 @@ class SheetWriter:
         start_row: int = 0,
         column_formats: dict[str, str] | None = None,
     ) -> int:
-        """Header + rows; NaN/NaT cells stay blank; datetimes as Excel dates. Returns next row."""
+        """Header + rows; NaN/NaT cells stay blank; datetimes as Excel dates. Returns next row.
+
+        Each column is converted once to plain Python values and bound to the xlsxwriter
+        method for its type, so the per-cell work is one call, as in the I/O floor.
+        """
         column_formats = column_formats or {}
-        header = self.formats["header"]
-        sheet.write_row(start_row, 0, list(frame.columns), header)
-        columns = []
-        formats = []
-        for name in frame.columns:
+        sheet.write_row(start_row, 0, list(frame.columns), self.formats["header"])
+        writers = []
+        for c, name in enumerate(frame.columns):
             series = frame[name]
+            fmt = self.formats.get(column_formats.get(name, ""))
             if pd.api.types.is_datetime64_any_dtype(series.dtype):
-                serial = excel_serial(series)
-                columns.append(np.where(np.isnan(serial), None, serial.astype(object)))
-                formats.append(self.formats["datetime"])
-                continue
-            values = series.to_numpy(dtype=object)
-            columns.append(np.where(pd.isna(series).to_numpy(), None, values))
-            formats.append(self.formats.get(column_formats.get(name, ""), None))
-        rows = zip(*[col.tolist() for col in columns], strict=True) if columns else iter(())
-        write = sheet.write
-        r = start_row
-        for r, row in enumerate(rows, start=start_row + 1):  # noqa: B007
-            for c, value in enumerate(row):
+                values = excel_serial(series)
+                fmt = self.formats["datetime"]
+                method = sheet.write_number
+            elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+                series.dtype
+            ):
+                values = series.to_numpy(dtype="float64")
+                method = sheet.write_number
+            else:
+                values = series.to_numpy(dtype=object)
+                text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+                method = sheet.write_string if text else sheet.write
+            blank = pd.isna(values)
+            cells = np.where(blank, None, values.astype(object)).tolist()
+            writers.append((c, method, cells, fmt))
+        n = len(frame)
+        for offset in range(n):
+            r = start_row + 1 + offset
+            for c, method, cells, fmt in writers:
+                value = cells[offset]
                 if value is not None:
-                    write(r, c, value, formats[c])
-        return r + 1
+                    method(r, c, value, fmt)
+        return start_row + 1 + n
 
     def rows(self, sheet, rows: list[list[object]]) -> None:  # noqa: ANN001
         """An instructor's sheet, values as the cells held them."""

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.categories import category_table, weighted_total
-from gradeproc.compute.lateness import days_late, effective_due, late_deduction
+from gradeproc.compute.lateness import days_late, effective_due, late_deduction, utc_ns
 from gradeproc.compute.letters import apply_overrides, assign_letters
 from gradeproc.compute.notes import flags_text, student_notes
 
@@ -161,10 +161,9 @@ def details_frame(gradebook, due, late_days, deduction, final, status, penalised
     timezone = gradebook.policy.timezone
 
     def local(frame: pd.DataFrame) -> np.ndarray:
-        stacked = pd.Series(
-            frame.to_numpy().ravel() if n_items else [], dtype="datetime64[ns, UTC]"
-        )
-        return stacked.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy()
+        """UTC matrix -> course wall-clock times, flattened row by row, via int64 (no objects)."""
+        utc = pd.DatetimeIndex(utc_ns(frame).ravel().view("datetime64[ns]"), tz="UTC")
+        return utc.tz_convert(timezone).tz_localize(None).to_numpy()
 
     points = gradebook.points.to_numpy(dtype="float64")
     return pd.DataFrame(

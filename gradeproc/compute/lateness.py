@@ -14,7 +14,7 @@ NS_PER_MINUTE = 60 * 10**9
 NOT_A_TIME = np.iinfo(np.int64).min
 
 
-def _ns(frame: pd.DataFrame) -> np.ndarray:
+def utc_ns(frame: pd.DataFrame) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds; NaT stays NOT_A_TIME."""
     if frame.shape[1] == 0:
         return np.empty(frame.shape, dtype=np.int64)
@@ -88,8 +88,8 @@ def days_late(
     On time means at or before the due time plus the grace minutes. Assessments whose late
     policy is N, and submissions or due times that are blank, are never late.
     """
-    sub = _ns(submitted)
-    due_ns = _ns(due)
+    sub = utc_ns(submitted)
+    due_ns = utc_ns(due)
     applies = (sub != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy.to_numpy(dtype=bool)
     lateness = np.where(applies, sub - due_ns - round(grace_minutes * NS_PER_MINUTE), 0)
     late = lateness > 0
