@@ -129,3 +129,15 @@ def test_extension_rows_specific_wins_over_wildcard() -> None:
     assert effective.loc["s2", "HW4"] == new_due
     assert effective.loc["s2", "HW3"] == DUE
     assert extended.to_numpy().tolist() == [[True, True], [False, True], [False, False]]
+
+
+def test_extra_days_are_calendar_days_across_the_clock_change() -> None:
+    # HW4 is due Sat 2024-11-02 23:59 EDT; two extra days end Mon 23:59 EST, which is
+    # 49 elapsed hours, not 48.
+    due_utc = localize(naive("2024-11-02 23:59"), "America/New_York")
+    due = pd.Series(due_utc.to_numpy(), index=pd.Index(["HW4"]))
+    table = extensions_table([("s1", "HW4", 2.0, None)])
+    effective, _ = effective_due(due, table, pd.Index(["s1"]), "America/New_York")
+    local = effective.loc["s1", "HW4"].tz_convert("America/New_York")
+    assert local.strftime("%Y-%m-%d %H:%M %Z") == "2024-11-04 23:59 EST"
+    assert effective.loc["s1", "HW4"] - due_utc[0] == pd.Timedelta(hours=49)

@@ -101,8 +101,8 @@ def test_details_rows(book: Path) -> None:
     assert row["Deduction"] == 15
     assert row["Final score"] == 80
     assert row["Status"] == "LATE"
-    assert row["Submitted"] == pd.Timestamp("2024-10-18 00:00")
-    assert row["Effective due"] == pd.Timestamp("2024-10-15 23:59")
+    assert row["Submitted"] == pd.Timestamp("2024-10-18 00:00", tz="America/New_York")
+    assert row["Effective due"] == pd.Timestamp("2024-10-15 23:59", tz="America/New_York")
     assert details.loc[("S01", "HW2"), "Status"] == "ON_TIME"  # exactly at the due time
     assert details.loc[("S05", "HW2"), "Status"] == "EXCUSED"
     assert details.loc[("S04", "HW1"), "Status"] == "MISSING"

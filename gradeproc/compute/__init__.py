@@ -44,18 +44,17 @@ def cell_status(
     dropped: np.ndarray,
     blank_scores: str,
 ) -> np.ndarray:
-    """One status code per cell; the first rule that applies wins."""
-    return np.select(
-        [dropped, excused, blank, rejected, late],
-        [
-            "DROPPED",
-            "EXCUSED",
-            "MISSING" if blank_scores == "zero" else "UNGRADED",
-            "LATE_REJECTED",
-            "LATE",
-        ],
-        default="ON_TIME",
-    ).astype(object)
+    """One status code per cell, as an index into STATUSES; the first rule that applies wins."""
+    code = {name: np.uint8(i) for i, name in enumerate(STATUSES)}
+    status = np.where(late, code["LATE"], code["ON_TIME"])
+    status = np.where(rejected, code["LATE_REJECTED"], status)
+    status = np.where(blank, code["MISSING" if blank_scores == "zero" else "UNGRADED"], status)
+    status = np.where(excused, code["EXCUSED"], status)
+    return np.where(dropped, code["DROPPED"], status).astype(np.uint8)
+
+
+def status_names(codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.ravel(), categories=list(STATUSES))
 
 
 def grade(gradebook) -> Grading:
@@ -65,7 +64,9 @@ def grade(gradebook) -> Grading:
     students = gradebook.roster.index
     max_points = assessments["max_points"]
 
-    due, extended = effective_due(assessments["due"], gradebook.extensions, students)
+    due, extended = effective_due(
+        assessments["due"], gradebook.extensions, students, policy.timezone
+    )
     late_days = days_late(
         gradebook.submitted, due, assessments["late_policy"], policy.late_grace_minutes
     )
@@ -103,7 +104,9 @@ def grade(gradebook) -> Grading:
     late = (n_days > 0) & ~rejected_values & ~blank & ~excused
     dropped_values = dropped.to_numpy()
     status = cell_status(excused, blank, rejected_values, late, dropped_values, policy.blank_scores)
-    status_frame = pd.DataFrame(status, index=students, columns=assessments.index)
+    status_frame = pd.DataFrame(
+        np.asarray(STATUSES, dtype=object)[status], index=students, columns=assessments.index
+    )
 
     flags = pd.DataFrame(
         {
@@ -153,24 +156,34 @@ def grade(gradebook) -> Grading:
     return Grading(grades=grades, details=details, status=status_frame, flags=flags)
 
 
-def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:
-    """One row per student and assessment, students in roster order."""
+def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:  # noqa: ANN001
+    """One row per student and assessment, students in roster order.
+
+    Repeated text (IDs, assessments, categories, statuses) is categorical and times keep
+    their instant with the course time zone attached, so building this costs no Python
+    object per cell; the writer renders wall-clock times.
+    """
     students = gradebook.roster.index
     assessments = gradebook.assessments
     n_students, n_items = len(students), len(assessments)
     timezone = gradebook.policy.timezone
 
-    def local(frame: pd.DataFrame) -> np.ndarray:
-        """UTC matrix -> course wall-clock times, flattened row by row, via int64 (no objects)."""
+    def local(frame: pd.DataFrame) -> pd.DatetimeIndex:
         utc = pd.DatetimeIndex(utc_ns(frame).ravel().view("datetime64[ns]"), tz="UTC")
-        return utc.tz_convert(timezone).tz_localize(None).to_numpy()
+        return utc.tz_convert(timezone)  # metadata only: the instants stay as they are
+
+    def tile(values: pd.Series | pd.Index) -> pd.Categorical:
+        codes, uniques = pd.factorize(pd.Index(values))
+        return pd.Categorical.from_codes(np.tile(codes, n_students), categories=uniques)
 
     points = gradebook.points.to_numpy(dtype="float64")
     return pd.DataFrame(
         {
-            "Student ID": np.repeat(students.to_numpy(dtype=object), n_items),
-            "Assessment": np.tile(assessments.index.to_numpy(dtype=object), n_students),
-            "Category": np.tile(assessments["category"].to_numpy(dtype=object), n_students),
+            "Student ID": pd.Categorical.from_codes(
+                np.repeat(np.arange(n_students), n_items), categories=students
+            ),
+            "Assessment": tile(assessments.index),
+            "Category": tile(assessments["category"]),
             "Max points": np.tile(assessments["max_points"].to_numpy(), n_students),
             "Raw score": points.ravel(),
             "Submitted": local(gradebook.submitted),
@@ -178,6 +191,6 @@ def details_frame(gradebook, due, late_days, deduction, final, status, penalised
             "Days late": late_days.to_numpy().ravel(),
             "Deduction": np.where(penalised, deduction.to_numpy(), 0.0).ravel(),
             "Final score": final.ravel(),
-            "Status": status.ravel(),
+            "Status": status_names(status),
         }
     )

@@ -24,13 +24,20 @@ def utc_ns(frame: pd.DataFrame) -> np.ndarray:
 
 
 def effective_due(
-    due: pd.Series, extensions: pd.DataFrame, students: pd.Index
+    due: pd.Series,
+    extensions: pd.DataFrame,
+    students: pd.Index,
+    timezone: str = "America/New_York",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each student's due time per assessment after extensions, and where one applied.
 
-    A row naming the assessment wins over a `*` row for the same student. `Extra days` moves
-    the assessment's own due time (a fractional day is allowed); `New due` replaces it.
+    A row naming the assessment wins over a `*` row for the same student. `New due` replaces
+    the due time; `Extra days` moves it by calendar days in the course time zone, so "+2 days"
+    on a Saturday 23:59 deadline is Monday 23:59 even across the clock change (a fractional
+    day moves it by that share of 24 hours on top).
     """
+    from gradeproc.parse import localize
+
     assessments = due.index
     base = due.array.as_unit("ns").asi8
     due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
@@ -39,11 +46,12 @@ def effective_due(
     if len(rows):
         r = students.get_indexer(rows["student_id"])
         c = assessments.get_indexer(rows["assessment"])
+        extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
+        wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
+        wall = wall.dt.tz_convert(timezone).dt.tz_localize(None) + extra
+        moved = localize(wall, timezone).array.as_unit("ns").asi8
+        moved = np.where(base[c] == NOT_A_TIME, NOT_A_TIME, moved)
         new_due = rows["new_due"].array.as_unit("ns").asi8
-        extra_ns = np.round(rows["extra_days"].to_numpy(dtype="float64") * NS_PER_DAY)
-        moved = np.where(
-            base[c] == NOT_A_TIME, NOT_A_TIME, base[c] + np.nan_to_num(extra_ns).astype(np.int64)
-        )
         due_ns[r, c] = np.where(rows["new_due"].notna().to_numpy(), new_due, moved)
         extended[r, c] = True
     return (

@@ -10,14 +10,29 @@ import numpy as np
 import pandas as pd
 
 
-def points_text(values: np.ndarray | pd.Series) -> pd.Series:
-    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0)."""
-    rounded = pd.Series(np.round(np.asarray(values, dtype="float64"), 4))
-    return rounded.astype(str).str.replace(r"\.0$", "", regex=True)
+def _number_text(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def _days(days: pd.Series) -> pd.Series:
-    return days.astype(str) + np.where(days.to_numpy() == 1, " day", " days")
+def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0).
+
+    Gradebooks repeat a few hundred distinct values, so each is formatted once and the
+    texts are picked by index: no Python call per cell.
+    """
+    array = np.round(np.asarray(values, dtype="float64"), 4)
+    if array.size == 0:
+        return np.empty(0, dtype=object)
+    unique, inverse = np.unique(array, return_inverse=True)
+    texts = np.array([_number_text(v) for v in unique], dtype=object)
+    return texts[inverse.reshape(array.shape)]
+
+
+def _days(days: pd.Series | np.ndarray) -> np.ndarray:
+    array = np.asarray(days, dtype=np.int64)
+    unique, inverse = np.unique(array, return_inverse=True)
+    texts = np.array([f"{d} day" if d == 1 else f"{d} days" for d in unique], dtype=object)
+    return texts[inverse.reshape(array.shape)]
 
 
 def flags_text(flags: pd.DataFrame) -> np.ndarray:
@@ -55,34 +70,38 @@ def student_notes(
     policy = gradebook.policy
     assessments = gradebook.assessments
     notes = _Sentences(len(status))
-    raw = gradebook.points
-    for name in assessments.index:
+    raw_all = gradebook.points.to_numpy(dtype="float64")
+    final_all = final.to_numpy(dtype="float64")
+    deduction_all = deduction.to_numpy(dtype="float64")
+    days_all = late_days.to_numpy()
+    late_all = late.to_numpy(dtype=bool)
+    for j, name in enumerate(assessments.index):
         st = status[name].to_numpy()
-        was_late = late[name].to_numpy()
+        days, raw, after = days_all[:, j], raw_all[:, j], final_all[:, j]
         category = assessments.at[name, "category"]
         maximum = assessments.at[name, "max_points"]
-        rejected = was_late & (late_days[name].to_numpy() > policy.late_max_days)
-        penalised = was_late & ~rejected
+        rejected = late_all[:, j] & (days > policy.late_max_days)
+        penalised = late_all[:, j] & ~rejected
         if penalised.any():
             notes.add(
                 penalised,
                 f"{name}: "
-                + _days(late_days[name][penalised])
+                + _days(days[penalised])
                 + " late, -"
-                + points_text(deduction[name][penalised]).to_numpy()
+                + points_text(deduction_all[penalised, j])
                 + " points ("
-                + points_text(raw[name][penalised]).to_numpy()
+                + points_text(raw[penalised])
                 + " -> "
-                + points_text(final[name][penalised]).to_numpy()
+                + points_text(after[penalised])
                 + ").",
             )
         if rejected.any():
             notes.add(
                 rejected,
                 f"{name}: "
-                + _days(late_days[name][rejected])
+                + _days(days[rejected])
                 + f" late, over the {policy.late_max_days}-day limit: not accepted, 0 points (was "
-                + points_text(raw[name][rejected]).to_numpy()
+                + points_text(raw[rejected])
                 + ").",
             )
         notes.add(st == "MISSING", f"{name}: no score, counted as 0.")
@@ -92,8 +111,8 @@ def student_notes(
             notes.add(
                 dropped,
                 f"{name}: dropped by the {category} drop rule ("
-                + points_text(final[name][dropped]).to_numpy()
-                + f"/{points_text([maximum])[0]}).",
+                + points_text(after[dropped])
+                + f"/{_number_text(maximum)}).",
             )
 
     _extension_notes(gradebook, notes)
@@ -151,7 +170,7 @@ def _extension_notes(gradebook, notes: _Sentences) -> None:
             what = f"due {local:%Y-%m-%d %H:%M}"
         else:
             days = row["extra_days"]
-            what = f"+{points_text([days])[0]} day{'s' if days != 1 else ''}"
+            what = f"+{_number_text(days)} day{'s' if days != 1 else ''}"
         why = f" ({row['reason']})" if row["reason"] else ""
         mask = np.zeros(len(students), dtype=bool)
         mask[position] = True
