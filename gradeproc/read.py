@@ -9,7 +9,7 @@ column letter, so any finding can name `Sheet!Cell`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -170,5 +170,9 @@ def read_workbook(path: str | Path) -> Workbook:
             f"A gradebook needs the sheets {', '.join(REQUIRED_SHEETS)}; "
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
-    findings = list(inspection.formulas_without_values) + list(inspection.lost_features)
+    by_title = {sheet.title: name for name, sheet in sheets.items()}
+    findings = [
+        replace(f, sheet=by_title.get(f.sheet, f.sheet))
+        for f in [*inspection.formulas_without_values, *inspection.lost_features]
+    ]
     return Workbook(path, sha, sheets, order, findings)
