@@ -7,6 +7,7 @@ decided in one place. Each reader returns values plus masks; nothing here raises
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,13 +46,22 @@ def is_excused(column: pd.Series) -> pd.Series:
     return result
 
 
-def parse_points(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """A score cell: (points, excused, blank, invalid). Invalid = not blank, EX nor a number."""
+class Points(NamedTuple):
+    """A score column read: points (NaN where none), and which cells are EX, blank or bad."""
+
+    points: pd.Series
+    excused: pd.Series
+    blank: pd.Series
+    invalid: pd.Series
+
+
+def parse_points(column: pd.Series) -> Points:
+    """A score cell: invalid means neither blank, `EX` nor a number."""
     blank = column.isna()
     excused = is_excused(column)
     points = parse_numbers(column)
     invalid = ~blank & ~excused & points.isna()
-    return points, excused, blank, invalid
+    return Points(points, excused, blank, invalid)
 
 
 def parse_ids(column: pd.Series) -> pd.Series:
@@ -148,6 +158,25 @@ def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
         naive = pd.Series(pd.to_datetime(list(naive)), index=naive.index)
         result[naive.index] = localize(naive, timezone)
     return result, invalid
+
+
+NOT_A_TIME = np.iinfo(np.int64).min
+
+
+def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """A whole sheet area of times at once -> (UTC int64 ns, NOT_A_TIME where blank; invalid).
+
+    One flat pass, so the time zone work runs once for every timestamp of the sheet.
+    """
+    cells = block.to_numpy(dtype=object).ravel()
+    present = pd.notna(cells)
+    stamps = np.full(cells.shape, NOT_A_TIME, dtype=np.int64)
+    invalid = np.zeros(cells.shape, dtype=bool)
+    if present.any():
+        values, bad = parse_datetimes(pd.Series(cells[present], dtype=object), timezone)
+        stamps[present] = values.array.as_unit("ns").asi8
+        invalid[present] = bad.to_numpy()
+    return stamps.reshape(block.shape), invalid.reshape(block.shape)
 
 
 def _parse_iso(text: str) -> dt.datetime | None:

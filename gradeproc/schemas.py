@@ -62,21 +62,6 @@ def _check(fn: Callable[[pd.Series], pd.Series], code: str) -> pa.Check:
     return pa.Check(fn, name=code, error=code, ignore_na=False)
 
 
-def _memo(fn: Callable[[pd.Series], object]) -> Callable[[pd.Series], object]:
-    """Parse a column once per validation run, however many checks look at it."""
-    cache: dict[int, tuple[pd.Series, object]] = {}
-
-    def wrapper(column: pd.Series) -> object:
-        key = id(column)
-        hit = cache.get(key)
-        if hit is None or hit[0] is not column:
-            hit = (column, fn(column))
-            cache[key] = hit
-        return hit[1]
-
-    return wrapper
-
-
 def not_blank(column: pd.Series) -> pd.Series:
     return column.notna()
 
@@ -91,12 +76,8 @@ def unique_text(column: pd.Series) -> pd.Series:
     return ~(keys.duplicated() & column.notna())
 
 
-def _numbers() -> Callable[[pd.Series], pd.Series]:
-    return _memo(parse.parse_numbers)
-
-
 def number_checks(*, positive: bool = False, whole: bool = False) -> list[pa.Check]:
-    numbers = _numbers()
+    numbers = parse.parse_numbers  # small policy sheets: parsing per check costs nothing
     checks = [_check(lambda c: c.isna() | numbers(c).notna(), "number")]
     if positive:
         checks.append(_check(lambda c: ~(numbers(c) <= 0), "positive"))
@@ -107,21 +88,27 @@ def number_checks(*, positive: bool = False, whole: bool = False) -> list[pa.Che
     return checks
 
 
-def datetime_check(timezone: str) -> pa.Check:
+def datetime_check(timezone: str, parsed_invalid: pd.Series | None = None) -> pa.Check:
+    """`parsed_invalid`: the column's mask from a parse done once for the whole sheet."""
+
     def ok(column: pd.Series) -> pd.Series:
+        if parsed_invalid is not None:
+            return ~parsed_invalid
         return ~parse.parse_datetimes(column, timezone)[1]
 
     return _check(ok, "datetime")
 
 
-def points_checks(max_points: float | None, allow_extra_credit: bool) -> list[pa.Check]:
-    points = _memo(parse.parse_points)
+def points_checks(
+    parsed: parse.Points, max_points: float | None, allow_extra_credit: bool
+) -> list[pa.Check]:
+    """Checks over a score column parsed once beforehand (the big sheet: no parse per check)."""
     checks = [
-        _check(lambda c: ~points(c)[3], "points"),
-        _check(lambda c: ~(points(c)[0] < 0), "points-negative"),
+        _check(lambda c: ~parsed.invalid, "points"),
+        _check(lambda c: ~(parsed.points < 0), "points-negative"),
     ]
     if max_points is not None and not allow_extra_credit:
-        checks.append(_check(lambda c: ~(points(c)[0] > max_points), "points-above-max"))
+        checks.append(_check(lambda c: ~(parsed.points > max_points), "points-above-max"))
     return checks
 
 
@@ -199,17 +186,20 @@ def roster_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema({"Student ID": id_column()}, name="Roster")
 
 
-def scores_schema(max_points: dict[str, float], allow_extra_credit: bool) -> pa.DataFrameSchema:
+def scores_schema(
+    parsed: dict[str, parse.Points], max_points: dict[str, float | None], allow_extra_credit: bool
+) -> pa.DataFrameSchema:
     columns = {"Student ID": id_column()}
-    for name, maximum in max_points.items():
-        columns[name] = _column(*points_checks(maximum, allow_extra_credit), required=False)
+    for name, points in parsed.items():
+        checks = points_checks(points, max_points.get(name), allow_extra_credit)
+        columns[name] = _column(*checks, required=False)
     return pa.DataFrameSchema(columns, name="Scores")
 
 
-def submitted_schema(assessments: list[str], timezone: str) -> pa.DataFrameSchema:
+def submitted_schema(invalid: dict[str, pd.Series], timezone: str) -> pa.DataFrameSchema:
     columns = {"Student ID": id_column()}
-    for name in assessments:
-        columns[name] = _column(datetime_check(timezone), required=False)
+    for name, mask in invalid.items():
+        columns[name] = _column(datetime_check(timezone, mask), required=False)
     return pa.DataFrameSchema(columns, name="Submitted")
 
 

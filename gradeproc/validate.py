@@ -291,12 +291,6 @@ def _check_ids_against_roster(
         )
 
 
-def _wide(sheet: Sheet, columns: dict[str, str], ids: pd.Series) -> pd.DataFrame:
-    frame = sheet.frame[list(columns)].rename(columns=columns)
-    frame.index = pd.Index(ids.to_numpy(dtype=object), name="Student ID")
-    return frame[frame.index.notna()]
-
-
 def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     """Every problem of the workbook, and the typed gradebook when there are no errors."""
     report = Report()
@@ -324,9 +318,13 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     scores_sheet = sheets["Scores"]
     score_columns = _assessment_columns(scores_sheet, assessment_names)
     schema_max = {label: max_points.get(name) for label, name in score_columns.items()}
+    # Each score column is parsed once; the schema's checks and the typed frame share it.
+    parsed_scores = {
+        label: parse.parse_points(scores_sheet.frame[label]) for label in score_columns
+    }
     report.extend(
         run_schema(
-            schemas.scores_schema(schema_max, extra_credit),
+            schemas.scores_schema(parsed_scores, schema_max, extra_credit),
             scores_sheet,
             extra={"max": {k: v for k, v in schema_max.items() if v is not None}},
         )
@@ -371,11 +369,16 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
 
     submitted_sheet = sheets.get("Submitted")
     submitted_columns: dict[str, str] = {}
+    submitted_ns = np.empty((0, 0), dtype=np.int64)
     if submitted_sheet is not None and len(submitted_sheet.frame.columns):
         submitted_columns = _assessment_columns(submitted_sheet, assessment_names)
-        report.extend(
-            run_schema(schemas.submitted_schema(list(submitted_columns), timezone), submitted_sheet)
-        )
+        labels = list(submitted_columns)
+        submitted_ns, invalid = parse.parse_datetime_block(submitted_sheet.frame[labels], timezone)
+        masks = {
+            label: pd.Series(invalid[:, j], index=submitted_sheet.frame.index)
+            for j, label in enumerate(labels)
+        }
+        report.extend(run_schema(schemas.submitted_schema(masks, timezone), submitted_sheet))
         for label in submitted_sheet.frame.columns:
             if label != "Student ID" and label not in submitted_columns:
                 report.add(
@@ -402,16 +405,20 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     policy = Policy(settings, categories, letters, bands)
     roster = _roster_frame(roster_sheet, roster_ids)
     order = list(assessments.index)
-    points_raw = _wide(scores_sheet, score_columns, score_ids)
-    points = pd.DataFrame(index=points_raw.index, columns=order, dtype="float64")
-    excused = pd.DataFrame(False, index=points_raw.index, columns=order)
-    for name in order:
-        values, is_ex, _blank, _bad = parse.parse_points(points_raw[name])
-        points[name] = values.to_numpy()
-        excused[name] = is_ex.to_numpy()
-    points = points.reindex(roster.index)
-    excused = excused.reindex(roster.index).fillna(False).astype(bool)
-    submitted = _submitted_frame(submitted_sheet, submitted_columns, order, roster.index, timezone)
+    label_of = {name: label for label, name in score_columns.items()}
+    rows = roster.index.get_indexer(score_ids)
+    keep = rows >= 0  # validated: every roster student has exactly one scores row
+    points_matrix = np.full((len(roster), len(order)), np.nan)
+    excused_matrix = np.zeros((len(roster), len(order)), dtype=bool)
+    for j, name in enumerate(order):
+        parsed = parsed_scores[label_of[name]]
+        points_matrix[rows[keep], j] = parsed.points.to_numpy()[keep]
+        excused_matrix[rows[keep], j] = parsed.excused.to_numpy()[keep]
+    points = pd.DataFrame(points_matrix, index=roster.index, columns=order)
+    excused = pd.DataFrame(excused_matrix, index=roster.index, columns=order)
+    submitted = _submitted_frame(
+        submitted_sheet, submitted_columns, submitted_ns, order, roster.index
+    )
 
     gradebook = Gradebook(
         policy=policy,
@@ -439,28 +446,26 @@ def _roster_frame(sheet: Sheet, ids: pd.Series) -> pd.DataFrame:
 def _submitted_frame(
     sheet: Sheet | None,
     columns: dict[str, str],
+    stamps_ns: np.ndarray,
     order: list[str],
     students: pd.Index,
-    timezone: str,
 ) -> pd.DataFrame:
-    result = pd.DataFrame(
-        {name: pd.Series(pd.NaT, index=students, dtype="datetime64[ns, UTC]") for name in order},
+    """Students × assessments of UTC times (NaT where none), from the sheet parsed once."""
+    matrix = np.full((len(students), len(order)), parse.NOT_A_TIME, dtype=np.int64)
+    if sheet is not None and columns:
+        rows = students.get_indexer(parse.parse_ids(sheet.frame["Student ID"]))
+        keep = rows >= 0
+        for j, name in enumerate(columns.values()):
+            matrix[rows[keep], order.index(name)] = stamps_ns[keep, j]
+    return pd.DataFrame(
+        {
+            name: pd.Series(matrix[:, j].view("datetime64[ns]"), index=students).dt.tz_localize(
+                "UTC"
+            )
+            for j, name in enumerate(order)
+        },
         index=students,
     )
-    if sheet is None or not columns:
-        return result
-    ids = parse.parse_ids(sheet.frame["Student ID"])
-    wide = _wide(sheet, columns, ids)
-    # One long column, so the time zone work runs once over every timestamp.
-    long = wide.stack(future_stack=True).dropna()
-    if long.empty:
-        return result
-    stamps, _ = parse.parse_datetimes(long, timezone)
-    parsed = stamps.unstack()
-    parsed = parsed.reindex(index=students, columns=order)
-    for name in order:
-        result[name] = parsed[name].astype("datetime64[ns, UTC]")
-    return result
 
 
 def _read_extensions(

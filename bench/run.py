@@ -1,0 +1,106 @@
+"""Every performance figure of gradeproc in one command, printed as tables.
+
+    python bench/run.py            # the full run (a few minutes on 2 cores)
+    python bench/run.py --quick    # smaller sizes, to check the harness itself
+
+End to end, each figure is `gradeproc process` in its own process (wall time and peak RSS)
+against the I/O floor measured in the same run: read every input sheet with pandas +
+calamine, write every output cell with xlsxwriter in constant_memory mode. Only the ratio
+means much on a shared machine; seconds drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from core import time_core, time_loop  # noqa: E402
+from floor import floor_seconds  # noqa: E402
+from generate import generate_gradebook  # noqa: E402
+from measure import print_table, run_timed  # noqa: E402
+
+OUT = HERE / "out"
+
+
+def book(n_students: int, n_assessments: int = 25) -> Path:
+    """A generated gradebook, kept in bench/out/ so repeated runs skip generating it."""
+    path = OUT / f"gb_{n_students}x{n_assessments}.xlsx"
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        generate_gradebook(path, n_students, n_assessments, seed=0)
+    return path
+
+
+def end_to_end(n_students: int, folder: Path) -> dict[str, object]:
+    source = book(n_students)
+    output = folder / f"graded_{n_students}.xlsx"
+    cmd = [sys.executable, "-m", "gradeproc", "process", str(source), "-o", str(output), "--force"]
+    seconds, peak_mb = run_timed(cmd)
+    floor = floor_seconds(source, output)
+    cells = n_students * 25
+    return {
+        "students x 25": f"{n_students:,}",
+        "gradeproc s": seconds,
+        "floor s": floor["floor_s"],
+        "ratio": seconds / floor["floor_s"],
+        "peak MB": peak_mb,
+        "us per cell": seconds / cells * 1e6,
+    }
+
+
+def help_seconds() -> float:
+    runs = [run_timed([sys.executable, "-m", "gradeproc", "--help"])[0] for _ in range(5)]
+    return min(runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    sizes = [500, 2_000] if args.quick else [500, 5_000, 50_000]
+    core_students = 100_000 if args.quick else 1_000_000
+    loop_students = 2_000 if args.quick else 20_000
+
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [end_to_end(n, Path(folder)) for n in sizes]
+    print("\nEnd to end: gradeproc process vs the I/O floor (target ratio <= 1.3 at 5,000)")
+    print_table(rows)
+
+    core = time_core(core_students, 20)
+    loop = time_loop(loop_students, 20)
+    per_student_core = core / core_students
+    per_student_loop = loop / loop_students
+    print("\nCompute core, validated frames to output frames (target < 2 s at 1,000,000 x 20)")
+    print_table(
+        [
+            {
+                "students x 20": f"{core_students:,}",
+                "core s": core,
+                f"loop s (measured on {loop_students:,}, scaled)": per_student_loop * core_students,
+                "speed-up": per_student_loop / per_student_core,
+            }
+        ],
+        float_format=".2f",
+    )
+
+    help_s = help_seconds()
+    print("\nStart-up (target < 0.3 s)")
+    print_table([{"command": "gradeproc --help", "best of 5 s": help_s}])
+    growth = [r["us per cell"] for r in rows]
+    spread = max(growth) / min(growth)
+    print(
+        f"\nGrowth: {', '.join(f'{g:.1f}' for g in growth)} us per student-assessment cell "
+        f"(max/min {spread:.2f}; 1.0 is perfectly linear; median {statistics.median(growth):.1f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
