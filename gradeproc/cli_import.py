@@ -1,0 +1,81 @@
+"""`gradeproc import canvas|gradescope EXPORT.csv -o BOOK.xlsx`: a gradebook from an export.
+
+Registered on the main app in cli.py. Heavy modules (and cli.py's helpers, which import
+this module) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import_app = typer.Typer(
+    help="Start a gradebook from a Canvas or Gradescope grade export.", no_args_is_help=True
+)
+
+Export = Annotated[Path, typer.Argument(help="The export (.csv).", show_default=False)]
+Output = Annotated[
+    Path,
+    typer.Option("-o", "--output", help="The gradebook (.xlsx) to write.", show_default=False),
+]
+Policy = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="Copy the Policy, Categories and Letters sheets from this gradebook "
+        "(default: the syllabus template).",
+    ),
+]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+
+
+def _run(
+    reader: str, export: Path, output: Path, policy: Path | None, force: bool, debug: bool
+) -> None:
+    from gradeproc import imports
+    from gradeproc.cli import echo_err, fail
+    from gradeproc.errors import GradeprocError
+
+    if output.suffix.casefold() != ".xlsx":
+        raise typer.BadParameter(f"{output} does not end in .xlsx.", param_hint="'-o'")
+    try:
+        course = getattr(imports, reader)(export)
+        imports.write_imported(course, output, policy_path=policy, force=force)
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    for warning in course.warnings:
+        echo_err(f"warning: {warning}")
+    students, assessments = len(course.roster), len(course.assessments)
+    typer.echo(
+        f"Imported {students} student{'s' if students != 1 else ''} and {assessments} "
+        f"assessment{'s' if assessments != 1 else ''} from {export} into {output}. "
+        f"Next: fill in each assessment's Category and Due, then run "
+        f"gradeproc validate {output}."
+    )
+
+
+@import_app.command("canvas")
+def import_canvas(
+    export: Export,
+    output: Output,
+    policy: Policy = None,
+    force: Force = False,
+    debug: Debug = False,
+) -> None:
+    """A gradebook from a Canvas gradebook export (Grades > Export > CSV)."""
+    _run("read_canvas", export, output, policy, force, debug)
+
+
+@import_app.command("gradescope")
+def import_gradescope(
+    export: Export,
+    output: Output,
+    policy: Policy = None,
+    force: Force = False,
+    debug: Debug = False,
+) -> None:
+    """A gradebook from a Gradescope course export (Download Grades, CSV)."""
+    _run("read_gradescope", export, output, policy, force, debug)
