@@ -1,0 +1,286 @@
+"""What changed between two graded workbooks: whose letter or total moved, and why.
+
+Both files are read the way gradeproc reads a gradebook (calamine, after the zip safety checks),
+and student IDs stay text: `00123` is never the number 123. Only the `Grades` sheet is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gradeproc import parse
+from gradeproc.errors import FileProblem
+from gradeproc.read import normalise, sheet_from_rows
+
+GRADES_SHEET = "Grades"
+NEEDED = ("Student ID", "Last name", "First name", "Total", "Letter", "Registrar code", "Notes")
+DIFF_COLUMNS = [
+    "Student ID",
+    "Last name",
+    "First name",
+    "Section",
+    "Old total",
+    "New total",
+    "Old letter",
+    "New letter",
+    "Old code",
+    "New code",
+    "Change",
+    "Reason",
+]
+CHANGES_CSV_COLUMNS = [
+    "Student ID",
+    "Last name",
+    "First name",
+    "Section",
+    "Old grade",
+    "New grade",
+    "Reason",
+]
+
+# Notes sentences end with a full stop; the ones about the total restate it, not a reason.
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=\S)")
+_TOTAL_SENTENCE = re.compile(r"^Total \S+ is ")
+
+
+def read_grades(path: str | Path) -> pd.DataFrame:
+    """The `Grades` sheet of a graded workbook: IDs and names as text, Total as numbers."""
+    from python_calamine import CalamineWorkbook
+
+    from gradeproc.safety import inspect_workbook_file
+
+    path = Path(path)
+    inspect_workbook_file(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for a broken file
+        raise FileProblem(f"{path.name} could not be read as an Excel workbook ({exc}).") from exc
+    title = next((t for t in book.sheet_names if normalise(t) == normalise(GRADES_SHEET)), None)
+    if title is None:
+        raise FileProblem(
+            f"{path.name} is not a graded workbook: it has no Grades sheet. "
+            "diff compares the BOOK.graded.xlsx files that `gradeproc process` writes."
+        )
+    rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    frame = sheet_from_rows(GRADES_SHEET, title, rows).frame
+    header = {normalise(c): c for c in frame.columns}
+    missing = [c for c in NEEDED if normalise(c) not in header]
+    if missing:
+        raise FileProblem(
+            f"{path.name}: the Grades sheet has no {', '.join(missing)} column"
+            f"{'s' if len(missing) > 1 else ''}; is it a workbook `gradeproc process` wrote?"
+        )
+    frame = frame.rename(
+        columns={header[normalise(c)]: c for c in (*NEEDED, "Section") if normalise(c) in header}
+    )
+    ids = parse.parse_ids(frame["Student ID"])
+    result = pd.DataFrame(
+        {
+            "Student ID": ids.to_numpy(dtype=object),
+            "Last name": parse.parse_text(frame["Last name"]).to_numpy(dtype=object),
+            "First name": parse.parse_text(frame["First name"]).to_numpy(dtype=object),
+            "Section": (
+                parse.parse_text(frame["Section"]).to_numpy(dtype=object)
+                if "Section" in frame
+                else None
+            ),
+            "Total": parse.parse_numbers(frame["Total"]).to_numpy(),
+            "Letter": parse.parse_text(frame["Letter"]).to_numpy(dtype=object),
+            "Registrar code": parse.parse_text(frame["Registrar code"]).to_numpy(dtype=object),
+            "Notes": frame["Notes"].map(str, na_action="ignore").to_numpy(dtype=object),
+        }
+    )
+    for column in frame.columns:  # category percentages, for a reason the Notes do not give
+        if column.endswith(" %"):
+            result[column] = parse.parse_numbers(frame[column]).to_numpy()
+    result = result[result["Student ID"].notna()]
+    repeated = result["Student ID"][result["Student ID"].duplicated()]
+    if len(repeated):
+        raise FileProblem(
+            f"{path.name}: student ID {repeated.iloc[0]} appears more than once in the Grades sheet"
+        )
+    return result.set_index("Student ID", drop=False)
+
+
+def _sentences(notes: object) -> list[str]:
+    if not isinstance(notes, str) or not notes.strip():
+        return []
+    return [s for s in _SENTENCE_END.split(notes.strip()) if not _TOTAL_SENTENCE.match(s)]
+
+
+def _reason(old: pd.Series, new: pd.Series) -> str:
+    """The Notes sentences that differ; failing those, the category percentages that moved."""
+    before, after = _sentences(old["Notes"]), _sentences(new["Notes"])
+    added = [s for s in after if s not in before]
+    gone = [s for s in before if s not in after]
+    parts = added + [f"No longer: {s}" for s in gone]
+    if parts:
+        return " ".join(parts)
+    moved = []
+    for column in new.index:
+        if not column.endswith(" %") or column not in old.index:
+            continue
+        a, b = old[column], new[column]
+        if _same_number(a, b):
+            continue
+        moved.append(f"{column}: {_total_text(a)} -> {_total_text(b)}.")
+    return " ".join(moved)
+
+
+def _same_number(a: float, b: float) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return bool(pd.isna(a) and pd.isna(b))
+    return round(float(a), 9) == round(float(b), 9)
+
+
+def _same_text(a: object, b: object) -> bool:
+    a = None if a is None or (isinstance(a, float) and np.isnan(a)) else a
+    b = None if b is None or (isinstance(b, float) and np.isnan(b)) else b
+    return a == b
+
+
+def _total_text(value: float) -> str:
+    """A total as the Grades sheet shows it: at least 2 decimals, more if it has them."""
+    if pd.isna(value):
+        return "no total"
+    text = f"{float(value):.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
+    """Students whose letter (or registrar code) or total changed, and those added or removed.
+
+    Rows follow the new workbook's order, then the removed students in the old order.
+    """
+    old, new = read_grades(old_path), read_grades(new_path)
+    rows = []
+    for sid in new.index:
+        after = new.loc[sid]
+        if sid not in old.index:
+            rows.append(_row(after, None, after, "added", "new on the roster"))
+            continue
+        before = old.loc[sid]
+        letter_moved = not (
+            _same_text(before["Letter"], after["Letter"])
+            and _same_text(before["Registrar code"], after["Registrar code"])
+        )
+        total_moved = not _same_number(before["Total"], after["Total"])
+        if letter_moved or total_moved:
+            change = "letter" if letter_moved else "total"
+            rows.append(_row(after, before, after, change, _reason(before, after)))
+    for sid in old.index:
+        if sid not in new.index:
+            before = old.loc[sid]
+            rows.append(_row(before, before, None, "removed", "no longer on the roster"))
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def _row(
+    person: pd.Series, old: pd.Series | None, new: pd.Series | None, change: str, reason: str
+) -> dict[str, object]:
+    return {
+        "Student ID": person["Student ID"],
+        "Last name": person["Last name"],
+        "First name": person["First name"],
+        "Section": person["Section"],
+        "Old total": old["Total"] if old is not None else np.nan,
+        "New total": new["Total"] if new is not None else np.nan,
+        "Old letter": old["Letter"] if old is not None else None,
+        "New letter": new["Letter"] if new is not None else None,
+        "Old code": old["Registrar code"] if old is not None else None,
+        "New code": new["Registrar code"] if new is not None else None,
+        "Change": change,
+        "Reason": reason,
+    }
+
+
+def change_lines(frame: pd.DataFrame) -> list[str]:
+    """One line per changed student, then a count: what `gradeproc diff` prints."""
+    lines = []
+    for row in frame.to_dict("records"):
+        lines.append(_change_line(row))
+    if not lines:
+        return ["No grade changes."]
+    counts = frame["Change"].value_counts()
+    parts = [
+        f"{int(counts[k])} {label}"
+        for k, label in (
+            ("letter", "letter"),
+            ("total", "total only"),
+            ("added", "added"),
+            ("removed", "removed"),
+        )
+        if k in counts
+    ]
+    n = len(frame)
+    lines.append(f"{n} student{'s' if n != 1 else ''} changed: {', '.join(parts)}.")
+    return lines
+
+
+def _change_line(row: dict[str, object]) -> str:
+    name = ", ".join(str(x) for x in (row["Last name"], row["First name"]) if _present(x))
+    who = f"{row['Student ID']} {name}" if name else str(row["Student ID"])
+    change = row["Change"]
+    if change == "added":
+        text = f"{who}: added, {_letter(row['New letter'])} ({_total_text(row['New total'])})."
+    elif change == "removed":
+        text = (
+            f"{who}: removed (was {_letter(row['Old letter'])}, {_total_text(row['Old total'])})."
+        )
+    else:
+        old_letter, new_letter = _letter(row["Old letter"]), _letter(row["New letter"])
+        if old_letter == new_letter and row["Old code"] != row["New code"]:
+            old_letter += f" [{row['Old code']}]"
+            new_letter += f" [{row['New code']}]"
+        letters = f"{old_letter} -> {new_letter}" if change == "letter" else new_letter
+        totals = f"{_total_text(row['Old total'])} -> {_total_text(row['New total'])}"
+        text = f"{who}: {letters} ({totals})."
+    reason = row["Reason"]
+    return f"{text} {reason}" if _present(reason) and change in ("letter", "total") else text
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value != ""
+
+
+def _letter(value: object) -> str:
+    return str(value) if _present(value) else "no letter"
+
+
+def grade_changes_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The registrar's view: students whose registrar code changed (added and removed included)."""
+    moved = [
+        not _same_text(a, b) for a, b in zip(frame["Old code"], frame["New code"], strict=True)
+    ]
+    chosen = frame[np.array(moved, dtype=bool)] if len(frame) else frame
+    return pd.DataFrame(
+        {
+            "Student ID": chosen["Student ID"].to_numpy(dtype=object),
+            "Last name": chosen["Last name"].to_numpy(dtype=object),
+            "First name": chosen["First name"].to_numpy(dtype=object),
+            "Section": chosen["Section"].to_numpy(dtype=object),
+            "Old grade": chosen["Old code"].to_numpy(dtype=object),
+            "New grade": chosen["New code"].to_numpy(dtype=object),
+            "Reason": chosen["Reason"].to_numpy(dtype=object),
+        },
+        columns=CHANGES_CSV_COLUMNS,
+    )
+
+
+def write_grade_changes(
+    frame: pd.DataFrame, path: str | Path, force: bool = False, protect: Sequence[Path] = ()
+) -> Path:
+    """Write the grade-change CSV (UTF-8, formula-safe) whole or not at all."""
+    from gradeproc.write import Outputs, write_csv
+
+    path = Path(path)
+    with Outputs(force) as outputs:
+        temp = outputs.claim(path, protect=[Path(p) for p in protect])
+        write_csv(grade_changes_frame(frame), temp)
+    return path

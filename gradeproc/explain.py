@@ -1,0 +1,433 @@
+"""One student's grade, step by step: the answer to "how did I get this?" in words and numbers.
+
+`explain_student` is pure: the validated gradebook and the computed grading in, lines out. It
+reads every number it shows from the grading (Details, Grades) or recomputes it with the
+compute core's own functions, so the explanation cannot disagree with the graded workbook.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.compute.categories import weighted_total
+from gradeproc.compute.lateness import applicable_extensions, effective_due
+from gradeproc.compute.letters import (
+    NOISE_DECIMALS,
+    lookup,
+    next_letter_low,
+    round_half_up_units,
+)
+from gradeproc.compute.notes import points_text
+from gradeproc.errors import GradeprocError
+
+INDENT = "  "
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def _points(value: float) -> str:
+    return str(points_text([value])[0])
+
+
+def _number(value: float, decimals: int = 2) -> str:
+    """At least `decimals` decimals, more (up to 6) where the value has them: 90.40, 33.333333."""
+    text = f"{value:.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(decimals, '0')}" if decimals else text.rstrip(".")
+
+
+def _weight(value: float) -> str:
+    return f"{value:g}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _when(stamp: pd.Timestamp, timezone: str) -> str:
+    local = stamp.tz_convert(timezone)
+    pattern = "%Y-%m-%d %H:%M:%S %Z" if local.second or local.microsecond else "%Y-%m-%d %H:%M %Z"
+    return local.strftime(pattern)
+
+
+def _duration(ns: int) -> str:
+    """Elapsed time as people say it: `2 days 0 h 1 min`, `5 h 30 min`, `0 h 0 min 1 s`."""
+    seconds_total = ns / 1e9
+    days, rest = divmod(int(seconds_total), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = seconds_total - int(seconds_total)
+    text = f"{hours} h {minutes} min"
+    if days:
+        text = f"{_plural(days, 'day')} {text}"
+    if seconds or fraction:
+        text += f" {seconds + fraction:g} s"
+    return text
+
+
+def _given(value: object) -> bool:
+    """A filled-in cell: not None, NaN or empty text."""
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value != ""
+
+
+def _range_text(letter: str, text: str) -> str:
+    """`B+ [87, 90)` for an interval, `A (greater than 93)` for words."""
+    return f"{letter} {text}" if text[:1] in "[(" else f"{letter} ({text})"
+
+
+# --- finding the student -----------------------------------------------------------------------
+
+
+def find_student(roster_ids: pd.Index, student_id: str) -> str:
+    """The roster ID for what was typed: exact text first, then ignoring surrounding spaces."""
+    text = str(student_id)
+    ids = [str(i) for i in roster_ids]
+    if text in ids:
+        return roster_ids[ids.index(text)]
+    stripped = [i.strip() for i in ids]
+    if text.strip() in stripped:
+        return roster_ids[stripped.index(text.strip())]
+    raise GradeprocError(f"student ID {student_id} is not on the Roster")
+
+
+# --- the explanation ---------------------------------------------------------------------------
+
+
+def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
+    """Every step of one student's grade, as lines of plain text."""
+    policy = gradebook.policy
+    sid = find_student(gradebook.roster.index, student_id)
+    student = pd.Index([sid], dtype=object)
+    grades_row = grading.grades.loc[grading.grades["Student ID"] == sid].iloc[0]
+    details = grading.details.loc[grading.details["Student ID"] == sid].set_index("Assessment")
+    assessments = gradebook.assessments
+    due, _extended = effective_due(
+        assessments["due"], gradebook.extensions, student, gradebook.policy.timezone
+    )
+    extensions = applicable_extensions(gradebook.extensions, assessments.index, student)
+    extensions = extensions.set_index("assessment")
+
+    lines = _header(workbook, gradebook, grades_row, sid)
+    percents: dict[str, float] = {}
+    for category in policy.categories:
+        lines.append("")
+        names = [a for a in assessments.index if assessments.at[a, "category"] == category.name]
+        how = (
+            "earned points / max points"
+            if category.aggregation == "points"
+            else "mean of the assessments' percentages"
+        )
+        drop = f", drop lowest {category.drop_lowest}" if category.drop_lowest else ""
+        lines.append(f"{category.name} (weight {_weight(category.weight)}, {how}{drop}):")
+        if not names:
+            lines.append(f"{INDENT}No assessments in this category.")
+        for name in names:
+            lines.append(
+                INDENT
+                + _assessment_line(
+                    name,
+                    category.name,
+                    details.loc[name],
+                    assessments.loc[name],
+                    gradebook,
+                    gradebook.submitted.at[sid, name],
+                    due.at[sid, name],
+                    extensions.loc[name] if name in extensions.index else None,
+                )
+            )
+        percent = grades_row[f"{category.name} %"]
+        percents[category.name] = percent
+        lines += [INDENT + line for line in _category_lines(category, details.loc[names], percent)]
+
+    lines.append("")
+    lines += _total_lines(policy, percents)
+    lines.append("")
+    lines += _letter_lines(gradebook, grading, grades_row, sid)
+    return lines
+
+
+def _header(workbook, gradebook, grades_row: pd.Series, sid: str) -> list[str]:
+    policy = gradebook.policy
+    roster = gradebook.roster.loc[sid]
+    name = ", ".join(str(n) for n in (roster["Last name"], roster["First name"]) if _given(n))
+    section = roster["Section"] if _given(roster["Section"]) else None
+    who = f"{name or 'Student'} (student ID {sid}"
+    who += f", section {section})" if section else ")"
+    course = ", ".join(str(x) for x in (policy.course, policy.term) if x)
+    lines = [f"Grade explanation for {who}"]
+    source = getattr(getattr(workbook, "path", None), "name", None)
+    if course or source:
+        where = f"Course: {course}" if course else "Course: (not named in the Policy sheet)"
+        lines.append(f"{where}; gradebook {source}" if source else where)
+    lines.append(f"Times are shown in {policy.timezone}.")
+    flags = grades_row["Flags"]
+    lines.append(f"Flags: {flags}" if flags else "Flags: none")
+    return lines
+
+
+def _assessment_line(
+    name: str,
+    category: str,
+    detail: pd.Series,
+    assessment: pd.Series,
+    gradebook,
+    submitted: pd.Timestamp,
+    due: pd.Timestamp,
+    extension: pd.Series | None,
+) -> str:
+    policy = gradebook.policy
+    timezone = policy.timezone
+    status = detail["Status"]
+    maximum = _points(detail["Max points"])
+    raw = detail["Raw score"]
+    sid = detail["Student ID"]
+    dropped = status == "DROPPED"
+
+    if bool(gradebook.excused.at[sid, name]):
+        return f"{name}: excused (EX): left out of {category}."
+    if pd.isna(raw):
+        if policy.blank_scores == "zero":
+            text = f"{name}: no score: counted as 0 / {maximum} (missing)."
+        else:
+            return f"{name}: no score yet: left out of {category} (blank_scores is ignore)."
+        return text + (_dropped_text(category, detail) if dropped else "")
+
+    text = f"{name}: {_points(raw)} / {maximum}"
+    due_text = _due_text(due, assessment, extension, timezone)
+    if not bool(assessment["late_policy"]):
+        when = f", submitted {_when(submitted, timezone)}" if pd.notna(submitted) else ""
+        text += f"{when}: late policy N, no late penalty."
+    elif pd.isna(submitted):
+        text += f", {due_text}, no submission time recorded: no late penalty."
+    elif pd.isna(due):
+        text += f", submitted {_when(submitted, timezone)}, no due date: no late penalty."
+    else:
+        text += f", submitted {_when(submitted, timezone)}, {due_text}: "
+        text += _lateness_text(detail, submitted, due, policy)
+    return text + (_dropped_text(category, detail) if dropped else "")
+
+
+def _due_text(
+    due: pd.Timestamp, assessment: pd.Series, extension: pd.Series | None, timezone: str
+) -> str:
+    if pd.isna(due):
+        return "no due date"
+    text = f"due {_when(due, timezone)}"
+    if extension is None:
+        return text
+    original = assessment["due"]
+    if pd.notna(extension["new_due"]):
+        how = "new due date"
+    else:
+        days = float(extension["extra_days"])
+        how = f"+{_points(days)} day{'' if days == 1 else 's'}"
+    reason = extension["reason"]
+    why = f", {reason}" if isinstance(reason, str) and reason else ""
+    was = f"extended from {_when(original, timezone)}: " if pd.notna(original) else "extended: "
+    return f"{text} ({was}{how}{why})"
+
+
+def _lateness_text(detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp, policy) -> str:
+    elapsed = int(submitted.value - due.value)
+    grace_ns = round(policy.late_grace_minutes * 60 * 10**9)
+    days = int(detail["Days late"])
+    raw = float(detail["Raw score"])
+    final = float(detail["Final score"])
+    if days == 0:
+        if elapsed > 0:
+            return (
+                f"on time ({_duration(elapsed)} after the due time, within the "
+                f"{_points(policy.late_grace_minutes)} min grace)."
+            )
+        return "on time."
+    after = f"{_duration(elapsed)} after the due time"
+    if grace_ns:
+        after += (
+            f"; less the {_points(policy.late_grace_minutes)} min grace, "
+            f"{_duration(elapsed - grace_ns)} count"
+        )
+    lateness = f"{_plural(days, 'day')} late ({after})"
+    if days > policy.late_max_days:
+        return (
+            f"{lateness}, more than the {policy.late_max_days}-day limit: "
+            f"not accepted, {_points(raw)} -> 0."
+        )
+    rate = _points(policy.late_penalty_percent_per_day)
+    if policy.late_deduction_basis == "earned_score":
+        basis = f"the earned {_points(raw)}"
+        base = raw
+    else:
+        basis = f"the {_points(detail['Max points'])} max points"
+        base = float(detail["Max points"])
+    penalty = days * policy.late_penalty_percent_per_day * base / 100
+    deduction = float(detail["Deduction"])
+    how = f"{_plural(days, 'day')} × {rate} % of {basis}"
+    if penalty > raw:
+        how += f" = {_points(penalty)}, but a score never goes below 0"
+    return (
+        f"{lateness}: -{_points(detail['Deduction'])} point{'' if deduction == 1 else 's'}, "
+        f"{_points(raw)} -> {_points(final)} ({how})."
+    )
+
+
+def _dropped_text(category: str, detail: pd.Series) -> str:
+    return (
+        f" Dropped by the {category} drop rule: its "
+        f"{_points(detail['Final score'])} / {_points(detail['Max points'])} does not count."
+    )
+
+
+def _category_lines(category, details: pd.DataFrame, percent: float) -> list[str]:
+    kept = details[details["Status"].isin(["ON_TIME", "LATE", "LATE_REJECTED", "MISSING"])]
+    dropped = details[details["Status"] == "DROPPED"]
+    lines = []
+    if len(dropped):
+        names = ", ".join(dropped.index)
+        lines.append(
+            f"Drop lowest {category.drop_lowest}: {names} dropped, the choice that gives the "
+            f"highest {category.name} percentage."
+        )
+    if pd.isna(percent) or kept.empty:
+        lines.append(
+            f"{category.name}: no gradable work (excused or not graded yet): "
+            "the category leaves the total."
+        )
+        return lines
+    finals = kept["Final score"].fillna(0.0).astype("float64")
+    maxima = kept["Max points"].astype("float64")
+    if category.aggregation == "equal":
+        shares = [f * 100 / m for f, m in zip(finals, maxima, strict=True)]
+        terms = " + ".join(_number(s) for s in shares)
+        lines.append(
+            f"{category.name}: mean of {_plural(len(shares), 'percentage')} "
+            f"({terms}) / {len(shares)} = {_number(percent)} %"
+        )
+    else:
+        lines.append(
+            f"{category.name}: {_points(finals.sum())} / {_points(maxima.sum())} points "
+            f"= {_number(percent)} %"
+        )
+    return lines
+
+
+def _total_lines(policy, percents: dict[str, float]) -> list[str]:
+    categories = policy.categories
+    present = [c for c in categories if pd.notna(percents[c.name])]
+    absent = [c for c in categories if pd.isna(percents[c.name])]
+    decimals = policy.total_decimals
+    if not present:
+        return ["Total: no category has gradable work, so there is no total and no letter."]
+    weight_all = sum(c.weight for c in categories)
+    weight_present = sum(c.weight for c in present)
+    lines = ["Total (weighted mean of the category percentages):"]
+    if absent:
+        names = ", ".join(f"{c.name} ({_weight(c.weight)})" for c in absent)
+        lines.append(
+            f"{INDENT}Left out, no gradable work: {names}. The remaining weights add up to "
+            f"{_weight(weight_present)}, so each category counts weight / "
+            f"{_weight(weight_present)} instead of weight / {_weight(weight_all)}."
+        )
+    for c in present:
+        share = percents[c.name] * c.weight / weight_present
+        lines.append(
+            f"{INDENT}{c.name}: {_number(percents[c.name])} % × {_weight(c.weight)} / "
+            f"{_weight(weight_present)} = {_number(share, 0)}"
+        )
+    frame = pd.DataFrame(
+        [[percents[c.name] for c in categories]], columns=[c.name for c in categories]
+    )
+    total = float(weighted_total(frame, categories).iloc[0])
+    units = round_half_up_units(np.array([total]), decimals)[0]
+    snapped = Decimal(repr(float(np.round(total * 10**decimals, NOISE_DECIMALS)))).scaleb(-decimals)
+    shown = repr(total)
+    exact = format(snapped.normalize(), "f")
+    noise = "" if Decimal(shown) == snapped else f" ({exact} once floating-point noise is removed)"
+    lines.append(f"{INDENT}Total before rounding: {shown}{noise}")
+    rounded = f"{units / 10**decimals:.{decimals}f}"
+    lines.append(f"{INDENT}Rounded half-up to {_plural(decimals, 'decimal')}: {rounded}")
+    return lines
+
+
+def _letter_lines(gradebook, grading, grades_row: pd.Series, sid: str) -> list[str]:
+    policy = gradebook.policy
+    decimals = policy.total_decimals
+    bands = policy.bands
+    total = grades_row["Total"]
+    final_letter, code = grades_row["Letter"], grades_row["Registrar code"]
+    ranges = {r.letter: r for r in policy.letters}
+    lines: list[str] = []
+    computed = None
+    if pd.notna(total):
+        units = round_half_up_units(np.array([total]), decimals)
+        position = int(lookup(units, bands, decimals)[0])
+        band = bands[position]
+        computed = band.letter
+        shown = f"{total:.{decimals}f}"
+        if band.gap:
+            below = bands[position - 1].letter if position > 0 else None
+            above = bands[position + 1].letter if position + 1 < len(bands) else None
+            between = " and ".join(
+                _range_text(x, ranges[x].text) for x in (below, above) if x in ranges
+            )
+            lines.append(
+                f"Letter: {shown} is in no letter's range (it falls between {between}); "
+                f'letter_gap_rule "{policy.letter_gap_rule}" gives {band.letter}. '
+                "Flag POLICY_GAP."
+            )
+        else:
+            lines.append(
+                f"Letter: {shown} is in {_range_text(band.letter, ranges[band.letter].text)}."
+            )
+        lines += _distance_lines(policy, bands, position, units[0], grading, sid)
+    override = gradebook.overrides
+    if sid in override.index and pd.notna(override.at[sid, "Letter"]):
+        reason = override.at[sid, "Reason"]
+        why = f": {reason}" if isinstance(reason, str) and reason else ""
+        was = f"computed letter {computed}" if computed else "no computed letter"
+        lines.append(f"Override: the instructor set the letter to {final_letter} ({was}){why}.")
+    if final_letter is None or pd.isna(final_letter):
+        lines.append("Final letter: none.")
+    else:
+        lines.append(f"Final letter: {final_letter} (registrar code {code}).")
+    return lines
+
+
+def _distance_lines(policy, bands, position: int, units: float, grading, sid: str) -> list[str]:
+    decimals = policy.total_decimals
+    scale = 10**decimals
+    band = bands[position]
+    next_low, next_name = next_letter_low(bands)
+    lines = []
+    if np.isfinite(next_low[position]):
+        distance = (np.round(next_low[position] * scale, NOISE_DECIMALS) - units) / scale
+        text = (
+            f"{INDENT}{distance:.{decimals}f} below {next_name[position]} ({next_low[position]:g})"
+        )
+        if bool(grading.flags.at[sid, "BORDERLINE"]):
+            text += (
+                f": less than the borderline margin {_points(policy.borderline_margin)}, "
+                "flag BORDERLINE"
+            )
+        lines.append(text + ".")
+    else:
+        lines.append(f"{INDENT}{band.letter} is the top letter.")
+    if not band.gap and np.isfinite(band.low):
+        above = (units - np.round(band.low * scale, NOISE_DECIMALS)) / scale
+        bound = "" if band.low_inclusive else f", which is itself not {band.letter}"
+        lines.append(
+            f"{INDENT}{above:.{decimals}f} above the bottom of {band.letter} ({band.low:g}{bound})."
+        )
+    return lines
+
+
+def explain(path: str | Path, student_id: str) -> str:
+    """Grade a gradebook without writing anything and explain one student's grade."""
+    from gradeproc.api import grade_file
+
+    workbook, gradebook, grading = grade_file(path)
+    return "\n".join(explain_student(workbook, gradebook, grading, student_id))
