@@ -23,9 +23,17 @@ class Result:
     registrar: Path | None
     warnings: list[Finding] = field(default_factory=list)
     input_sha256: str = ""
+    # The registrar rows in the requested profile (written or not), and the policy settings.
+    registrar_rows: pd.DataFrame | None = None
+    settings: dict[str, object] = field(default_factory=dict)
+    letter_order: list[str] = field(default_factory=list)
 
     def letter_counts(self) -> dict[str, int]:
-        return {k: int(v) for k, v in self.grades["Letter"].value_counts(sort=False).items()}
+        """Students per letter, in the Letters sheet's order (then overrides such as I)."""
+        counts = self.grades["Letter"].value_counts()
+        order = [x for x in self.letter_order if x in counts.index]
+        order += sorted(x for x in counts.index if x not in order)
+        return {letter: int(counts[letter]) for letter in order}
 
     def flag_counts(self) -> dict[str, int]:
         flags = self.grades["Flags"].str.split(", ").explode()
@@ -102,12 +110,16 @@ def process(
     output: str | Path | None = None,
     registrar: str | Path | None = None,
     force: bool = False,
+    registrar_format: str = "generic",
 ) -> Result:
     """Grade a gradebook file and write the annotated workbook (and the registrar CSV).
 
     Nothing is written when the gradebook has a problem; outputs appear whole or not at all.
+    `registrar_format` is "generic" or "banner" (docs/registrar.md); the Banner rules are
+    checked, and `Result.registrar_rows` filled, even when no registrar file is asked for.
     """
-    from gradeproc.write import Outputs, registrar_frame, write_csv, write_workbook
+    from gradeproc.registrar import registrar_rows
+    from gradeproc.write import Outputs, write_csv, write_workbook
 
     path = Path(path)
     out_path = Path(output) if output else default_output(path)
@@ -115,12 +127,13 @@ def process(
         temp_book = outputs.claim(out_path, protect=[path])
         temp_csv = outputs.claim(Path(registrar), protect=[path, out_path]) if registrar else None
         workbook, gradebook, grading = grade_file(path)
+        rows = registrar_rows(registrar_format, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
         write_workbook(
             temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
         )
         if temp_csv is not None:
-            write_csv(registrar_frame(grading.grades), temp_csv)
+            write_csv(rows, temp_csv)
     return Result(
         grades=grading.grades,
         details=grading.details,
@@ -128,6 +141,9 @@ def process(
         registrar=Path(registrar) if registrar else None,
         warnings=gradebook.warnings,
         input_sha256=workbook.sha256,
+        registrar_rows=rows,
+        settings=dict(gradebook.policy.settings),
+        letter_order=[r.letter for r in gradebook.policy.letters],
     )
 
 
@@ -142,13 +158,16 @@ def init(path: str | Path, force: bool = False) -> Path:
     return Path(path)
 
 
-def export_registrar(path: str | Path, output: str | Path, force: bool = False) -> Path:
+def export_registrar(
+    path: str | Path, output: str | Path, force: bool = False, registrar_format: str = "generic"
+) -> Path:
     """Grade without writing the workbook, and write only the registrar CSV."""
-    from gradeproc.write import Outputs, registrar_frame, write_csv
+    from gradeproc.registrar import registrar_rows
+    from gradeproc.write import Outputs, write_csv
 
     path = Path(path)
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
-        _, _, grading = grade_file(path)
-        write_csv(registrar_frame(grading.grades), temp)
+        workbook, gradebook, grading = grade_file(path)
+        write_csv(registrar_rows(registrar_format, grading, gradebook, workbook), temp)
     return Path(output)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from gradeproc import __version__
+from gradeproc.cli_import import import_app
 from gradeproc.errors import GradeprocError
 
 app = typer.Typer(
@@ -25,10 +27,24 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Export grades for other systems.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 Book = Annotated[Path, typer.Argument(help="The gradebook (.xlsx).", show_default=False)]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+
+
+class RegistrarFormat(StrEnum):
+    generic = "generic"
+    banner = "banner"
+
+
+RegistrarFormatOption = Annotated[
+    RegistrarFormat,
+    typer.Option(
+        "--registrar-format", help="The registrar file's profile (see docs/registrar.md)."
+    ),
+]
 
 
 class State:
@@ -128,6 +144,7 @@ def process(
     registrar: Annotated[
         Path | None, typer.Option("--registrar", help="Also write the registrar's CSV here.")
     ] = None,
+    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
     force: Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     debug: Debug = False,
@@ -136,7 +153,13 @@ def process(
     from gradeproc.api import process as process_book
 
     try:
-        result = process_book(book, output=output, registrar=registrar, force=force)
+        result = process_book(
+            book,
+            output=output,
+            registrar=registrar,
+            force=force,
+            registrar_format=registrar_format.value,
+        )
     except GradeprocError as error:
         if as_json:
             typer.echo(
@@ -167,6 +190,7 @@ def process(
 def export_registrar(
     book: Book,
     output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
+    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
     force: Force = False,
     debug: Debug = False,
 ) -> None:
@@ -174,10 +198,125 @@ def export_registrar(
     from gradeproc.api import export_registrar as export
 
     try:
-        path = export(book, output, force=force)
+        path = export(book, output, force=force, registrar_format=registrar_format.value)
     except GradeprocError as error:
         raise fail(error, debug) from None
     typer.echo(f"Wrote {path}")
+
+
+@app.command()
+def explain(
+    book: Book,
+    student_id: Annotated[
+        str, typer.Argument(help="The student's ID, as on the Roster.", show_default=False)
+    ],
+    debug: Debug = False,
+) -> None:
+    """Explain one student's grade step by step: scores, lateness, categories, total, letter."""
+    from gradeproc.explain import explain as explain_grade
+
+    try:
+        text = explain_grade(book, student_id)
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    typer.echo(text)
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        Path, typer.Argument(help="The earlier graded workbook (.graded.xlsx).", show_default=False)
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The later graded workbook (.graded.xlsx).", show_default=False)
+    ],
+    registrar: Annotated[
+        Path | None,
+        typer.Option("--registrar", help="Write the registrar's grade-change CSV here."),
+    ] = None,
+    force: Force = False,
+    debug: Debug = False,
+) -> None:
+    """Show whose letter or total changed between two graded workbooks, and why.
+
+    Exit status, like diff(1): 0 no grade changed, 1 some grade changed, 2 unusable input.
+
+    Unusable: not a graded workbook (no Grades sheet), unreadable, or --registrar exists.
+    """
+    from gradeproc.diff import change_lines, diff_graded, write_grade_changes
+
+    try:
+        changes = diff_graded(old, new)
+        written = (
+            write_grade_changes(changes, registrar, force=force, protect=[old, new])
+            if registrar
+            else None
+        )
+    except GradeprocError as error:
+        if debug:
+            raise
+        report_error(error)
+        raise typer.Exit(2) from None
+    for line in change_lines(changes):
+        typer.echo(line)
+    if written:
+        typer.echo(f"Wrote {written}")
+    raise typer.Exit(1 if len(changes) else 0)
+
+
+@app.command()
+def batch(
+    in_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder of gradebooks (searched with its sub-folders).",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("-o", "--output", help="Where the graded workbooks and report go.")
+    ],
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Worker processes (default: one per CPU).")
+    ] = None,
+    registrar: Annotated[
+        Path | None,
+        typer.Option("--registrar", help="Also write one registrar file for every course here."),
+    ] = None,
+    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
+    force: Annotated[
+        bool, typer.Option("--force", help="Regrade every gradebook; replace existing outputs.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Grade every gradebook under IN_DIR into OUT_DIR; unchanged ones since the last run are
+    skipped. Exit code 1 when any gradebook failed (the others are still graded)."""
+    from gradeproc.batch import print_summary, run_batch
+
+    try:
+        result = run_batch(
+            in_dir,
+            out_dir,
+            jobs=jobs,
+            registrar=registrar,
+            registrar_format=registrar_format.value,
+            force=force,
+            progress=True,
+        )
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    except KeyboardInterrupt:
+        echo_err("Interrupted; the gradebooks graded so far are kept and the next run skips them.")
+        raise typer.Exit(130) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        print_summary(result)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,570 @@
+"""End of term: grade every gradebook under a folder, in worker processes, and report on them all.
+
+Each gradebook goes through `gradeproc.api.process` on its own; one that fails (a problem in
+the book, or anything unexpected) is reported and never stops the others. Workers send back a
+small summary (a plain dict), from which the parent writes the combined registrar file, the
+batch report workbook and the manifest `.gradeproc-batch.json` that lets the next run skip the
+gradebooks whose SHA-256 has not changed.
+
+Outputs of a batch are the batch's own: a graded workbook the manifest records (with the
+SHA-256 it was written with) may be replaced when its gradebook changes; any other existing
+file is replaced only with `force`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradeproc import __version__
+from gradeproc.errors import FileProblem, GradeprocError, OutputExists
+
+MANIFEST = ".gradeproc-batch.json"
+REPORT = "batch_report.xlsx"
+GRADED_SUFFIX = ".graded.xlsx"
+MAX_PROBLEMS = 5
+GENERIC_COLUMNS = ["Term", "Course", "Section", "Student ID", "Last name", "First name", "Grade"]
+# What a summary carries for the parent only: the manifest keeps it, JSON and tables do not.
+PRIVATE = ("registrar_rows", "registrar_format", "sha256", "output_sha256")
+# Modules the worker processes import once, in the fork server, instead of once per worker.
+PRELOAD = ["gradeproc.api", "gradeproc.compute", "gradeproc.registrar", "gradeproc.write"]
+
+
+# --- which files -------------------------------------------------------------------------------
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def find_gradebooks(in_dir: Path, out_dir: Path) -> list[Path]:
+    """Every `*.xlsx` under `in_dir` (relative paths, sorted), skipping outputs and the like.
+
+    Skipped: `*.graded.xlsx`, Excel lock files `~$*.xlsx`, hidden files and folders, and
+    anything inside `out_dir` when it is a sub-folder of `in_dir` (when it is `in_dir` itself,
+    only the batch report is skipped besides the graded workbooks).
+    """
+    in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
+    prune_out = out_dir != in_dir and _inside(out_dir, in_dir)
+    found = []
+    for root, dirs, files in os.walk(in_dir):
+        here = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (prune_out and here / d == out_dir)
+        )
+        for name in files:
+            low = name.casefold()
+            if (
+                not low.endswith(".xlsx")
+                or low.endswith(GRADED_SUFFIX)
+                or name.startswith(("~$", "."))
+                or (here == out_dir and name == REPORT)
+            ):
+                continue
+            found.append((here / name).relative_to(in_dir))
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def output_for(relative: Path, out_dir: Path) -> Path:
+    return out_dir / relative.parent / f"{relative.stem}{GRADED_SUFFIX}"
+
+
+# --- the worker ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One gradebook to grade: everything a worker process needs, and nothing more."""
+
+    source: str
+    output: str
+    relative: str
+    sha256: str
+    replace: bool
+    registrar_format: str
+
+
+_LETTER = re.compile(r"^([A-E])([+-]?)$")
+
+
+def letter_key(letter: str) -> tuple:
+    """A+ A A- B+ ... E-, then F, then anything else (I, W, P, ...) alphabetically."""
+    match = _LETTER.match(letter)
+    if match:
+        return (0, match.group(1), "+ -".index(match.group(2) or " "))
+    if letter == "F":
+        return (1, "", 0)
+    return (2, letter, 0)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # NaN
+        return ""
+    return str(value)
+
+
+def _combined_rows(result, registrar_format: str) -> list[dict[str, str]]:
+    records = result.registrar_rows.to_dict(orient="records")
+    rows = [{k: _text(v) for k, v in row.items()} for row in records]
+    if registrar_format != "generic":
+        return rows
+    course = {
+        "Term": _text(result.settings.get("term")),
+        "Course": _text(result.settings.get("course")),
+    }
+    return [course | {c: row[c] for c in GENERIC_COLUMNS[2:]} for row in rows]
+
+
+def _summary(job: Job, error: str | None = None) -> dict[str, object]:
+    """A gradebook's summary before it is graded: what a failure reports."""
+    return {
+        "path": job.relative,
+        "output": None,
+        "course": None,
+        "term": None,
+        "students": None,
+        "letters": {},
+        "flags": {},
+        "mean_total": None,
+        "status": "failed",
+        "error": error,
+        "problems": [],
+        "warnings": 0,
+        "registrar_format": job.registrar_format,
+        "registrar_rows": [],
+        "sha256": job.sha256,
+        "output_sha256": None,
+    }
+
+
+def grade_one(job: Job) -> dict[str, object]:
+    """Grade one gradebook (in a worker process) and return its summary; never raises."""
+    from gradeproc.api import process
+    from gradeproc.read import file_sha256
+
+    summary = _summary(job)
+    try:
+        result = process(
+            job.source,
+            output=job.output,
+            force=job.replace,
+            registrar_format=job.registrar_format,
+        )
+        facts = result.to_dict()
+        summary.update(
+            output=job.output,
+            course=_text(result.settings.get("course")) or None,
+            term=_text(result.settings.get("term")) or None,
+            students=facts["students"],
+            letters=dict(sorted(facts["letters"].items(), key=lambda kv: letter_key(kv[0]))),
+            flags=facts["flags"],
+            mean_total=facts["mean_total"],
+            status="ok",
+            warnings=len(result.warnings),
+            registrar_rows=_combined_rows(result, job.registrar_format),
+            sha256=result.input_sha256,
+            output_sha256=file_sha256(Path(job.output)),
+        )
+    except GradeprocError as error:
+        errors = [f for f in error.findings if f.severity == "error"] or error.findings
+        summary.update(error=error.message, problems=[str(f) for f in errors[:MAX_PROBLEMS]])
+    except Exception as error:  # a bug or a hostile file: reported, and the batch goes on
+        summary.update(error=f"unexpected error: {type(error).__name__}: {error}")
+    return summary
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """Every gradebook's summary, in path order, and the files the batch wrote."""
+
+    courses: list[dict[str, object]]
+    report: Path
+    registrar: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.courses if c["status"] == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "gradebooks": len(self.courses),
+            "graded": self.count("ok"),
+            "unchanged": self.count("unchanged"),
+            "failed": self.count("failed"),
+            "courses": [public(c) for c in self.courses],
+            "report": str(self.report),
+            "registrar": str(self.registrar) if self.registrar else None,
+            "notes": self.notes,
+        }
+
+
+def public(summary: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in summary.items() if k not in PRIVATE}
+
+
+def read_manifest(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"files": {}}
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {"files": {}}
+    return data
+
+
+def _owned(path: Path, recorded: object) -> bool:
+    """The file is as the batch last wrote it (so the batch may replace it)."""
+    from gradeproc.read import file_sha256
+
+    return isinstance(recorded, str) and path.is_file() and file_sha256(path) == recorded
+
+
+def plan(
+    in_dir: Path,
+    out_dir: Path,
+    manifest: dict[str, object],
+    registrar_format: str,
+    want_registrar: bool,
+    force: bool,
+) -> tuple[list[Job], dict[str, dict[str, object]]]:
+    """(jobs to grade, summaries reused as `unchanged`), keyed by relative path.
+
+    A gradebook is regraded when its SHA-256 changed, its output is missing, it failed last
+    time, or its registrar rows were made for another profile than the one now needed.
+    """
+    from gradeproc.read import file_sha256
+
+    jobs: list[Job] = []
+    reused: dict[str, dict[str, object]] = {}
+    recorded = manifest["files"]
+    for relative in find_gradebooks(in_dir, out_dir):
+        key = relative.as_posix()
+        source = in_dir / relative
+        output = output_for(relative, out_dir)
+        entry = recorded.get(key) if isinstance(recorded.get(key), dict) else {}
+        summary = entry.get("summary") if isinstance(entry.get("summary"), dict) else None
+        try:
+            sha = file_sha256(source)
+        except OSError:
+            sha = ""  # the worker reports why the file cannot be read
+        fresh = (
+            not force
+            and summary is not None
+            and sha
+            and entry.get("sha256") == sha
+            and summary.get("status") in ("ok", "unchanged")
+            and output.exists()
+            and (
+                summary.get("registrar_format") == registrar_format
+                or (registrar_format == "generic" and not want_registrar)
+            )
+        )
+        if fresh:
+            reused[key] = {**summary, "status": "unchanged"}
+            continue
+        replace = force or not output.exists() or _owned(output, entry.get("output_sha256"))
+        jobs.append(Job(str(source), str(output), key, sha, replace, registrar_format))
+    return jobs, reused
+
+
+def _executor(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = None
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        # Workers forked from a clean server that already imported pandas: no fork of a
+        # threaded parent, and the heavy imports happen once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _run_jobs(jobs: list[Job], workers: int, done: Callable[[dict[str, object]], None]) -> None:
+    """Grade the jobs, calling `done` with each summary as it arrives."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            done(grade_one(job))
+        return
+    from concurrent.futures import as_completed
+
+    with _executor(min(workers, len(jobs))) as pool:
+        futures = {pool.submit(grade_one, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                try:
+                    done(future.result())
+                except Exception as error:  # the worker process itself died (killed, crashed)
+                    reason = f"the worker process stopped: {type(error).__name__}: {error}"
+                    done(_summary(futures[future], reason))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _progress(total: int, enabled: bool):
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("Grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not (enabled and sys.stderr.isatty()),
+    )
+    task = progress.add_task("grading", total=total)
+    return progress, task
+
+
+def run_batch(
+    in_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    jobs: int | None = None,
+    registrar: str | Path | None = None,
+    registrar_format: str = "generic",
+    force: bool = False,
+    progress: bool = False,
+) -> BatchResult:
+    """Grade every gradebook under `in_dir` into `out_dir`; see the module's notes.
+
+    Raises OutputExists (before any grading) when `registrar` exists and was not written by
+    the last batch into this folder, unless `force`. A gradebook that fails is in the result
+    with status "failed"; it raises nothing.
+    """
+    from gradeproc.registrar import FORMATS
+
+    if registrar_format not in FORMATS:
+        raise ValueError(f"unknown registrar format {registrar_format!r}; use one of {FORMATS}")
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    if not in_dir.is_dir():
+        raise FileProblem(f"{in_dir} is not a folder")
+    manifest_path = out_dir / MANIFEST
+    manifest = read_manifest(manifest_path)
+    registrar_path = Path(registrar) if registrar else None
+    if registrar_path is not None and registrar_path.exists() and not force:
+        previous = manifest.get("registrar") if isinstance(manifest.get("registrar"), dict) else {}
+        same = previous.get("path") == str(registrar_path.resolve())
+        if not (same and _owned(registrar_path, previous.get("sha256"))):
+            raise OutputExists(f"{registrar_path} already exists; add --force to replace it")
+
+    todo, summaries = plan(
+        in_dir, out_dir, manifest, registrar_format, registrar_path is not None, force
+    )
+    bar, task = _progress(len(todo) + len(summaries), progress)
+
+    def done(summary: dict[str, object]) -> None:
+        summaries[str(summary["path"])] = summary
+        bar.advance(task)
+
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    with bar:
+        bar.advance(task, len(summaries))
+        try:
+            _run_jobs(todo, workers, done)
+        except BaseException:  # interrupted: keep what was graded for the next run
+            _write_outputs(out_dir, manifest, summaries, None, registrar_format, None)
+            raise
+    result = BatchResult(_in_order(summaries), out_dir / REPORT, registrar_path)
+    inputs = [in_dir / c["path"] for c in result.courses]
+    _write_outputs(out_dir, manifest, summaries, registrar_path, registrar_format, inputs)
+    if not result.courses:
+        result.notes.append(f"no gradebooks (*.xlsx) found in {in_dir}")
+    failed = result.count("failed")
+    if registrar_path is not None and failed:
+        result.notes.append(
+            f"{registrar_path} leaves out the {failed} gradebook{'s' if failed != 1 else ''} "
+            "that failed"
+        )
+    return result
+
+
+def _in_order(summaries: dict[str, dict[str, object]]) -> list[dict[str, object]]:
+    return [summaries[k] for k in sorted(summaries)]
+
+
+def _write_outputs(
+    out_dir: Path,
+    manifest: dict[str, object],
+    summaries: dict[str, dict[str, object]],
+    registrar: Path | None,
+    registrar_format: str,
+    inputs: list[Path] | None,
+) -> None:
+    """The report, the combined registrar file and the manifest, together.
+
+    With `inputs` None (after an interrupt) only the manifest is written, keeping the entries
+    of the gradebooks not reached yet, so that the next run knows their outputs.
+    """
+    from gradeproc.read import file_sha256
+    from gradeproc.write import Outputs
+
+    recorded = manifest["files"]
+    files = {} if inputs is not None else dict(recorded)
+    for key, c in summaries.items():
+        before = recorded.get(key) if isinstance(recorded.get(key), dict) else {}
+        files[key] = {
+            "sha256": c.get("sha256"),
+            # A failure writes nothing: the output of an earlier run stays the batch's own.
+            "output_sha256": c.get("output_sha256") or before.get("output_sha256"),
+            "summary": {**c, "status": "ok"} if c["status"] == "unchanged" else c,
+        }
+    courses = _in_order(summaries)
+    previous = manifest.get("registrar")
+    with Outputs(force=True) as outputs:
+        if inputs is not None:
+            write_report(outputs.claim(out_dir / REPORT, protect=inputs), courses)
+        if registrar is not None:
+            temp = outputs.claim(registrar, protect=inputs)
+            write_combined_registrar(temp, courses, registrar_format)
+            previous = {"path": str(registrar.resolve()), "sha256": file_sha256(temp)}
+        data = {"gradeproc": __version__, "registrar": previous, "files": files}
+        temp = outputs.claim(out_dir / MANIFEST)
+        temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def write_combined_registrar(path: Path, courses: list[dict[str, object]], fmt: str) -> None:
+    """One row per student per graded course, in path then roster order; formula-safe."""
+    import pandas as pd
+
+    from gradeproc.registrar import BANNER_COLUMNS
+    from gradeproc.write import write_csv
+
+    columns = GENERIC_COLUMNS if fmt == "generic" else BANNER_COLUMNS
+    rows = [
+        row
+        for c in courses
+        if c["status"] in ("ok", "unchanged")
+        for row in c.get("registrar_rows") or []
+    ]
+    write_csv(pd.DataFrame(rows, columns=columns, dtype=object), path)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _joined(counts: object) -> str:
+    return ", ".join(f"{k} {v}" for k, v in (counts or {}).items())
+
+
+def report_rows(courses: list[dict[str, object]]) -> tuple[list[str], list[list[object]]]:
+    """The batch report's header and one row per course (counts per letter and per flag)."""
+    letters = sorted({k for c in courses for k in (c.get("letters") or {})}, key=letter_key)
+    flags = sorted({k for c in courses for k in (c.get("flags") or {})})
+    header = ["File", "Course", "Term", "Status", "Students", "Mean total"]
+    header += letters + flags + ["Error", "Problems"]
+    rows = []
+    for c in courses:
+        graded = c["status"] != "failed"
+        counts = [(c.get("letters") or {}).get(x, 0) if graded else None for x in letters]
+        counts += [(c.get("flags") or {}).get(x, 0) if graded else None for x in flags]
+        rows.append(
+            [
+                c["path"],
+                c.get("course"),
+                c.get("term"),
+                c["status"],
+                c.get("students"),
+                c.get("mean_total"),
+                *counts,
+                c.get("error"),
+                "\n".join(c.get("problems") or []) or None,
+            ]
+        )
+    return header, rows
+
+
+def write_report(path: Path, courses: list[dict[str, object]]) -> None:
+    import xlsxwriter
+
+    header, rows = report_rows(courses)
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    try:
+        bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        number = book.add_format({"num_format": "0.00"})
+        sheet = book.add_worksheet("Batch")
+        sheet.write_row(0, 0, header, bold)
+        last = len(header) - 1
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value, wrap if c >= last - 1 else None)
+                else:
+                    sheet.write_number(r, c, value, number if header[c] == "Mean total" else None)
+        sheet.freeze_panes(1, 2)
+        sheet.autofilter(0, 0, max(len(rows), 1), last)
+        sheet.set_column(0, 1, 32)
+        sheet.set_column(2, 3, 12)
+        sheet.set_column(4, last - 2, 9)
+        sheet.set_column(last - 1, last, 60)
+    finally:
+        book.close()
+
+
+# --- what the command line prints ----------------------------------------------------------
+
+
+def print_summary(result: BatchResult) -> None:
+    """The summary table on stdout (rich), then each failure with its first problems on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="gradeproc batch")
+    for name in ("Course", "Students", "Letters", "Flags", "Status"):
+        table.add_column(name, justify="right" if name == "Students" else "left")
+    for c in result.courses:
+        table.add_row(
+            Text(str(c.get("course") or c["path"])),
+            Text("" if c.get("students") is None else str(c["students"])),
+            Text(_joined(c.get("letters"))),
+            Text(_joined(c.get("flags"))),
+            Text(str(c["status"]), style="red" if c["status"] == "failed" else ""),
+        )
+    out = Console()
+    out.print(table)
+    out.print(
+        Text(
+            f"{len(result.courses)} gradebooks: {result.count('ok')} graded, "
+            f"{result.count('unchanged')} unchanged, {result.count('failed')} failed."
+        )
+    )
+    out.print(Text(f"Wrote {result.report}"))
+    if result.registrar:
+        out.print(Text(f"Wrote {result.registrar}"))
+    for c in result.courses:  # plain lines, unwrapped, as `gradeproc process` prints problems
+        if c["status"] == "failed":
+            print(f"{c['path']}: {c.get('error')}", file=sys.stderr)
+            for problem in c.get("problems") or []:
+                print(f"  {problem}", file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
