@@ -110,7 +110,7 @@ def write_template(path: str | Path) -> Path:
             if header in ("Student ID", "Section"):
                 for r in range(1, 1001):
                     sheet.cell(row=r, column=index).number_format = "@"
-            if header in ("Due", "New due") or name == "Submitted" and header != "Student ID":
+            if header in ("Due", "New due") or (name == "Submitted" and header != "Student ID"):
                 for r in range(2, len(rows) + 1):
                     sheet.cell(row=r, column=index).number_format = DATE_FORMAT
                 sheet.column_dimensions[letter].width = max(width, 18)

@@ -28,7 +28,9 @@ def graded_sheets(book: Path) -> dict[str, str]:
         out = Path(folder) / "graded.xlsx"
         process(book, output=out, registrar=Path(folder) / "grades.csv")
         sheets = pd.read_excel(out, sheet_name=list(SHEETS), engine="calamine", dtype=str)
-        texts = {name: frame.to_csv(index=False, lineterminator="\n") for name, frame in sheets.items()}
+        texts = {
+            name: frame.to_csv(index=False, lineterminator="\n") for name, frame in sheets.items()
+        }
         texts["registrar"] = (Path(folder) / "grades.csv").read_text(encoding="utf-8")
     return texts
 

@@ -60,7 +60,7 @@ def test_a_category_with_no_gradable_work_leaves_and_weights_rescale() -> None:
     assert total.iloc[0] == pytest.approx((50 * 80 + 20 * 100) / 70)
 
 
-def brute_force_best(earned, maximum, counted, n_drop) -> float:  # noqa: ANN001
+def brute_force_best(earned, maximum, counted, n_drop) -> float:
     items = np.flatnonzero(counted)
     d = min(n_drop, max(len(items) - 1, 0))
     best = -1.0
@@ -79,7 +79,7 @@ cell = st.tuples(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(cell, min_size=1, max_size=7), st.integers(min_value=0, max_value=3))
-def test_optimal_drop_matches_brute_force(cells, n_drop) -> None:  # noqa: ANN001
+def test_optimal_drop_matches_brute_force(cells, n_drop) -> None:
     maximum = np.array([[float(m) for m, _, _ in cells]])
     earned = np.round(np.array([[m * s for m, s, _ in cells]]), 2)
     counted = np.array([[c for _, _, c in cells]])

@@ -13,7 +13,9 @@ from gradeproc.compute.letters import apply_overrides, assign_letters, round_hal
 from gradeproc.policy import Category, LetterRange, build_bands, parse_range
 from gradeproc.template import LETTERS
 
-SYLLABUS = [LetterRange(letter, code, *parse_range(text), text=text) for letter, text, code in LETTERS]
+SYLLABUS = [
+    LetterRange(letter, code, *parse_range(text), text=text) for letter, text, code in LETTERS
+]
 
 
 def letters_for(totals: list[float], rule: str = "higher", margin: float = 0.5) -> pd.DataFrame:
@@ -124,7 +126,13 @@ def test_totals_above_100_fall_into_the_top_letter_and_below_0_into_the_bottom()
 
 @pytest.mark.parametrize(
     ("total", "borderline", "distance"),
-    [(89.6, True, 0.4), (89.5, False, np.nan), (89.51, True, 0.49), (92.6, True, 0.4), (93.5, False, np.nan)],
+    [
+        (89.6, True, 0.4),
+        (89.5, False, np.nan),
+        (89.51, True, 0.49),
+        (92.6, True, 0.4),
+        (93.5, False, np.nan),
+    ],
 )
 def test_borderline_is_less_than_the_margin_below_the_next_letter(
     total: float, borderline: bool, distance: float

@@ -64,7 +64,13 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
         "S07": 90.0,
     }
     assert grades["Letter"].to_dict() == {
-        "S01": "A", "S02": "A", "S03": "A", "S04": "A-", "S05": "A-", "S06": "I", "S07": "A-",
+        "S01": "A",
+        "S02": "A",
+        "S03": "A",
+        "S04": "A-",
+        "S05": "A-",
+        "S06": "I",
+        "S07": "A-",
     }
     assert grades["Flags"].to_dict() == {
         "S01": "",
@@ -88,9 +94,19 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
     )
     assert grades.loc["S06", "Registrar code"] == "I"
     assert list(result.grades.columns) == [
-        "Student ID", "Last name", "First name", "Section", "Homework %",
-        "Project proposal/presentation %", "Project report %", "Class participation %",
-        "Total", "Letter", "Registrar code", "Flags", "Notes",
+        "Student ID",
+        "Last name",
+        "First name",
+        "Section",
+        "Homework %",
+        "Project proposal/presentation %",
+        "Project report %",
+        "Class participation %",
+        "Total",
+        "Letter",
+        "Registrar code",
+        "Flags",
+        "Notes",
     ]
 
 
@@ -148,7 +164,7 @@ def test_an_existing_output_is_replaced_only_with_force(book: Path) -> None:
 
 
 def test_a_bad_gradebook_writes_nothing(tmp_path: Path) -> None:
-    sheets = syllabus_sheets(STUDENTS[:1], {"S01": ["9O"] + FULL[1:]})
+    sheets = syllabus_sheets(STUDENTS[:1], {"S01": ["9O", *FULL[1:]]})
     book = write_book(tmp_path / "bad.xlsx", sheets)
     before = sha(book)
     with pytest.raises(ValidationFailed) as caught:

@@ -38,7 +38,15 @@ def test_the_template_holds_the_syllabus_policy(tmp_path: Path) -> None:
         ["Class participation", 5.0, "points", 0.0],
     ]
     assert [row[0] for row in sheets["Assessments"][1:]] == [
-        "HW1", "HW2", "HW3", "HW4", "HW5", "Proposal", "Presentation", "Report", "Participation",
+        "HW1",
+        "HW2",
+        "HW3",
+        "HW4",
+        "HW5",
+        "Proposal",
+        "Presentation",
+        "Report",
+        "Participation",
     ]
     assert sheets["Letters"][1] == ["A", "greater than 93", "A"]
     assert sheets["Roster"] == [["Student ID", "Last name", "First name", "Email", "Section"]]

@@ -28,8 +28,10 @@ def test_a_clean_book_has_no_problems_and_one_policy_warning(tmp_path: Path) -> 
 def test_every_problem_is_reported_at_once_in_sheet_and_row_order(tmp_path: Path) -> None:
     sheets = syllabus_sheets(
         STUDENTS,
-        scores={"S01": [95, "9O", -5, 80, "ex", 90, 88, None, 100],
-                "00123": [95, 90, 105, 80, 70, 90, 88, 92, 100]},
+        scores={
+            "S01": [95, "9O", -5, 80, "ex", 90, 88, None, 100],
+            "00123": [95, 90, 105, 80, 70, 90, 88, 92, 100],
+        },
     )
     sheets["Roster"].append(["S01", "Twin", "Evil", "evil@example.edu", "001"])
     sheets["Categories"][1][1] = 40
@@ -76,7 +78,9 @@ def test_assessments_and_score_columns_must_match(tmp_path: Path) -> None:
     for row in sheets["Scores"]:
         del row[3]  # drop the HW3 column
     report = validate(write_book(tmp_path / "book.xlsx", sheets))
-    assert [str(f) for f in report.errors] == ["Assessments!A4: HW3 has no column in the Scores sheet"]
+    assert [str(f) for f in report.errors] == [
+        "Assessments!A4: HW3 has no column in the Scores sheet"
+    ]
 
 
 def test_extra_columns_and_sheets_are_the_instructors_own(tmp_path: Path) -> None:

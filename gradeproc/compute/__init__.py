@@ -156,7 +156,7 @@ def grade(gradebook) -> Grading:
     return Grading(grades=grades, details=details, status=status_frame, flags=flags)
 
 
-def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:  # noqa: ANN001
+def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:
     """One row per student and assessment, students in roster order.
 
     Repeated text (IDs, assessments, categories, statuses) is categorical and times keep
