@@ -72,14 +72,17 @@ def validate(path: str | Path) -> Report:
     return check(path)[2]
 
 
-def grade_file(path: str | Path):  # noqa: ANN201 - (workbook, gradebook, grading)
-    """Read, validate and compute, without writing; raises ValidationFailed on any error."""
+def grade_file(path: str | Path, notes: bool = True, details: bool = True):  # noqa: ANN201
+    """Read, validate and compute, without writing: (workbook, gradebook, grading).
+
+    Raises ValidationFailed on any error. `notes`/`details` as in `compute.grade`.
+    """
     from gradeproc.compute import grade
 
     workbook, gradebook, report = check(path)
     if gradebook is None:
         raise ValidationFailed(report.findings)
-    return workbook, gradebook, grade(gradebook)
+    return workbook, gradebook, grade(gradebook, notes=notes, details=details)
 
 
 def run_info(workbook, gradebook) -> list[tuple[str, object]]:  # noqa: ANN001
@@ -168,6 +171,6 @@ def export_registrar(
     path = Path(path)
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
-        workbook, gradebook, grading = grade_file(path)
+        workbook, gradebook, grading = grade_file(path, notes=False, details=False)
         write_csv(registrar_rows(registrar_format, grading, gradebook, workbook), temp)
     return Path(output)

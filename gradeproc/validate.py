@@ -552,7 +552,7 @@ def _read_extensions(
             "student_id": ids.to_numpy(dtype=object),
             "assessment": targets.to_numpy(dtype=object),
             "extra_days": extra.to_numpy(),
-            "new_due": new_due.to_numpy(),
+            "new_due": new_due.array,
             "reason": reason.to_numpy(dtype=object),
         }
     )

@@ -13,6 +13,19 @@ from gradeproc.compute.letters import apply_overrides, assign_letters
 from gradeproc.compute.notes import flags_text, student_notes
 
 STATUSES = ("ON_TIME", "LATE", "LATE_REJECTED", "MISSING", "EXCUSED", "UNGRADED", "DROPPED")
+DETAIL_COLUMNS = [
+    "Student ID",
+    "Assessment",
+    "Category",
+    "Max points",
+    "Raw score",
+    "Submitted",
+    "Effective due",
+    "Days late",
+    "Deduction",
+    "Final score",
+    "Status",
+]
 FLAGS = (
     "BORDERLINE",
     "DROPPED",
@@ -57,8 +70,12 @@ def status_names(codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.ravel(), categories=list(STATUSES))
 
 
-def grade(gradebook) -> Grading:
-    """Late penalties, drops, category percentages, total, letter, flags and notes."""
+def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
+    """Late penalties, drops, category percentages, total, letter, flags and notes.
+
+    `notes=False` leaves Notes blank and `details=False` leaves Details empty, for callers
+    that need only the letters (the registrar export): the sentences are the costliest part.
+    """
     policy = gradebook.policy
     assessments = gradebook.assessments
     students = gradebook.roster.index
@@ -105,7 +122,11 @@ def grade(gradebook) -> Grading:
     dropped_values = dropped.to_numpy()
     status = cell_status(excused, blank, rejected_values, late, dropped_values, policy.blank_scores)
     status_frame = pd.DataFrame(
-        np.asarray(STATUSES, dtype=object)[status], index=students, columns=assessments.index
+        {
+            name: pd.Categorical.from_codes(status[:, j], categories=list(STATUSES))
+            for j, name in enumerate(assessments.index)
+        },
+        index=students,
     )
 
     flags = pd.DataFrame(
@@ -122,38 +143,46 @@ def grade(gradebook) -> Grading:
         },
         index=students,
     )
-    notes = student_notes(
-        gradebook=gradebook,
-        status=status_frame,
-        late=pd.DataFrame(late | rejected_values, index=students, columns=assessments.index),
-        late_days=late_days,
-        deduction=deduction,
-        final=final_frame,
-        letters=letters,
-        flags=flags,
+    sentences = (
+        student_notes(
+            gradebook=gradebook,
+            status=status_frame,
+            late=pd.DataFrame(late | rejected_values, index=students, columns=assessments.index),
+            late_days=late_days,
+            deduction=deduction,
+            final=final_frame,
+            letters=letters,
+            flags=flags,
+        )
+        if notes
+        else np.full(len(students), "", dtype=object)
     )
 
     roster = gradebook.roster
-    grades = pd.DataFrame(
+    columns = {
+        "Student ID": students.to_numpy(dtype=object),
+        "Last name": roster["Last name"].to_numpy(dtype=object),
+        "First name": roster["First name"].to_numpy(dtype=object),
+        "Section": roster["Section"].to_numpy(dtype=object),
+    }
+    columns.update({f"{c} %": percents[c].to_numpy() for c in percents.columns})
+    columns.update(
         {
-            "Student ID": students.to_numpy(dtype=object),
-            "Last name": roster["Last name"].to_numpy(dtype=object),
-            "First name": roster["First name"].to_numpy(dtype=object),
-            "Section": roster["Section"].to_numpy(dtype=object),
+            "Total": letters["total"].to_numpy(),
+            "Letter": letters["letter"].to_numpy(dtype=object),
+            "Registrar code": letters["code"].to_numpy(dtype=object),
+            "Flags": flags_text(flags),
+            "Notes": sentences,
         }
     )
-    for category in percents.columns:
-        grades[f"{category} %"] = percents[category].to_numpy()
-    grades["Total"] = letters["total"].to_numpy()
-    grades["Letter"] = letters["letter"].to_numpy(dtype=object)
-    grades["Registrar code"] = letters["code"].to_numpy(dtype=object)
-    grades["Flags"] = flags_text(flags)
-    grades["Notes"] = notes
+    grades = pd.DataFrame(columns, copy=False)
 
-    details = details_frame(
-        gradebook, due, late_days, deduction, final, status, rejected_values | late
+    detail_rows = (
+        details_frame(gradebook, due, late_days, deduction, final, status, rejected_values | late)
+        if details
+        else pd.DataFrame(columns=DETAIL_COLUMNS)
     )
-    return Grading(grades=grades, details=details, status=status_frame, flags=flags)
+    return Grading(grades=grades, details=detail_rows, status=status_frame, flags=flags)
 
 
 def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:
@@ -192,5 +221,6 @@ def details_frame(gradebook, due, late_days, deduction, final, status, penalised
             "Deduction": np.where(penalised, deduction.to_numpy(), 0.0).ravel(),
             "Final score": final.ravel(),
             "Status": status_names(status),
-        }
+        },
+        copy=False,
     )

@@ -64,7 +64,7 @@ def applicable_extensions(
     extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
 ) -> pd.DataFrame:
     """Extension rows expanded to one per student and assessment, specific rows winning."""
-    ext = extensions[extensions["student_id"].isin(students)]
+    ext = extensions[students.get_indexer(extensions["student_id"]) >= 0]
     wildcard = ext[ext["assessment"] == "*"]
     specific = ext[ext["assessment"] != "*"]
     expanded = wildcard.drop(columns="assessment").merge(

@@ -155,23 +155,34 @@ def student_notes(
 
 
 def _extension_notes(gradebook, notes: _Sentences) -> None:
+    """One sentence per extension row, built for all rows at once."""
     ext = gradebook.extensions
     students = gradebook.roster.index
     if ext.empty:
         return
-    timezone = gradebook.policy.timezone
-    rows = students.get_indexer(ext["student_id"])
-    for position, (_, row) in zip(rows, ext.iterrows(), strict=True):
-        if position < 0:
-            continue
-        target = "every assessment" if row["assessment"] == "*" else row["assessment"]
-        if pd.notna(row["new_due"]):
-            local = row["new_due"].tz_convert(timezone)
-            what = f"due {local:%Y-%m-%d %H:%M}"
-        else:
-            days = row["extra_days"]
-            what = f"+{_number_text(days)} day{'s' if days != 1 else ''}"
-        why = f" ({row['reason']})" if row["reason"] else ""
+    positions = students.get_indexer(ext["student_id"])
+    ext = ext[positions >= 0]
+    positions = positions[positions >= 0]
+    target = np.where(ext["assessment"].to_numpy() == "*", "every assessment", ext["assessment"])
+    new_due = ext["new_due"].dt.tz_convert(gradebook.policy.timezone).dt.strftime("%Y-%m-%d %H:%M")
+    days = ext["extra_days"].to_numpy(dtype="float64")
+    moved = np.where(
+        np.isnan(days),
+        "",
+        "+" + points_text(np.nan_to_num(days)) + np.where(days == 1, " day", " days"),
+    )
+    what = np.where(
+        ext["new_due"].notna().to_numpy(), "due " + new_due.fillna("").to_numpy(dtype=object), moved
+    )
+    reason = ext["reason"].to_numpy(dtype=object)
+    why = np.where(pd.notna(reason), " (" + reason.astype(str) + ")", "")
+    sentences = "Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
+    # A student may have several rows: add them in order, one round per repeat.
+    order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
+    for round_ in range(order.max() + 1 if len(order) else 0):
+        take = order == round_
         mask = np.zeros(len(students), dtype=bool)
-        mask[position] = True
-        notes.add(mask, f"Extension on {target}: {what}{why}.")
+        mask[positions[take]] = True
+        sentence_at = np.empty(len(students), dtype=object)
+        sentence_at[positions[take]] = sentences[take]
+        notes.add(mask, sentence_at[mask])
