@@ -97,8 +97,9 @@ def init(book: Book, force: Force = False, debug: Debug = False) -> None:
         path = init_book(book, force=force)
     except GradeprocError as error:
         raise fail(error, debug) from None
-    typer.echo(f"Wrote {path}: fill in Roster, Scores and Submitted, then run "
-               f"`gradeproc process {path}`.")
+    typer.echo(
+        f"Wrote {path}: fill in Roster, Scores and Submitted, then run `gradeproc process {path}`."
+    )
 
 
 @app.command()
@@ -319,7 +320,15 @@ def batch(
         raise typer.Exit(1)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a batch scheduler, `kill`) unwinds like Ctrl-C, so temporary files go."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:  # outputs are temporary files until the end: nothing half-written

@@ -1,0 +1,169 @@
+"""Bad input never crashes gradeproc and never costs an instructor data (issue: hardening)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gradeproc.api import validate
+from gradeproc.cli import app
+from tests.helpers import syllabus_sheets, write_book
+
+runner = CliRunner()
+STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_missing_required_sheet_is_one_sentence(tmp_path: Path) -> None:
+    sheets = syllabus_sheets(STUDENTS)
+    del sheets["Scores"]
+    book = write_book(tmp_path / "book.xlsx", sheets)
+    result = runner.invoke(app, ["process", str(book)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: book.xlsx has no "Scores" sheet. A gradebook needs the sheets Policy, '
+        "Categories, Letters, Assessments, Roster, Scores; `gradeproc init NEW.xlsx` writes one "
+        "to start from.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_a_formula_without_a_saved_value_is_reported_not_zeroed(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
+    wb = load_workbook(book)
+    wb["Scores"]["C2"] = "=B2*0.9"  # openpyxl never stores a formula's value
+    wb.save(book)
+    assert [str(f) for f in validate(book).errors] == [
+        "Scores!C2: holds the formula =B2*0.9 with no saved value; open the workbook in Excel "
+        "or LibreOffice and save it, so its result is stored"
+    ]
+
+
+def test_features_a_values_only_copy_loses_are_warned_about(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+
+    book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
+    wb = load_workbook(book)
+    wb["Scores"]["B2"].comment = Comment("late because of flu", "TA")
+    wb.save(book)
+    result = runner.invoke(app, ["process", str(book)])
+    assert result.exit_code == 0
+    assert (
+        "warning: the workbook has comments; the graded copy keeps values only, without them"
+        in result.stderr
+    )
+
+
+cell_values = st.one_of(
+    st.none(),
+    st.integers(-1000, 1000),
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12),
+    st.sampled_from(["EX", "ex", " 95 ", "9O", "=1+2", "-5", "1e3", "NaN", "inf", "", "   "]),
+    st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    scores=st.lists(cell_values, min_size=9, max_size=9),
+    times=st.lists(cell_values, min_size=7, max_size=7),
+    student_id=cell_values,
+)
+def test_any_cells_either_grade_or_fail_with_exit_1(
+    tmp_path_factory, scores: list, times: list, student_id: object
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    sheets = syllabus_sheets(STUDENTS)
+    sheets["Scores"][1] = ["S01", *scores]
+    sheets["Submitted"].append(["S01", *times])
+    sheets["Roster"][2][0] = student_id
+    sheets["Scores"][2][0] = student_id
+    book = write_book(folder / "book.xlsx", sheets)
+    before = sha(book)
+    result = runner.invoke(app, ["process", str(book), "--registrar", str(folder / "g.csv")])
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    written = sorted(p.name for p in folder.iterdir())
+    if result.exit_code == 0:
+        assert written == ["book.graded.xlsx", "book.xlsx", "g.csv"]
+    else:
+        assert written == ["book.xlsx"]
+    assert sha(book) == before
+
+
+def test_a_run_interrupted_midway_leaves_no_partial_output(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate_gradebook
+
+    book = generate_gradebook(tmp_path / "big.xlsx", 3000, 25, seed=1)
+    before = sha(book)
+    out = tmp_path / "big.graded.xlsx"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradeproc", "process", str(book)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".*.part")) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)  # let it get well into writing
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:  # finished before the signal: then the output is whole
+        assert out.stat().st_size > 0
+        return
+    assert process.returncode == 130, stderr
+    assert "Interrupted; nothing was written." in stderr
+    assert not out.exists()
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
+    assert sha(book) == before
+
+
+def test_sigterm_also_cleans_up(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate_gradebook
+
+    book = generate_gradebook(tmp_path / "big.xlsx", 3000, 25, seed=2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradeproc", "process", str(book)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".*.part")) and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.terminate()
+    process.communicate(timeout=60)
+    if process.returncode == 0:
+        return
+    assert not (tmp_path / "big.graded.xlsx").exists()
+    assert not list(tmp_path.glob(".*.part"))
