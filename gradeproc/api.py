@@ -72,7 +72,7 @@ def validate(path: str | Path) -> Report:
     return check(path)[2]
 
 
-def grade_file(path: str | Path, notes: bool = True, details: bool = True):  # noqa: ANN201
+def grade_file(path: str | Path, notes: bool = True, details: bool = True):
     """Read, validate and compute, without writing: (workbook, gradebook, grading).
 
     Raises ValidationFailed on any error. `notes`/`details` as in `compute.grade`.
@@ -85,7 +85,7 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):  # n
     return workbook, gradebook, grade(gradebook, notes=notes, details=details)
 
 
-def run_info(workbook, gradebook) -> list[tuple[str, object]]:  # noqa: ANN001
+def run_info(workbook, gradebook) -> list[tuple[str, object]]:
     policy = gradebook.policy
     info: list[tuple[str, object]] = [
         ("gradeproc version", __version__),

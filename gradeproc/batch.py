@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradeproc import __version__
-from gradeproc.errors import FileProblem, GradeprocError, OutputExists
+from gradeproc.errors import FileProblem, GradeprocError, Interrupted, OutputExists
 
 MANIFEST = ".gradeproc-batch.json"
 REPORT = "batch_report.xlsx"
@@ -170,6 +170,8 @@ def grade_one(job: Job) -> dict[str, object]:
             sha256=result.input_sha256,
             output_sha256=file_sha256(Path(job.output)),
         )
+    except Interrupted:
+        raise
     except GradeprocError as error:
         errors = [f for f in error.findings if f.severity == "error"] or error.findings
         summary.update(error=error.message, problems=[str(f) for f in errors[:MAX_PROBLEMS]])

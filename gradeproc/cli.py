@@ -7,7 +7,6 @@ Exit codes: 0 done; 1 the gradebook has problems (all printed, nothing written);
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ import typer
 
 from gradeproc import __version__
 from gradeproc.cli_import import import_app
-from gradeproc.errors import GradeprocError
+from gradeproc.errors import GradeprocError, Interrupted
 
 app = typer.Typer(
     name="gradeproc",
@@ -307,11 +306,11 @@ def batch(
             force=force,
             progress=True,
         )
-    except GradeprocError as error:
-        raise fail(error, debug) from None
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         echo_err("Interrupted; the gradebooks graded so far are kept and the next run skips them.")
         raise typer.Exit(130) from None
+    except GradeprocError as error:
+        raise fail(error, debug) from None
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -320,17 +319,14 @@ def batch(
         raise typer.Exit(1)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM (a batch scheduler, `kill`) unwinds like Ctrl-C, so temporary files go."""
-    raise KeyboardInterrupt
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM (a batch scheduler, `kill`) unwinds as an error, so temp files go."""
+    raise Interrupted()
 
 
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        app()
-    except KeyboardInterrupt:  # outputs are temporary files until the end: nothing half-written
-        echo_err("Interrupted; nothing was written.")
-        sys.exit(130)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    app()

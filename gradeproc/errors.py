@@ -111,6 +111,15 @@ class ValidationFailed(GradeprocError):
         )
 
 
+class Interrupted(GradeprocError):
+    """Ctrl-C or SIGTERM: the run stops, and its temporary outputs are removed on the way out."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("Interrupted; nothing was written.")
+
+
 class OutputExists(GradeprocError):
     """Refusing to replace an existing file: the command line must say --force."""
 

@@ -112,13 +112,12 @@ def test_any_cells_either_grade_or_fail_with_exit_1(
     assert sha(book) == before
 
 
-def test_a_run_interrupted_midway_leaves_no_partial_output(tmp_path: Path) -> None:
+def start_run_and_wait_for_writing(folder: Path, seed: int) -> tuple[Path, subprocess.Popen]:
+    """Start `gradeproc process` on a 3,000-student book; return once its temp file exists."""
     sys.path.insert(0, str(ROOT / "bench"))
     from generate import generate_gradebook
 
-    book = generate_gradebook(tmp_path / "big.xlsx", 3000, 25, seed=1)
-    before = sha(book)
-    out = tmp_path / "big.graded.xlsx"
+    book = generate_gradebook(folder / "big.xlsx", 3000, 25, seed=seed)
     process = subprocess.Popen(
         [sys.executable, "-m", "gradeproc", "process", str(book)],
         stdout=subprocess.PIPE,
@@ -127,13 +126,20 @@ def test_a_run_interrupted_midway_leaves_no_partial_output(tmp_path: Path) -> No
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".*.part")) and time.monotonic() < deadline:
+    while not list(folder.glob(".*.part")) and time.monotonic() < deadline:
         if process.poll() is not None:
             break
         time.sleep(0.05)
-    time.sleep(0.5)  # let it get well into writing
+    return book, process
+
+
+def test_a_run_interrupted_midway_leaves_no_partial_output(tmp_path: Path) -> None:
+    book, process = start_run_and_wait_for_writing(tmp_path, seed=1)
+    before = sha(book)
+    time.sleep(0.5)  # let it get well into its work
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
+    out = tmp_path / "big.graded.xlsx"
     if process.returncode == 0:  # finished before the signal: then the output is whole
         assert out.stat().st_size > 0
         return
@@ -145,22 +151,7 @@ def test_a_run_interrupted_midway_leaves_no_partial_output(tmp_path: Path) -> No
 
 
 def test_sigterm_also_cleans_up(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from generate import generate_gradebook
-
-    book = generate_gradebook(tmp_path / "big.xlsx", 3000, 25, seed=2)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gradeproc", "process", str(book)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".*.part")) and time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
+    _, process = start_run_and_wait_for_writing(tmp_path, seed=2)
     process.terminate()
     process.communicate(timeout=60)
     if process.returncode == 0:
