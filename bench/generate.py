@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xlsxwriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gradeproc import template
 
 TIMEZONE = "America/New_York"
 TERM = "Fall 2024"
@@ -74,18 +78,7 @@ CATEGORIES: tuple[tuple[str, int, str, int], ...] = (
 )
 
 # (Letter, Range, Registrar code): the syllabus table, policy.md section 3.
-LETTERS: tuple[tuple[str, str, str], ...] = (
-    ("A", "greater than 93", "A"),
-    ("A-", "[90, 93)", "A-"),
-    ("B+", "[87, 90)", "B+"),
-    ("B", "[83, 87)", "B"),
-    ("B-", "[80, 83)", "B-"),
-    ("C+", "[77, 80)", "C+"),
-    ("C", "[73, 77)", "C"),
-    ("C-", "[68, 73)", "C-"),
-    ("D", "[60, 68)", "D"),
-    ("Fail", "below 60", "F"),
-)
+LETTERS = template.LETTERS
 
 _FIRST_NAMES = (
     "Aaliyah Aiden Amara Ana Andre Aria Ben Camila Carlos Chen Chloe Daniel Deja Diego "

@@ -29,6 +29,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gradeproc import template
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "sample_data" / "fall2024_optml.xlsx"
 SEED = 2024
@@ -61,41 +64,10 @@ POLICY: list[tuple[str, str | int | float, str]] = [
     ("allow_extra_credit", "N", "Scores above the maximum points are not allowed."),
 ]
 
-CATEGORIES: list[tuple[str, int, str, int]] = [
-    # Category, Weight, Aggregation, Drop lowest
-    ("Homework", 50, "points", 0),
-    ("Project proposal/presentation", 15, "points", 0),
-    ("Project report", 30, "points", 0),
-    ("Class participation", 5, "points", 0),
-]
-
-LETTERS: list[tuple[str, str, str]] = [
-    # Letter, Range (as the syllabus writes it), Registrar code
-    ("A", "greater than 93", "A"),
-    ("A-", "[90, 93)", "A-"),
-    ("B+", "[87, 90)", "B+"),
-    ("B", "[83, 87)", "B"),
-    ("B-", "[80, 83)", "B-"),
-    ("C+", "[77, 80)", "C+"),
-    ("C", "[73, 77)", "C"),
-    ("C-", "[68, 73)", "C-"),
-    ("D", "[60, 68)", "D"),
-    ("Fail", "below 60", "F"),
-]
-
-ASSESSMENTS: list[tuple[str, str, int, datetime | None, str]] = [
-    # Assessment, Category, Max points, Due (naive America/New_York), Late policy
-    ("HW1", "Homework", 100, datetime(2024, 9, 17, 23, 59), "Y"),
-    ("HW2", "Homework", 100, datetime(2024, 10, 1, 23, 59), "Y"),
-    ("HW3", "Homework", 100, datetime(2024, 10, 15, 23, 59), "Y"),
-    # Saturday before the end of daylight saving time (Sunday 2024-11-03, 02:00 EDT -> 01:00 EST).
-    ("HW4", "Homework", 100, datetime(2024, 11, 2, 23, 59), "Y"),
-    ("HW5", "Homework", 100, datetime(2024, 11, 19, 23, 59), "Y"),
-    ("Proposal", "Project proposal/presentation", 100, datetime(2024, 10, 8, 23, 59), "Y"),
-    ("Presentation", "Project proposal/presentation", 100, datetime(2024, 11, 26, 14, 0), "N"),
-    ("Report", "Project report", 100, datetime(2024, 12, 10, 23, 59), "Y"),
-    ("Participation", "Class participation", 100, None, "N"),
-]
+# The syllabus's policy, exactly as `gradeproc init` writes it.
+CATEGORIES = [list(c) for c in template.CATEGORIES]
+LETTERS = [list(x) for x in template.LETTERS]
+ASSESSMENTS = [list(a) for a in template.ASSESSMENTS]
 
 ITEMS = [a[0] for a in ASSESSMENTS]
 DUE = {a[0]: a[3] for a in ASSESSMENTS}
