@@ -46,15 +46,23 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
 
 
 class _Sentences:
+    """Each student's sentences, appended as " sentence" (one string operation per event);
+    the leading space is cut once at the end."""
+
     def __init__(self, n: int) -> None:
-        self.text = np.full(n, "", dtype=object)
+        self._text = np.full(n, "", dtype=object)
 
     def add(self, rows: np.ndarray, sentences: pd.Series | np.ndarray | str) -> None:
         if not rows.any():
             return
-        sentences = np.asarray(sentences, dtype=object)
-        current = self.text[rows]
-        self.text[rows] = np.where(current == "", sentences, current + " " + sentences)
+        if isinstance(sentences, str):
+            self._text[rows] += " " + sentences
+        else:
+            self._text[rows] += " " + np.asarray(sentences, dtype=object)
+
+    @property
+    def text(self) -> np.ndarray:
+        return pd.Series(self._text, dtype=object).str.slice(1).to_numpy(dtype=object)
 
 
 def student_notes(
