@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -42,7 +43,7 @@ def end_to_end(n_students: int, folder: Path) -> dict[str, object]:
     source = book(n_students)
     output = folder / f"graded_{n_students}.xlsx"
     cmd = [sys.executable, "-m", "gradeproc", "process", str(source), "-o", str(output), "--force"]
-    seconds, peak_mb = run_timed(cmd)
+    seconds, peak_mb = run_timed(cmd, stderr=subprocess.DEVNULL)
     floor = floor_seconds(source, output)
     cells = n_students * 25
     return {
