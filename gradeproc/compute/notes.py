@@ -28,7 +28,13 @@ def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
     return texts[inverse.reshape(array.shape)]
 
 
-def _days(days: pd.Series | np.ndarray) -> np.ndarray:
+def points_unit(values: np.ndarray) -> np.ndarray:
+    """ " point" for exactly 1, " points" otherwise: "-1 point", "-15 points"."""
+    return np.where(np.asarray(values, dtype="float64") == 1, " point", " points")
+
+
+def days_text(days: pd.Series | np.ndarray) -> np.ndarray:
+    """1 day, 3 days."""
     array = np.asarray(days, dtype=np.int64)
     unique, inverse = np.unique(array, return_inverse=True)
     texts = np.array([f"{d} day" if d == 1 else f"{d} days" for d in unique], dtype=object)
@@ -94,10 +100,11 @@ def student_notes(
             notes.add(
                 penalised,
                 f"{name}: "
-                + _days(days[penalised])
+                + days_text(days[penalised])
                 + " late, -"
                 + points_text(deduction_all[penalised, j])
-                + " points ("
+                + points_unit(deduction_all[penalised, j])
+                + " ("
                 + points_text(raw[penalised])
                 + " -> "
                 + points_text(after[penalised])
@@ -107,7 +114,7 @@ def student_notes(
             notes.add(
                 rejected,
                 f"{name}: "
-                + _days(days[rejected])
+                + days_text(days[rejected])
                 + f" late, over the {policy.late_max_days}-day limit: not accepted, 0 points (was "
                 + points_text(raw[rejected])
                 + ").",

@@ -1,0 +1,532 @@
+"""How the graded workbook looks: colours, conditional formats, print setup, cell comments.
+
+Styling is applied per column or per range wherever the file format allows it (column
+formats, conditional formats over a whole column), so its cost does not grow with the
+number of students. Only the exceptions an instructor has to see get something per cell:
+a shaded Scores cell with a comment saying what happened, and a comment with the Notes on
+a flagged student's `Flags` cell.
+
+xlsxwriter's constant_memory mode writes each row once, in order, and drops anything
+addressed to a row already written. Comments are kept apart from the cell data, so they
+are written before a sheet's rows; column formats and widths are set before them too.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.compute.notes import days_text, points_text, points_unit
+from gradeproc.parse import parse_ids
+from gradeproc.read import normalise
+
+HEADER = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#305496",
+    "border": 1,
+    "border_color": "#8EA9DB",
+    "valign": "top",
+    "text_wrap": True,
+}
+LINE_PT = 15  # Excel's default row height, one line of 11-point text
+
+# Excel's own "Good / Neutral / Bad" fills, plus a blue and a grey, as (fill, font).
+GREEN = ("#C6EFCE", "#006100")
+BLUE = ("#DDEBF7", "#1F4E78")
+AMBER = ("#FFEB9C", "#9C5700")
+ORANGE = ("#F8CBAD", "#843C0C")
+RED = ("#FFC7CE", "#9C0006")
+GREY = ("#E7E6E6", "#3A3838")
+
+# Letter bands: (key, colours); a letter's band comes from its first character.
+BANDS: dict[str, tuple[str, str]] = {"A": GREEN, "B": BLUE, "C": AMBER, "F": RED, "other": GREY}
+# The same bands as chart bars: Office's stronger green, blue, gold, red and grey.
+BAR_COLOURS: dict[str, str] = {
+    "A": "#70AD47",
+    "B": "#4472C4",
+    "C": "#FFC000",
+    "F": "#C00000",
+    "other": "#A5A5A5",
+}
+PASSING_WORDS = {"P", "PASS", "S", "SAT", "CR"}
+FAILING_WORDS = {"FAIL", "NP", "U", "NC"}
+
+# Flags that ask the instructor to do something.
+ACTION_FLAGS = ("LATE_REJECTED", "MISSING", "BORDERLINE", "POLICY_GAP")
+
+
+@dataclass(frozen=True)
+class ScoreKind:
+    """How one kind of exceptional score cell is shown, and what the legend says about it."""
+
+    status: str
+    label: str
+    colours: tuple[str, str]
+    italic: bool = False
+
+
+SCORE_KINDS: dict[str, ScoreKind] = {
+    k.status: k
+    for k in (
+        ScoreKind("LATE", "Late: points deducted", AMBER),
+        ScoreKind("LATE_REJECTED", "Later than the limit: not accepted, 0 points", RED),
+        ScoreKind("MISSING", "No score: counted as 0", ORANGE),
+        ScoreKind("EXCUSED", "Excused: left out of its category", BLUE),
+        ScoreKind("DROPPED", "Dropped by the category's drop rule", GREY, italic=True),
+    )
+}
+
+# A cell comment's box, in pixels; Excel's default (128 x 74) hides most of a sentence.
+COMMENT_WIDTH = 360
+COMMENT_CHARS_PER_LINE = 52
+COMMENT_LINE_PX = 16
+
+
+def fill(colours: tuple[str, str], **extra: object) -> dict[str, object]:
+    background, font = colours
+    return {"bg_color": background, "font_color": font, **extra}
+
+
+def letter_band(letter: object) -> str:
+    """ "A" for A+/A/A-/Pass, "B", "C", "F" for D*/E/F/Fail, "other" for I, W, anything else."""
+    text = str(letter).strip().upper()
+    if not text:
+        return "other"
+    if text in PASSING_WORDS:
+        return "A"
+    if text in FAILING_WORDS:
+        return "F"
+    first = text[0]
+    if first in "ABC" and (len(text) == 1 or text[1] in "+-"):
+        return first
+    if first in "DEF" and (len(text) == 1 or text[1] in "+-"):
+        return "F"
+    return "other"
+
+
+def column_number(letters: str) -> int:
+    """Excel column letters -> 0-based index (A -> 0, AA -> 26)."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def excel_text(value: str) -> str:
+    """A string literal for a conditional format's formula."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+# --- ranges and pages ------------------------------------------------------------------------
+
+
+def letter_formats(
+    sheet,
+    first_row: int,
+    last_row: int,
+    col: int,
+    letters: Iterable[str],
+    formats: dict[str, object],
+) -> None:
+    """Colour a Letter column by band: one `cell ==` rule per letter, then grey for the rest.
+
+    Rules apply in the order added and stop at the first match, so an override letter that
+    is no band's (`I`, `W`) falls through to grey.
+    """
+    if last_row < first_row:
+        return
+    seen: set[str] = set()
+    for letter in letters:
+        key = str(letter).strip().casefold()
+        if not key or key in seen or letter_band(letter) == "other":
+            continue
+        seen.add(key)
+        sheet.conditional_format(
+            first_row,
+            col,
+            last_row,
+            col,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": excel_text(str(letter).strip()),
+                "format": formats[f"band_{letter_band(letter)}"],
+                "stop_if_true": True,
+            },
+        )
+    sheet.conditional_format(
+        first_row,
+        col,
+        last_row,
+        col,
+        {"type": "no_blanks", "format": formats["band_other"], "stop_if_true": True},
+    )
+
+
+def flag_formats(
+    sheet,
+    first_row: int,
+    last_row: int,
+    col: int,
+    fmt: object,
+    flags: Sequence[str] = ACTION_FLAGS,
+) -> None:
+    """Highlight Flags cells holding a flag that needs the instructor: `text containing`."""
+    if last_row < first_row:
+        return
+    for flag in flags:
+        sheet.conditional_format(
+            first_row,
+            col,
+            last_row,
+            col,
+            {"type": "text", "criteria": "containing", "value": flag, "format": fmt},
+        )
+
+
+def status_formats(
+    sheet,
+    first_row: int,
+    last_row: int,
+    col: int,
+    formats: dict[str, object],
+) -> None:
+    """Colour a Status column (Details) as the Scores sheet shades its cells."""
+    if last_row < first_row:
+        return
+    for status in SCORE_KINDS:
+        sheet.conditional_format(
+            first_row,
+            col,
+            last_row,
+            col,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": excel_text(status),
+                "format": formats[f"score_{status}"],
+            },
+        )
+
+
+def print_setup(sheet, header_row: int | None = 0, gridlines: bool = True) -> None:
+    """Landscape, one page wide, the header row on every page, sheet name and page numbers."""
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_footer("&L&A&RPage &P of &N")
+    if gridlines:
+        sheet.hide_gridlines(0)  # print the cell grid of a table
+
+
+def ignore_id_warnings(sheet) -> None:
+    """IDs such as `00123` are text on purpose: no green "number stored as text" triangles."""
+    sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+
+
+def comment_options(text: str, width: int = COMMENT_WIDTH) -> dict[str, object]:
+    """A comment box big enough to read its text without resizing it."""
+    return {"width": width, "height": _comment_height(text, width)}
+
+
+@functools.lru_cache(maxsize=4096)  # Scores comments repeat a few hundred texts
+def _comment_height(text: str, width: int) -> int:
+    chars = max(12, int(COMMENT_CHARS_PER_LINE * width / COMMENT_WIDTH))
+    lines = sum(max(1, math.ceil(len(line) / chars)) for line in text.split("\n"))
+    return 10 + COMMENT_LINE_PX * lines
+
+
+# A column width counts "0" digits; a line of ordinary text holds about a quarter more
+# characters (measured on LibreOffice's rendering of Notes).
+TEXT_CHARS_PER_UNIT = 1.25
+HEADER_CHARS_PER_UNIT = 1.1  # bold
+
+
+def text_lines(texts: pd.Series, width: float, per_unit: float = 1.0) -> np.ndarray:
+    """How many lines each text takes in a wrapped column `width` characters wide.
+
+    An estimate, vectorised: a word that does not fit moves to the next line, which leaves
+    about half a word (4 characters) unused per line. LibreOffice keeps a row's height as
+    written (Excel too, once it is set), so a short guess would hide text.
+    """
+    chars = max(int(width * per_unit) - 1, 8)
+    lengths = texts.fillna("").astype(str).str.len().to_numpy(dtype=np.int64)
+    lines = np.ceil(lengths / (chars - 4)).astype(np.int64)
+    return np.where(lengths <= chars, 1, lines)
+
+
+def row_heights(frame: pd.DataFrame, wrapped: dict[str, float]) -> dict[int, float]:
+    """Points of height for the data rows (0-based in the frame) that need more than a line."""
+    lines = np.ones(len(frame), dtype=np.int64)
+    for column, width in wrapped.items():
+        if column in frame.columns:
+            lines = np.maximum(lines, text_lines(frame[column], width, TEXT_CHARS_PER_UNIT))
+    tall = np.flatnonzero(lines > 1)
+    return {int(i): float(LINE_PT * lines[i] + 2) for i in tall}
+
+
+def header_height(names: Sequence[str], widths: Sequence[float]) -> float | None:
+    """The header row's height when a header wraps (after room for the filter button)."""
+    lines = np.array(
+        [
+            text_lines(pd.Series([str(name)]), max(width - 1, 4), HEADER_CHARS_PER_UNIT)[0]
+            for name, width in zip(names, widths, strict=True)
+        ]
+    )
+    most = int(lines.max()) if len(lines) else 1
+    return float(LINE_PT * most + 2) if most > 1 else None
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.)])\s+(?=[A-Z][A-Za-z0-9 /_-]*:|Total |Letter |Extension )")
+
+
+def note_lines(notes: pd.Series) -> pd.Series:
+    """The Notes of a student, one sentence per line (for a comment)."""
+    return notes.str.replace(_SENTENCE_BREAK, "\n", regex=True)
+
+
+# --- the Scores sheet's exceptions -----------------------------------------------------------
+
+
+class ScoreMark(NamedTuple):
+    """One shaded Scores cell: 0-based row and column, its status, and the comment text."""
+
+    row: int
+    col: int
+    status: str
+    comment: str
+
+
+def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
+    """The Scores cells that were penalised, rejected, missing, excused or dropped.
+
+    The sheet's frame is indexed by Excel row and its headers map to column letters; headers
+    are matched to assessment names as validation matches them (case and spaces ignored).
+    Only these exceptions are visited; the rest of the sheet is not looked at.
+    """
+    status = grading.status
+    if sheet is None or status.empty or "Student ID" not in sheet.frame.columns:
+        return []
+    names = {normalise(a): a for a in status.columns}
+    columns: dict[str, int] = {}
+    for label, letter in sheet.letters.items():
+        name = names.get(normalise(label)) if label != "Student ID" else None
+        if name is not None and name not in columns:
+            columns[name] = column_number(letter)
+    ids = parse_ids(sheet.frame["Student ID"]).dropna()
+    ids = ids[~ids.duplicated()]
+    excel_row = pd.Series(ids.index.to_numpy(), index=ids.to_numpy(dtype=object))
+    rows = excel_row.reindex(status.index).to_numpy(dtype="float64") - 1  # 0-based
+    cols = np.array([columns.get(a, -1) for a in status.columns], dtype=np.int64)
+    values = status.to_numpy(dtype=object)
+    mask = np.isin(values, list(SCORE_KINDS))
+    mask &= ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
+    i, j = np.nonzero(mask)
+    if not len(i):
+        return []
+    texts = score_sentences(grading.details, status, i, j, gradebook.policy.late_max_days)
+    kinds = values[i, j]
+    return list(
+        map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
+    )
+
+
+def _details_positions(details: pd.DataFrame, status: pd.DataFrame, i, j) -> np.ndarray:
+    """Rows of Details for (student i, assessment j): students x assessments in order."""
+    n_items = status.shape[1]
+    k = i * n_items + j
+    if len(details) == status.size:
+        same = np.asarray(details["Assessment"].to_numpy(dtype=object)[k] == status.columns[j])
+        same &= np.asarray(details["Student ID"].to_numpy(dtype=object)[k] == status.index[i])
+        if same.all():
+            return k
+    keys = pd.MultiIndex.from_arrays(
+        [details["Student ID"].astype(str), details["Assessment"].astype(str)]
+    )
+    wanted = pd.MultiIndex.from_arrays([status.index[i].astype(str), status.columns[j].astype(str)])
+    return keys.get_indexer(wanted)
+
+
+def score_sentences(
+    details: pd.DataFrame, status: pd.DataFrame, i: np.ndarray, j: np.ndarray, max_days: object
+) -> np.ndarray:
+    """What happened to each exceptional score, as a comment: `3 days late: -15 points (95 -> 80).`"""
+    k = _details_positions(details, status, i, j)
+    found = k >= 0
+    k = np.where(found, k, 0)
+    kinds = status.to_numpy(dtype=object)[i, j]
+    days = np.nan_to_num(details["Days late"].to_numpy(dtype="float64")[k]).astype(np.int64)
+    deduction = details["Deduction"].to_numpy(dtype="float64")[k]
+    raw = details["Raw score"].to_numpy(dtype="float64")[k]
+    final = details["Final score"].to_numpy(dtype="float64")[k]
+    maximum = details["Max points"].to_numpy(dtype="float64")[k]
+    category = details["Category"].to_numpy(dtype=object)[k]
+    raw_t, final_t = points_text(np.nan_to_num(raw)), points_text(np.nan_to_num(final))
+    deduction_t, max_t = points_text(np.nan_to_num(deduction)), points_text(maximum)
+    days_t = days_text(days)
+    late_t = (
+        days_t
+        + " late: -"
+        + deduction_t
+        + points_unit(deduction)
+        + " ("
+        + raw_t
+        + " -> "
+        + final_t
+        + ")."
+    )
+    rejected_t = (
+        days_t
+        + f" late, over the {max_days}-day limit: not accepted, 0 points (was "
+        + raw_t
+        + ")."
+    )
+    blank = np.isnan(raw)
+    dropped_t = np.where(
+        blank,
+        "No score (0/" + max_t + "): dropped by the " + category + " drop rule.",
+        "Dropped by the " + category + " drop rule (" + final_t + "/" + max_t + ").",
+    )
+    dropped_t = np.where(
+        ~blank & (days > 0),
+        dropped_t + " It was " + np.where(deduction > 0, late_t, rejected_t),
+        dropped_t,
+    )
+    text = np.select(
+        [kinds == "LATE", kinds == "LATE_REJECTED", kinds == "MISSING", kinds == "EXCUSED"],
+        [late_t, rejected_t, "No score: counted as 0.", "Excused: left out of " + category + "."],
+        default=dropped_t,
+    )
+    labels = np.array([SCORE_KINDS[x].label + "." for x in kinds.tolist()], dtype=object)
+    text = np.where(found, text, labels)  # a cell Details does not hold: say only its kind
+    # "3 days late: ..." reads as a sentence; capitalise the first letter where needed.
+    return np.array([t[:1].upper() + t[1:] for t in text.tolist()], dtype=object)
+
+
+# Comments per sheet at most. Each costs xlsxwriter about 70 µs (a VML shape apiece) and Excel
+# itself grows sluggish with tens of thousands; above this the Notes column and the Details
+# sheet carry the same words, and the Run sheet says the comments were left out.
+MAX_COMMENTS = 5_000
+
+
+def legend_rows(kinds: Iterable[str], comments: bool = True) -> list[tuple[str, str | None]]:
+    """(text, status or None) lines of the Scores legend, for the kinds that occur."""
+    occurring = set(kinds)
+    present = [s for s in SCORE_KINDS if s in occurring]
+    if not present:
+        return []
+    lines: list[tuple[str, str | None]] = [("Legend (gradeproc)", None)]
+    lines += [(SCORE_KINDS[s].label, s) for s in present]
+    if comments:
+        lines.append(("Point at a shaded cell for what happened.", ""))
+    else:
+        lines.append(("The Details sheet says what happened to each shaded cell.", ""))
+    return lines
+
+
+# --- Summary tables --------------------------------------------------------------------------
+
+
+BIN_WIDTH = 5
+TOP_BIN = 100
+
+
+def bin_labels() -> list[str]:
+    labels = [f"{lo}–{lo + BIN_WIDTH}" for lo in range(0, TOP_BIN, BIN_WIDTH)]
+    return [*labels, f"{TOP_BIN}+"]
+
+
+def band_names(policy) -> dict[str, str]:
+    """Legend name of each letter band, with its cut-off: `A, A- (90+)`, `D, Fail (below 68)`."""
+    members: dict[str, list] = {}
+    for r in policy.letters:
+        members.setdefault(letter_band(r.letter), []).append(r)
+    names: dict[str, str] = {}
+    for band, ranges in members.items():
+        letters = ", ".join(r.letter for r in ranges)
+        lows = [r for r in ranges if np.isfinite(r.low)]
+        above = [
+            r.low for r in policy.letters if letter_band(r.letter) != band and np.isfinite(r.low)
+        ]
+        if band == "other":
+            names[band] = f"Other ({letters})"
+        elif len(lows) < len(ranges) and above:  # the bottom band: "below" the next one up
+            names[band] = f"{letters} (below {min(above):g})"
+        elif lows:
+            low = min(lows, key=lambda r: (r.low, not r.low_inclusive))
+            bound = f"{low.low:g}+" if low.low_inclusive else f"> {low.low:g}"
+            names[band] = f"{letters} ({bound})"
+        else:
+            names[band] = letters
+    return names
+
+
+def cutoffs(policy) -> list[tuple[str, float, bool]]:
+    """(letter, lower bound, inclusive) of every letter with a finite lower bound, high first."""
+    out = [(r.letter, float(r.low), bool(r.low_inclusive)) for r in policy.letters]
+    return sorted([c for c in out if np.isfinite(c[1])], key=lambda c: -c[1])
+
+
+def cutoff_text(letter: str, low: float, inclusive: bool) -> str:
+    return f"{letter} {'≥' if inclusive else '>'} {low:g}"
+
+
+def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
+    """Students per 5-point bin of Total, split by letter band, with the cut-offs in each bin."""
+    labels = bin_labels()
+    total = grades["Total"].to_numpy(dtype="float64")
+    has = ~np.isnan(total)
+    bins = np.clip(np.floor(total[has] / BIN_WIDTH), 0, len(labels) - 1).astype(np.int64)
+    bands = np.array([letter_band(x) for x in grades["Letter"].to_numpy(dtype=object)[has]])
+    names = band_names(policy)
+    if (bands == "other").any() and "other" not in names:
+        others = sorted({str(x) for x in grades["Letter"][has][bands == "other"]})
+        names["other"] = f"Other ({', '.join(others)})"
+    order = [b for b in BANDS if b in names]
+    marks = [""] * len(labels)
+    for letter, low, inclusive in cutoffs(policy):
+        b = int(min(max(low // BIN_WIDTH, 0), len(labels) - 1))
+        text = cutoff_text(letter, low, inclusive)
+        marks[b] = f"{text}, {marks[b]}" if marks[b] else text
+    frame = pd.DataFrame({"Total": labels, "Letter cut-offs": marks})
+    frame["Students"] = np.bincount(bins, minlength=len(labels))
+    for band in order:
+        frame[names[band]] = np.bincount(bins[bands == band], minlength=len(labels))
+    frame.attrs["bands"] = {names[band]: band for band in order}  # column -> band key
+    return frame
+
+
+def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:
+    """Per assessment: mean and median final score, and the shares late, missing and excused."""
+    status = details["Status"].astype(object)
+    raw = details["Raw score"]
+    frame = pd.DataFrame(
+        {
+            "Assessment": details["Assessment"].astype(object),
+            "final": details["Final score"],
+            "late": details["Days late"].to_numpy(dtype="float64") > 0,
+            "missing": raw.isna() & status.ne("EXCUSED"),
+            "excused": status.eq("EXCUSED"),
+        }
+    )
+    grouped = frame.groupby("Assessment", sort=False)
+    names = assessments.index
+    stats = pd.DataFrame(index=names)
+    stats["Category"] = assessments["category"].to_numpy(dtype=object)
+    stats["Max points"] = assessments["max_points"].to_numpy(dtype="float64")
+    stats["Mean"] = grouped["final"].mean().reindex(names)
+    stats["Median"] = grouped["final"].median().reindex(names)
+    stats["Mean %"] = stats["Mean"] * 100 / stats["Max points"].where(stats["Max points"] > 0)
+    for column, key in (("Late", "late"), ("Missing", "missing"), ("Excused", "excused")):
+        stats[f"Share {column.lower()}"] = grouped[key].mean().reindex(names).fillna(0.0)
+    return stats.rename_axis("Assessment").reset_index()

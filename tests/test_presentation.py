@@ -1,0 +1,335 @@
+"""How the graded workbook looks: the structure an instructor relies on, read back with openpyxl.
+
+Frozen panes, filters, number formats, letter and flag colours (conditional formats over whole
+columns), comments explaining flags and exceptional scores, the Scores legend, the Summary
+charts and tables, the Run page, and print setup on every sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from gradeproc import style
+from gradeproc.api import process
+from tests.helpers import due, syllabus_sheets, write_book
+
+FULL = [100] * 9
+STUDENTS = [
+    ("S01", "Lovelace", "Ada"),  # everything on time: no flag, no comment
+    ("S02", "Hopper", "Grace"),  # HW3: 95, 2 days 1 minute late -> 3 days, 80
+    ("S03", "Turing", "Alan"),  # 93 everywhere -> POLICY_GAP
+    ("S04", "Noether", "Emmy"),  # HW1 missing
+    ("S05", "Curie", "Marie"),  # HW2 excused
+    ("S06", "Shannon", "Claude"),  # incomplete by override
+    ("00123", "Knuth", "Donald"),  # HW1 72 h + 1 s late: rejected; an ID with a leading zero
+]
+SCORES = {
+    "S01": FULL,
+    "S02": [100, 100, 95, 100, 100, 100, 100, 100, 100],
+    "S03": [93] * 9,
+    "S04": [None, 100, 100, 100, 100, 100, 100, 100, 100],
+    "S05": [90, "EX", 90, 90, 90, 90, 90, 90, 90],
+    "S06": [80] * 9,
+    "00123": FULL,
+}
+SUBMITTED = {
+    "S01": [due("HW1"), due("HW2")],
+    "S02": [None, None, due("HW3") + dt.timedelta(days=2, minutes=1)],
+    "00123": [due("HW1") + dt.timedelta(hours=72, seconds=1)],
+}
+GRADES_COLUMNS = [
+    "Student ID",
+    "Last name",
+    "First name",
+    "Section",
+    "Homework %",
+    "Project proposal/presentation %",
+    "Project report %",
+    "Class participation %",
+    "Total",
+    "Letter",
+    "Registrar code",
+    "Flags",
+    "Notes",
+]
+
+
+def _letter(name: str) -> str:
+    return chr(ord("A") + GRADES_COLUMNS.index(name))
+
+
+def _open(path: Path):
+    with warnings.catch_warnings():  # openpyxl does not keep data bars' x14 extension
+        warnings.simplefilter("ignore", UserWarning)
+        return load_workbook(path)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("presentation")
+    sheets = syllabus_sheets(STUDENTS, SCORES, SUBMITTED)
+    sheets["Overrides"].append(["S06", "I", "Incomplete: medical leave"])
+    sheets["Scores"][0][3] = "  hw3 "  # headers match ignoring case and spaces
+    book = write_book(folder / "course.xlsx", sheets)
+    return process(book).output
+
+
+@pytest.fixture(scope="module")
+def wb(graded: Path):
+    return _open(graded)
+
+
+def _rules(sheet) -> dict[str, list]:
+    """Conditional-format rules by the range they cover."""
+    return {str(cf.sqref): list(cf.rules) for cf in sheet.conditional_formatting}
+
+
+def test_grades_frozen_filtered_and_formatted(wb) -> None:
+    sheet = wb["Grades"]
+    assert [c.value for c in sheet[1]] == GRADES_COLUMNS
+    assert sheet.freeze_panes == "D2"
+    assert sheet.auto_filter.ref == f"A1:M{len(STUDENTS) + 1}"
+    for name in ("Homework %", "Class participation %", "Total"):
+        assert sheet[f"{_letter(name)}2"].number_format == "0.00"
+    assert sheet["A8"].value == "00123" and sheet["A8"].data_type == "s"
+    notes = _letter("Notes")
+    assert sheet.column_dimensions[notes].width >= 60
+    assert sheet[f"{notes}3"].alignment.wrap_text
+    # a student with a long note gets a taller row (LibreOffice does not grow rows itself)
+    assert sheet.row_dimensions[1].height is None or sheet.row_dimensions[1].height >= 15
+
+
+def test_letters_are_coloured_by_band_over_the_whole_column(wb) -> None:
+    rules = _rules(wb["Grades"])
+    column = f"{_letter('Letter')}2:{_letter('Letter')}{len(STUDENTS) + 1}"
+    letter_rules = rules.get(column, [])  # openpyxl groups the rules by range
+    assert letter_rules, rules.keys()
+    equal = {r.formula[0].strip('"'): r for r in letter_rules if r.type == "cellIs"}
+    assert {"A", "A-", "B+", "B", "C", "D", "Fail"} <= set(equal)
+    assert all(r.operator == "equal" for r in equal.values())
+    fills = {k: r.dxf.fill.bgColor.rgb[-6:] for k, r in equal.items()}
+    assert fills["A"] == fills["A-"] == style.GREEN[0][1:]
+    assert fills["B+"] == fills["B"] == style.BLUE[0][1:]
+    assert fills["C"] == style.AMBER[0][1:]
+    assert fills["D"] == fills["Fail"] == style.RED[0][1:]
+    other = [r for r in letter_rules if r.type == "notContainsBlanks"]
+    assert len(other) == 1 and other[0].dxf.fill.bgColor.rgb[-6:] == style.GREY[0][1:]
+    # no per-cell fill: the colour comes from the rules only
+    assert wb["Grades"][f"{_letter('Letter')}2"].fill.fgColor.rgb in (None, "00000000")
+
+
+def test_flags_that_need_action_are_highlighted(wb) -> None:
+    flags = _letter("Flags")
+    rules = _rules(wb["Grades"])[f"{flags}2:{flags}{len(STUDENTS) + 1}"]
+    highlighted = {r.text for r in rules if r.type == "containsText"}
+    assert highlighted == set(style.ACTION_FLAGS)
+
+
+def test_flagged_students_have_their_notes_as_a_comment(wb) -> None:
+    sheet = wb["Grades"]
+    flags, notes = _letter("Flags"), _letter("Notes")
+    commented = {}
+    for row in range(2, len(STUDENTS) + 2):
+        cell = sheet[f"{flags}{row}"]
+        if cell.value:
+            assert cell.comment is not None, f"{flags}{row}"
+            assert cell.comment.text.replace("\n", " ") == sheet[f"{notes}{row}"].value
+            commented[sheet[f"A{row}"].value] = cell.comment.text
+        else:
+            assert cell.comment is None
+    assert set(commented) == {"S02", "S03", "S04", "S05", "S06", "00123"}
+    assert commented["S02"] == "HW3: 3 days late, -15 points (95 -> 80)."
+    assert commented["S06"].startswith("Letter I set by the instructor")
+
+
+def test_a_comment_holds_one_sentence_a_line() -> None:
+    notes = pd.Series(
+        [
+            "HW1: no score, counted as 0. HW2: excused, left out of Homework. "
+            "Extension on HW3: +2 days (Dr. Lee's note). Total 89.70 is 0.30 below A- (90): "
+            "borderline. Letter I set by the instructor."
+        ]
+    )
+    assert style.note_lines(notes)[0].split("\n") == [
+        "HW1: no score, counted as 0.",
+        "HW2: excused, left out of Homework.",
+        "Extension on HW3: +2 days (Dr. Lee's note).",
+        "Total 89.70 is 0.30 below A- (90): borderline.",
+        "Letter I set by the instructor.",
+    ]
+
+
+def _scores_cells(sheet) -> dict[tuple[str, str], object]:
+    header = [c.value for c in sheet[1]]
+    cells = {}
+    for row in sheet.iter_rows(min_row=2):
+        sid = row[0].value
+        if sid is None:
+            continue
+        for cell, name in zip(row, header, strict=False):
+            if name:
+                cells[(sid, name.strip().upper())] = cell
+    return cells
+
+
+def test_exceptional_scores_are_shaded_with_a_comment(wb) -> None:
+    cells = _scores_cells(wb["Scores"])
+    expected = {
+        ("S02", "HW3"): ("LATE", 95, "3 days late: -15 points (95 -> 80)."),
+        ("S04", "HW1"): ("MISSING", None, "No score: counted as 0."),
+        ("S05", "HW2"): ("EXCUSED", "EX", "Excused: left out of Homework."),
+        (
+            "00123",
+            "HW1",
+        ): (
+            "LATE_REJECTED",
+            100,
+            "4 days late, over the 3-day limit: not accepted, 0 points (was 100).",
+        ),
+    }
+    for key, (status, value, comment) in expected.items():
+        cell = cells[key]
+        assert cell.value == value, key  # the instructor's value is kept
+        assert cell.fill.fgColor.rgb[-6:] == style.SCORE_KINDS[status].colours[0][1:], key
+        assert cell.comment is not None and cell.comment.text == comment, key
+    for key, cell in cells.items():
+        if key not in expected:
+            assert cell.comment is None, key
+            assert cell.fill.fill_type is None, key
+
+
+def test_scores_legend_sits_right_of_the_data_under_a_blank_header(wb) -> None:
+    sheet = wb["Scores"]
+    width = max(c.column for c in sheet[1] if c.value is not None)
+    legend = [
+        sheet.cell(row=r, column=width + 2).value for r in range(1, 8)
+    ]  # one blank column between
+    assert legend[0] is None  # the header row stays clear: the reader ignores the column
+    assert legend[1] == "Legend (gradeproc)"
+    labels = {k.label for k in style.SCORE_KINDS.values()}
+    shown = [x for x in legend[2:] if x in labels]
+    assert shown == [
+        style.SCORE_KINDS[s].label for s in ("LATE", "LATE_REJECTED", "MISSING", "EXCUSED")
+    ]
+    fill = sheet.cell(row=3, column=width + 2).fill.fgColor.rgb[-6:]
+    assert fill == style.SCORE_KINDS["LATE"].colours[0][1:]
+
+
+def test_dropped_scores_are_shaded_and_explained(tmp_path: Path) -> None:
+    sheets = syllabus_sheets(STUDENTS[:2], {"S01": [70, 100, 100, 100, 100, 100, 100, 100, 100]})
+    sheets["Categories"][1][3] = 1  # Homework: drop the lowest
+    output = process(write_book(tmp_path / "drop.xlsx", sheets)).output
+    cells = _scores_cells(_open(output)["Scores"])
+    cell = cells[("S01", "HW1")]
+    assert cell.fill.fgColor.rgb[-6:] == style.SCORE_KINDS["DROPPED"].colours[0][1:]
+    assert cell.comment.text == "Dropped by the Homework drop rule (70/100)."
+    assert cell.font.i
+
+
+def test_summary_has_both_charts_and_the_tables(graded: Path, wb) -> None:
+    with zipfile.ZipFile(graded) as z:
+        charts = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        xml = {n: z.read(n).decode() for n in charts}
+    assert len(charts) == 2
+    kinds = sorted("stacked" in x for x in xml.values())
+    assert kinds == [False, True]  # letters; totals stacked by letter band
+    histogram = next(x for x in xml.values() if "stacked" in x)
+    assert "Letter cut-offs: A &gt; 93, A- ≥ 90" in histogram
+
+    sheet = wb["Summary"]
+    column_a = {c.value: c.row for c in sheet["A"] if c.value is not None}
+    for heading in ("Letters", "Totals", "Distribution of totals", "Assessments"):
+        assert heading in column_a, heading
+    row = column_a["Distribution of totals"] + 1
+    header = [c.value for c in sheet[row] if c.value is not None]
+    assert header[:3] == ["Total", "Letter cut-offs", "Students"]
+    bins = [sheet.cell(row=row + 1 + i, column=1).value for i in range(21)]
+    assert bins[0] == "0–5" and bins[-2] == "95–100" and bins[-1] == "100+"
+    students = sum(sheet.cell(row=row + 1 + i, column=3).value for i in range(21))
+    assert students == len(STUDENTS)
+
+    row = column_a["Assessments"] + 1
+    header = [c.value for c in sheet[row] if c.value is not None]
+    assert header == [
+        "Assessment",
+        "Category",
+        "Max points",
+        "Mean",
+        "Median",
+        "Mean %",
+        "Share late",
+        "Share missing",
+        "Share excused",
+    ]
+    hw1 = [c.value for c in sheet[row + 1]][:9]
+    assert hw1[0] == "HW1" and hw1[1] == "Homework" and hw1[2] == 100
+    assert hw1[6] == pytest.approx(1 / 7)  # 00123 late
+    assert hw1[7] == pytest.approx(1 / 7)  # S04 blank
+    assert sheet.cell(row=row + 1, column=7).number_format == "0.0%"
+    stats = {
+        sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2)
+        for r in range(column_a["Totals"] + 2, column_a["Totals"] + 8)
+    }
+    assert stats["Standard deviation"].number_format == "0.00"
+    assert stats["Students with a total"].value == len(STUDENTS)
+
+
+def test_run_reads_as_a_page(wb) -> None:
+    sheet = wb["Run"]
+    assert sheet["A1"].value == "gradeproc run" and sheet["A1"].font.b
+    headings = {c.value for c in sheet["A"] if c.font.b and c.font.sz == 12}
+    assert {"This run", "Settings applied", "Categories", "Letters"} <= headings
+    assert any(str(h).startswith("Warnings") for h in headings)
+    warning = next(c for c in sheet["B"] if c.value and "exactly 93" in str(c.value))
+    assert warning.alignment.wrap_text
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header(wb) -> None:
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToWidth in (1, None), sheet.title  # 1 is the default
+        assert sheet.page_setup.fitToHeight == 0, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+
+
+def test_sheets_with_ids_ignore_number_stored_as_text(graded: Path) -> None:
+    with zipfile.ZipFile(graded) as z:
+        names = {
+            m.group(2): m.group(1)
+            for m in re.finditer(
+                r'<sheet name="([^"]+)" sheetId="(\d+)"', z.read("xl/workbook.xml").decode()
+            )
+        }
+        for number, title in names.items():
+            xml = z.read(f"xl/worksheets/sheet{number}.xml").decode()
+            if title in ("Grades", "Details", "Roster", "Scores", "Submitted", "Overrides"):
+                assert '<ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/>' in xml, title
+
+
+def test_beyond_the_comment_cap_cells_stay_shaded_and_the_run_sheet_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(style, "MAX_COMMENTS", 0)
+    sheets = syllabus_sheets(
+        [("S01", "Lovelace", "Ada")],
+        scores={"S01": [None, 100, 100, 100, 100, 100, 100, 100, 100]},
+    )
+    result = process(write_book(tmp_path / "capped.xlsx", sheets))
+    book = _open(result.output)
+    scores = book["Scores"]
+    assert scores["B2"].fill.fgColor.rgb not in (None, "00000000")  # still shaded
+    assert all(cell.comment is None for row in scores.iter_rows() for cell in row)
+    assert all(cell.comment is None for row in book["Grades"].iter_rows() for cell in row)
+    legend = [c.value for row in scores.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "The Details sheet says what happened to each shaded cell." in legend
+    run = [c.value for row in book["Run"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("more than the 0 cell comments a sheet gets" in text for text in run)
