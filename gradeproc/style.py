@@ -128,6 +128,16 @@ def excel_text(value: str) -> str:
 # --- ranges and pages ------------------------------------------------------------------------
 
 
+def _column_rule(sheet, first_row: int, last_row: int, col: int, rule: dict) -> None:
+    """One conditional format over a whole column's data: a range rule, not a cell loop."""
+    sheet.conditional_format(first_row, col, last_row, col, rule)
+
+
+def _equals(value: str, fmt: object, stop: bool = False) -> dict:
+    rule = {"type": "cell", "criteria": "==", "value": excel_text(value), "format": fmt}
+    return {**rule, "stop_if_true": True} if stop else rule
+
+
 def letter_formats(
     sheet,
     first_row: int,
@@ -149,26 +159,10 @@ def letter_formats(
         if not key or key in seen or letter_band(letter) == "other":
             continue
         seen.add(key)
-        sheet.conditional_format(
-            first_row,
-            col,
-            last_row,
-            col,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": excel_text(str(letter).strip()),
-                "format": formats[f"band_{letter_band(letter)}"],
-                "stop_if_true": True,
-            },
-        )
-    sheet.conditional_format(
-        first_row,
-        col,
-        last_row,
-        col,
-        {"type": "no_blanks", "format": formats["band_other"], "stop_if_true": True},
-    )
+        fmt = formats[f"band_{letter_band(letter)}"]
+        _column_rule(sheet, first_row, last_row, col, _equals(str(letter).strip(), fmt, stop=True))
+    other = {"type": "no_blanks", "format": formats["band_other"], "stop_if_true": True}
+    _column_rule(sheet, first_row, last_row, col, other)
 
 
 def flag_formats(
@@ -183,13 +177,8 @@ def flag_formats(
     if last_row < first_row:
         return
     for flag in flags:
-        sheet.conditional_format(
-            first_row,
-            col,
-            last_row,
-            col,
-            {"type": "text", "criteria": "containing", "value": flag, "format": fmt},
-        )
+        rule = {"type": "text", "criteria": "containing", "value": flag, "format": fmt}
+        _column_rule(sheet, first_row, last_row, col, rule)
 
 
 def status_formats(
@@ -203,18 +192,7 @@ def status_formats(
     if last_row < first_row:
         return
     for status in SCORE_KINDS:
-        sheet.conditional_format(
-            first_row,
-            col,
-            last_row,
-            col,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": excel_text(status),
-                "format": formats[f"score_{status}"],
-            },
-        )
+        _column_rule(sheet, first_row, last_row, col, _equals(status, formats[f"score_{status}"]))
 
 
 def print_setup(sheet, header_row: int | None = 0, gridlines: bool = True) -> None:

@@ -468,14 +468,9 @@ def _submitted_frame(
     )
 
 
-def _read_extensions(
-    sheet: Sheet | None,
-    roster_ids: pd.Index,
-    assessment_names: dict[str, str],
-    timezone: str,
-    report: Report,
-) -> pd.DataFrame:
-    empty = pd.DataFrame(
+def no_extensions() -> pd.DataFrame:
+    """The typed Extensions table with no rows: what a gradebook without extensions has."""
+    return pd.DataFrame(
         {
             "student_id": pd.Series(dtype=object),
             "assessment": pd.Series(dtype=object),
@@ -484,6 +479,16 @@ def _read_extensions(
             "reason": pd.Series(dtype=object),
         }
     )
+
+
+def _read_extensions(
+    sheet: Sheet | None,
+    roster_ids: pd.Index,
+    assessment_names: dict[str, str],
+    timezone: str,
+    report: Report,
+) -> pd.DataFrame:
+    empty = no_extensions()
     if sheet is None or sheet.frame.empty:
         return empty
     findings = run_schema(schemas.extensions_schema(timezone), sheet)

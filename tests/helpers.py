@@ -51,3 +51,37 @@ def due(name: str) -> dt.datetime:
         if row[0] == name:
             return row[3]
     raise KeyError(name)
+
+
+# A small class whose every number is worked by hand (tests/test_process.py checks them all).
+FULL = [100] * 9
+WORKED_STUDENTS = [
+    ("S01", "Lovelace", "Ada"),  # everything on time
+    ("S02", "Hopper", "Grace"),  # HW3: 95, 2 days 1 minute late -> 3 days, 80
+    ("S03", "Turing", "Alan"),  # 93 everywhere -> the uncovered 93, POLICY_GAP
+    ("S04", "Noether", "Emmy"),  # HW1 missing
+    ("S05", "Curie", "Marie"),  # HW2 excused
+    ("S06", "Shannon", "Claude"),  # incomplete by override
+    ("00123", "Knuth", "Donald"),  # HW1 72 h + 1 s late: rejected; an ID with a leading zero
+]
+WORKED_SCORES = {
+    "S01": FULL,
+    "S02": [100, 100, 95, 100, 100, 100, 100, 100, 100],
+    "S03": [93] * 9,
+    "S04": [None, 100, 100, 100, 100, 100, 100, 100, 100],
+    "S05": [90, "EX", 90, 90, 90, 90, 90, 90, 90],
+    "S06": [80] * 9,
+    "00123": FULL,
+}
+
+
+def worked_sheets() -> dict[str, list[list[object]]]:
+    """The worked class as gradebook sheets, with its submission times and the override."""
+    submitted = {
+        "S01": [due("HW1"), due("HW2")],
+        "S02": [None, None, due("HW3") + dt.timedelta(days=2, minutes=1)],
+        "00123": [due("HW1") + dt.timedelta(hours=72, seconds=1)],
+    }
+    sheets = syllabus_sheets(WORKED_STUDENTS, WORKED_SCORES, submitted)
+    sheets["Overrides"].append(["S06", "I", "Incomplete: medical leave"])
+    return sheets

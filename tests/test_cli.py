@@ -46,7 +46,7 @@ def test_validate_prints_every_problem_and_exits_1(bad_book: Path) -> None:
         "  Scores!C2: -5 is negative; a score is 0 or more points\n"
         "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
         'letter_gap_rule "higher" gives them A and flags them POLICY_GAP\n'
-        "bad.xlsx: 3 problems found.\n"
+        "bad.xlsx: 3 problems (Categories 1, Scores 2) found.\n"
     )
     assert sorted(p.name for p in bad_book.parent.iterdir()) == ["bad.xlsx"]
 
@@ -78,7 +78,7 @@ def test_process_a_bad_book_exits_1_without_traceback(bad_book: Path) -> None:
     result = runner.invoke(app, ["process", str(bad_book)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:4] == [
-        "Error: 3 problems found; nothing was written.",
+        "Error: 3 problems (Categories 1, Scores 2) found; nothing was written.",
         "  Categories: weights add up to 90, not 100",
         '  Scores!B2: "9O" is not a number of points',
         "  Scores!C2: -5 is negative; a score is 0 or more points",

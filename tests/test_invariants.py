@@ -18,7 +18,7 @@ from gradeproc.policy import (
     parse_range,
 )
 from gradeproc.template import LETTERS
-from gradeproc.validate import Gradebook
+from gradeproc.validate import Gradebook, no_extensions
 
 LETTER_RANGES = [LetterRange(x, c, *parse_range(t), text=t) for x, t, c in LETTERS]
 DUE = pd.Timestamp("2024-10-01 23:59", tz="America/New_York").tz_convert("UTC")
@@ -84,15 +84,7 @@ def gradebooks(draw: st.DrawFn) -> Gradebook:
                 for j, n in enumerate(names)
             }
         ),
-        extensions=pd.DataFrame(
-            {
-                "student_id": pd.Series(dtype=object),
-                "assessment": pd.Series(dtype=object),
-                "extra_days": pd.Series(dtype="float64"),
-                "new_due": pd.Series(dtype="datetime64[ns, UTC]"),
-                "reason": pd.Series(dtype=object),
-            }
-        ),
+        extensions=no_extensions(),
         overrides=pd.DataFrame(columns=["Letter", "Reason"], index=pd.Index([], dtype=object)),
     )
 

@@ -7,7 +7,6 @@ charts and tables, the Run page, and print setup on every sheet.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import warnings
 import zipfile
@@ -19,32 +18,9 @@ from openpyxl import load_workbook
 
 from gradeproc import style
 from gradeproc.api import process
-from tests.helpers import due, syllabus_sheets, write_book
+from tests.helpers import WORKED_STUDENTS, syllabus_sheets, worked_sheets, write_book
 
-FULL = [100] * 9
-STUDENTS = [
-    ("S01", "Lovelace", "Ada"),  # everything on time: no flag, no comment
-    ("S02", "Hopper", "Grace"),  # HW3: 95, 2 days 1 minute late -> 3 days, 80
-    ("S03", "Turing", "Alan"),  # 93 everywhere -> POLICY_GAP
-    ("S04", "Noether", "Emmy"),  # HW1 missing
-    ("S05", "Curie", "Marie"),  # HW2 excused
-    ("S06", "Shannon", "Claude"),  # incomplete by override
-    ("00123", "Knuth", "Donald"),  # HW1 72 h + 1 s late: rejected; an ID with a leading zero
-]
-SCORES = {
-    "S01": FULL,
-    "S02": [100, 100, 95, 100, 100, 100, 100, 100, 100],
-    "S03": [93] * 9,
-    "S04": [None, 100, 100, 100, 100, 100, 100, 100, 100],
-    "S05": [90, "EX", 90, 90, 90, 90, 90, 90, 90],
-    "S06": [80] * 9,
-    "00123": FULL,
-}
-SUBMITTED = {
-    "S01": [due("HW1"), due("HW2")],
-    "S02": [None, None, due("HW3") + dt.timedelta(days=2, minutes=1)],
-    "00123": [due("HW1") + dt.timedelta(hours=72, seconds=1)],
-}
+STUDENTS = WORKED_STUDENTS
 GRADES_COLUMNS = [
     "Student ID",
     "Last name",
@@ -75,8 +51,7 @@ def _open(path: Path):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("presentation")
-    sheets = syllabus_sheets(STUDENTS, SCORES, SUBMITTED)
-    sheets["Overrides"].append(["S06", "I", "Incomplete: medical leave"])
+    sheets = worked_sheets()
     sheets["Scores"][0][3] = "  hw3 "  # headers match ignoring case and spaces
     book = write_book(folder / "course.xlsx", sheets)
     return process(book).output

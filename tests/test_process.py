@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -12,39 +11,14 @@ from python_calamine import CalamineWorkbook
 
 from gradeproc.api import process
 from gradeproc.errors import OutputExists, ValidationFailed
-from tests.helpers import due, syllabus_sheets, write_book
+from tests.helpers import FULL, WORKED_STUDENTS, syllabus_sheets, worked_sheets, write_book
 
-FULL = [100] * 9
-STUDENTS = [
-    ("S01", "Lovelace", "Ada"),  # everything on time
-    ("S02", "Hopper", "Grace"),  # HW3: 95, 2 days 1 minute late -> 80
-    ("S03", "Turing", "Alan"),  # 93 everywhere -> the uncovered 93
-    ("S04", "Noether", "Emmy"),  # HW1 missing
-    ("S05", "Curie", "Marie"),  # HW2 excused
-    ("S06", "Shannon", "Claude"),  # incomplete by override
-    ("S07", "Knuth", "Donald"),  # HW1 72 h + 1 s late: rejected
-]
-SCORES = {
-    "S01": FULL,
-    "S02": [100, 100, 95, 100, 100, 100, 100, 100, 100],
-    "S03": [93] * 9,
-    "S04": [None, 100, 100, 100, 100, 100, 100, 100, 100],
-    "S05": [90, "EX", 90, 90, 90, 90, 90, 90, 90],
-    "S06": [80] * 9,
-    "S07": FULL,
-}
-SUBMITTED = {
-    "S01": [due("HW1"), due("HW2")],
-    "S02": [None, None, due("HW3") + dt.timedelta(days=2, minutes=1)],
-    "S07": [due("HW1") + dt.timedelta(hours=72, seconds=1)],
-}
+STUDENTS = WORKED_STUDENTS
 
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
-    sheets = syllabus_sheets(STUDENTS, SCORES, SUBMITTED)
-    sheets["Overrides"].append(["S06", "I", "Incomplete: medical leave"])
-    return write_book(tmp_path / "course.xlsx", sheets)
+    return write_book(tmp_path / "course.xlsx", worked_sheets())
 
 
 def sha(path: Path) -> str:
@@ -61,7 +35,7 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
         "S04": 90.0,  # Homework 400/500 = 80 %
         "S05": 90.0,  # HW2 leaves Homework: 360/400 = 90 %
         "S06": 80.0,
-        "S07": 90.0,
+        "00123": 90.0,
     }
     assert grades["Letter"].to_dict() == {
         "S01": "A",
@@ -70,7 +44,7 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
         "S04": "A-",
         "S05": "A-",
         "S06": "I",
-        "S07": "A-",
+        "00123": "A-",
     }
     assert grades["Flags"].to_dict() == {
         "S01": "",
@@ -79,7 +53,7 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
         "S04": "MISSING",
         "S05": "EXCUSED",
         "S06": "OVERRIDE",
-        "S07": "LATE_REJECTED",
+        "00123": "LATE_REJECTED",
     }
     assert grades.loc["S02", "Notes"] == "HW3: 3 days late, -15 points (95 -> 80)."
     assert grades.loc["S03", "Notes"] == (
@@ -89,7 +63,7 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
     assert grades.loc["S06", "Notes"] == (
         "Letter I set by the instructor (computed: B-): Incomplete: medical leave."
     )
-    assert grades.loc["S07", "Notes"] == (
+    assert grades.loc["00123", "Notes"] == (
         "HW1: 4 days late, over the 3-day limit: not accepted, 0 points (was 100)."
     )
     assert grades.loc["S06", "Registrar code"] == "I"
@@ -122,7 +96,7 @@ def test_details_rows(book: Path) -> None:
     assert details.loc[("S01", "HW2"), "Status"] == "ON_TIME"  # exactly at the due time
     assert details.loc[("S05", "HW2"), "Status"] == "EXCUSED"
     assert details.loc[("S04", "HW1"), "Status"] == "MISSING"
-    assert details.loc[("S07", "HW1"), "Status"] == "LATE_REJECTED"
+    assert details.loc[("00123", "HW1"), "Status"] == "LATE_REJECTED"
     assert len(details) == len(STUDENTS) * 9
 
 
