@@ -15,7 +15,7 @@ import typer
 
 from gradeproc import __version__
 from gradeproc.cli_import import import_app
-from gradeproc.errors import GradeprocError, Interrupted
+from gradeproc.errors import GradeprocError, Interrupted, count_problems
 
 app = typer.Typer(
     name="gradeproc",
@@ -128,8 +128,7 @@ def validate(
         prefix = "  " if finding.severity == "error" else "  warning: "
         (echo_err if errors else typer.echo)(f"{prefix}{finding}")
     if errors:
-        n = len(errors)
-        echo_err(f"{book.name}: {n} problem{'s' if n != 1 else ''} found.")
+        echo_err(f"{book.name}: {count_problems(errors)} found.")
         raise typer.Exit(1)
     suffix = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
     typer.echo(f"{book.name}: no problems found{suffix}.")

@@ -99,16 +99,25 @@ class FileProblem(GradeprocError):
     """The file is not a gradebook gradeproc can open (not xlsx, encrypted, hostile, missing)."""
 
 
+def count_problems(findings: Iterable[Finding]) -> str:
+    """ "3 problems (Categories 1, Scores 2)": how many, and where, for a long list's last line."""
+    errors = [f for f in findings if f.severity == ERROR]
+    n = len(errors)
+    text = f"{n} problem{'s' if n != 1 else ''}"
+    per_sheet: dict[str, int] = {}
+    for f in sort_findings(errors):
+        per_sheet[f.sheet or "file"] = per_sheet.get(f.sheet or "file", 0) + 1
+    if len(per_sheet) > 1:
+        text += " (" + ", ".join(f"{sheet} {count}" for sheet, count in per_sheet.items()) + ")"
+    return text
+
+
 class ValidationFailed(GradeprocError):
     """The gradebook opened, but its contents break the contract."""
 
     def __init__(self, findings: Iterable[Finding]) -> None:
         findings = list(findings)
-        errors = [f for f in findings if f.severity == ERROR]
-        n = len(errors)
-        super().__init__(
-            f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", findings
-        )
+        super().__init__(f"{count_problems(findings)} found; nothing was written.", findings)
 
 
 class Interrupted(GradeprocError):
