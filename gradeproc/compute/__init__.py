@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.categories import category_table, weighted_total
-from gradeproc.compute.lateness import days_late, effective_due, late_deduction, utc_ns
+from gradeproc.compute.lateness import days_late_ns, effective_due_ns, late_deduction, utc_ns
 from gradeproc.compute.letters import apply_overrides, assign_letters
 from gradeproc.compute.notes import flags_text, student_notes
 
@@ -81,11 +81,20 @@ def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
     students = gradebook.roster.index
     max_points = assessments["max_points"]
 
-    due, extended = effective_due(
+    # Times stay UTC nanosecond matrices here: each frame of times is unpacked once.
+    due_ns, extended = effective_due_ns(
         assessments["due"], gradebook.extensions, students, policy.timezone
     )
-    late_days = days_late(
-        gradebook.submitted, due, assessments["late_policy"], policy.late_grace_minutes
+    submitted_ns = utc_ns(gradebook.submitted)
+    late_days = pd.DataFrame(
+        days_late_ns(
+            submitted_ns,
+            due_ns,
+            assessments["late_policy"].to_numpy(dtype=bool),
+            policy.late_grace_minutes,
+        ),
+        index=students,
+        columns=assessments.index,
     )
     deduction, after_penalty, rejected = late_deduction(
         gradebook.points,
@@ -134,7 +143,7 @@ def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
             "BORDERLINE": letters["borderline"].to_numpy() & ~letters["override"].to_numpy(),
             "DROPPED": dropped_values.any(axis=1),
             "EXCUSED": excused.any(axis=1),
-            "EXTENDED": extended.to_numpy().any(axis=1),
+            "EXTENDED": extended.any(axis=1),
             "LATE": late.any(axis=1),
             "LATE_REJECTED": rejected_values.any(axis=1),
             "MISSING": (blank & missing_counts).any(axis=1),
@@ -178,14 +187,25 @@ def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
     grades = pd.DataFrame(columns, copy=False)
 
     detail_rows = (
-        details_frame(gradebook, due, late_days, deduction, final, status, rejected_values | late)
+        details_frame(
+            gradebook,
+            submitted_ns,
+            due_ns,
+            late_days,
+            deduction,
+            final,
+            status,
+            rejected_values | late,
+        )
         if details
         else pd.DataFrame(columns=DETAIL_COLUMNS)
     )
     return Grading(grades=grades, details=detail_rows, status=status_frame, flags=flags)
 
 
-def details_frame(gradebook, due, late_days, deduction, final, status, penalised) -> pd.DataFrame:
+def details_frame(
+    gradebook, submitted_ns, due_ns, late_days, deduction, final, status, penalised
+) -> pd.DataFrame:
     """One row per student and assessment, students in roster order.
 
     Repeated text (IDs, assessments, categories, statuses) is categorical and times keep
@@ -197,9 +217,10 @@ def details_frame(gradebook, due, late_days, deduction, final, status, penalised
     n_students, n_items = len(students), len(assessments)
     timezone = gradebook.policy.timezone
 
-    def local(frame: pd.DataFrame) -> pd.DatetimeIndex:
-        utc = pd.DatetimeIndex(utc_ns(frame).ravel().view("datetime64[ns]"), tz="UTC")
-        return utc.tz_convert(timezone)  # metadata only: the instants stay as they are
+    def local(ns: np.ndarray) -> pd.Series:
+        # Localising to UTC and converting are metadata only: the instants are not touched.
+        utc = pd.Series(ns.ravel().view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+        return utc.dt.tz_convert(timezone).array
 
     def tile(values: pd.Series | pd.Index) -> pd.Categorical:
         codes, uniques = pd.factorize(pd.Index(values))
@@ -215,8 +236,8 @@ def details_frame(gradebook, due, late_days, deduction, final, status, penalised
             "Category": tile(assessments["category"]),
             "Max points": np.tile(assessments["max_points"].to_numpy(), n_students),
             "Raw score": points.ravel(),
-            "Submitted": local(gradebook.submitted),
-            "Effective due": local(due),
+            "Submitted": local(submitted_ns),
+            "Effective due": local(due_ns),
             "Days late": late_days.to_numpy().ravel(),
             "Deduction": np.where(penalised, deduction.to_numpy(), 0.0).ravel(),
             "Final score": final.ravel(),

@@ -29,7 +29,21 @@ def effective_due(
     students: pd.Index,
     timezone: str = "America/New_York",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each student's due time per assessment after extensions, and where one applied.
+    """Each student's due time per assessment after extensions, and where one applied."""
+    due_ns, extended = effective_due_ns(due, extensions, students, timezone)
+    return (
+        _frame_of_times(due_ns, students, due.index),
+        pd.DataFrame(extended, index=students, columns=due.index),
+    )
+
+
+def effective_due_ns(
+    due: pd.Series,
+    extensions: pd.DataFrame,
+    students: pd.Index,
+    timezone: str = "America/New_York",
+) -> tuple[np.ndarray, np.ndarray]:
+    """(students × assessments UTC ns due times, extended mask).
 
     A row naming the assessment wins over a `*` row for the same student. `New due` replaces
     the due time; `Extra days` moves it by calendar days in the course time zone, so "+2 days"
@@ -54,10 +68,7 @@ def effective_due(
         new_due = rows["new_due"].array.as_unit("ns").asi8
         due_ns[r, c] = np.where(rows["new_due"].notna().to_numpy(), new_due, moved)
         extended[r, c] = True
-    return (
-        _frame_of_times(due_ns, students, assessments),
-        pd.DataFrame(extended, index=students, columns=assessments),
-    )
+    return due_ns, extended
 
 
 def applicable_extensions(
@@ -96,13 +107,19 @@ def days_late(
     On time means at or before the due time plus the grace minutes. Assessments whose late
     policy is N, and submissions or due times that are blank, are never late.
     """
-    sub = utc_ns(submitted)
-    due_ns = utc_ns(due)
-    applies = (sub != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy.to_numpy(dtype=bool)
-    lateness = np.where(applies, sub - due_ns - round(grace_minutes * NS_PER_MINUTE), 0)
-    late = lateness > 0
-    days = np.where(late, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
+    days = days_late_ns(
+        utc_ns(submitted), utc_ns(due), late_policy.to_numpy(dtype=bool), grace_minutes
+    )
     return pd.DataFrame(days, index=submitted.index, columns=submitted.columns)
+
+
+def days_late_ns(
+    submitted_ns: np.ndarray, due_ns: np.ndarray, late_policy: np.ndarray, grace_minutes: float = 0
+) -> np.ndarray:
+    """`days_late` on UTC nanosecond matrices, integer arithmetic throughout."""
+    applies = (submitted_ns != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy
+    lateness = np.where(applies, submitted_ns - due_ns - round(grace_minutes * NS_PER_MINUTE), 0)
+    return np.where(lateness > 0, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
 
 
 def late_deduction(

@@ -6,6 +6,8 @@ vectorised string operations; no loop visits every student.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -14,57 +16,120 @@ def _number_text(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
-    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0).
+def _days_text(days: int) -> str:
+    return f"{days} day" if days == 1 else f"{days} days"
 
-    Gradebooks repeat a few hundred distinct values, so each is formatted once and the
-    texts are picked by index: no Python call per cell.
-    """
-    array = np.round(np.asarray(values, dtype="float64"), 4)
+
+@dataclass(frozen=True)
+class Coded:
+    """Texts for many cells, each distinct text spelled once: `texts[codes]` is the text."""
+
+    codes: np.ndarray
+    texts: np.ndarray
+
+    def spelled(self) -> np.ndarray:
+        return self.texts[self.codes]
+
+
+def _coded(values: np.ndarray, spell) -> Coded:
+    codes, unique = pd.factorize(values)  # hashing, not sorting: linear in the cells
+    texts = np.array([spell(v) for v in unique.tolist()], dtype=object)
+    return Coded(codes.astype(np.int64), texts)
+
+
+def points_coded(values: np.ndarray | pd.Series) -> Coded:
+    """Points as an instructor writes them (95, 87.5, 0.25; never 95.0), coded."""
+    return _coded(np.round(np.asarray(values, dtype="float64").ravel(), 4), _number_text)
+
+
+def days_coded(days: np.ndarray | pd.Series) -> Coded:
+    return _coded(np.asarray(days, dtype=np.int64).ravel(), _days_text)
+
+
+def unit_coded(values: np.ndarray | pd.Series) -> Coded:
+    """ " point" for exactly 1, " points" otherwise: "-1 point", "-15 points"."""
+    is_one = (np.asarray(values, dtype="float64").ravel() == 1).astype(np.int64)
+    return Coded(is_one, np.array([" points", " point"], dtype=object))
+
+
+def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0)."""
+    array = np.asarray(values, dtype="float64")
     if array.size == 0:
-        return np.empty(0, dtype=object)
-    unique, inverse = np.unique(array, return_inverse=True)
-    texts = np.array([_number_text(v) for v in unique], dtype=object)
-    return texts[inverse.reshape(array.shape)]
+        return np.empty(array.shape, dtype=object)
+    return points_coded(array).spelled().reshape(array.shape)
 
 
 def points_unit(values: np.ndarray) -> np.ndarray:
     """ " point" for exactly 1, " points" otherwise: "-1 point", "-15 points"."""
-    return np.where(np.asarray(values, dtype="float64") == 1, " point", " points")
+    return unit_coded(values).spelled()
 
 
 def days_text(days: pd.Series | np.ndarray) -> np.ndarray:
     """1 day, 3 days."""
     array = np.asarray(days, dtype=np.int64)
-    unique, inverse = np.unique(array, return_inverse=True)
-    texts = np.array([f"{d} day" if d == 1 else f"{d} days" for d in unique], dtype=object)
-    return texts[inverse.reshape(array.shape)]
+    if array.size == 0:
+        return np.empty(array.shape, dtype=object)
+    return days_coded(array).spelled().reshape(array.shape)
+
+
+def compose(*parts: str | Coded) -> np.ndarray:
+    """Sentences from fixed text and coded parts, each distinct sentence built once.
+
+    The coded parts' codes combine into one integer per cell (a mixed-radix number), so a
+    class of a million students with a few hundred distinct late sentences formats a few
+    hundred strings, then picks them by index.
+    """
+    coded = [p for p in parts if isinstance(p, Coded)]
+    if not coded:
+        return np.array(["".join(parts)], dtype=object)
+    combined = np.zeros(len(coded[0].codes), dtype=np.int64)
+    for part in coded:
+        combined = combined * len(part.texts) + part.codes
+    inverse, unique = pd.factorize(combined)
+    sentences = []
+    for number in unique.tolist():
+        digits = []
+        for part in reversed(coded):
+            number, digit = divmod(number, len(part.texts))
+            digits.append(part.texts[digit])
+        words = iter(reversed(digits))
+        sentences.append("".join(p if isinstance(p, str) else next(words) for p in parts))
+    return np.array(sentences, dtype=object)[inverse]
 
 
 def flags_text(flags: pd.DataFrame) -> np.ndarray:
-    """Each student's flag codes, each once, sorted, joined by ', '."""
-    out = np.full(len(flags), "", dtype=object)
-    for code in sorted(flags.columns):
-        mask = flags[code].to_numpy(dtype=bool)
-        if mask.any():
-            out[mask] = np.where(out[mask] == "", code, out[mask] + ", " + code)
-    return out
+    """Each student's flag codes, each once, sorted, joined by ', '.
+
+    Students share few combinations of flags, so each combination present is spelled once
+    (from a bit mask per student) and picked by index.
+    """
+    codes = sorted(flags.columns)
+    bits = np.zeros(len(flags), dtype=np.int64)
+    for position, code in enumerate(codes):
+        bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
+    combinations, inverse = np.unique(bits, return_inverse=True)
+    texts = np.array(
+        [", ".join(c for i, c in enumerate(codes) if combo >> i & 1) for combo in combinations],
+        dtype=object,
+    )
+    return texts[inverse.ravel()] if len(flags) else np.empty(0, dtype=object)
 
 
 class _Sentences:
-    """Each student's sentences, appended as " sentence" (one string operation per event);
-    the leading space is cut once at the end."""
+    """Each student's sentences. Arrays of sentences arrive with their leading space, so an
+    event costs one string operation; the first space is cut once at the end."""
 
     def __init__(self, n: int) -> None:
         self._text = np.full(n, "", dtype=object)
 
-    def add(self, rows: np.ndarray, sentences: pd.Series | np.ndarray | str) -> None:
+    def add(self, rows: np.ndarray, sentences: np.ndarray | list[str] | str) -> None:
         if not rows.any():
             return
         if isinstance(sentences, str):
             self._text[rows] += " " + sentences
         else:
-            self._text[rows] += " " + np.asarray(sentences, dtype=object)
+            self._text[rows] += np.asarray(sentences, dtype=object)
 
     @property
     def text(self) -> np.ndarray:
@@ -90,44 +155,52 @@ def student_notes(
     days_all = late_days.to_numpy()
     late_all = late.to_numpy(dtype=bool)
     for j, name in enumerate(assessments.index):
-        st = status[name].to_numpy()
+        st = status[name]  # categorical: compared by code, not string by string
         days, raw, after = days_all[:, j], raw_all[:, j], final_all[:, j]
         category = assessments.at[name, "category"]
         maximum = assessments.at[name, "max_points"]
         rejected = late_all[:, j] & (days > policy.late_max_days)
         penalised = late_all[:, j] & ~rejected
         if penalised.any():
+            removed = deduction_all[penalised, j]
             notes.add(
                 penalised,
-                f"{name}: "
-                + days_text(days[penalised])
-                + " late, -"
-                + points_text(deduction_all[penalised, j])
-                + points_unit(deduction_all[penalised, j])
-                + " ("
-                + points_text(raw[penalised])
-                + " -> "
-                + points_text(after[penalised])
-                + ").",
+                compose(
+                    f" {name}: ",
+                    days_coded(days[penalised]),
+                    " late, -",
+                    points_coded(removed),
+                    unit_coded(removed),
+                    " (",
+                    points_coded(raw[penalised]),
+                    " -> ",
+                    points_coded(after[penalised]),
+                    ").",
+                ),
             )
         if rejected.any():
             notes.add(
                 rejected,
-                f"{name}: "
-                + days_text(days[rejected])
-                + f" late, over the {policy.late_max_days}-day limit: not accepted, 0 points (was "
-                + points_text(raw[rejected])
-                + ").",
+                compose(
+                    f" {name}: ",
+                    days_coded(days[rejected]),
+                    f" late, over the {policy.late_max_days}-day limit: not accepted, "
+                    "0 points (was ",
+                    points_coded(raw[rejected]),
+                    ").",
+                ),
             )
-        notes.add(st == "MISSING", f"{name}: no score, counted as 0.")
-        notes.add(st == "EXCUSED", f"{name}: excused, left out of {category}.")
-        dropped = st == "DROPPED"
+        notes.add((st == "MISSING").to_numpy(), f"{name}: no score, counted as 0.")
+        notes.add((st == "EXCUSED").to_numpy(), f"{name}: excused, left out of {category}.")
+        dropped = (st == "DROPPED").to_numpy()
         if dropped.any():
             notes.add(
                 dropped,
-                f"{name}: dropped by the {category} drop rule ("
-                + points_text(after[dropped])
-                + f"/{_number_text(maximum)}).",
+                compose(
+                    f" {name}: dropped by the {category} drop rule (",
+                    points_coded(after[dropped]),
+                    f"/{_number_text(maximum)}).",
+                ),
             )
 
     _extension_notes(gradebook, notes)
@@ -135,7 +208,7 @@ def student_notes(
     gap = flags["POLICY_GAP"].to_numpy()
     if gap.any():
         sentence = [
-            f"Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
+            f" Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
             f'"{policy.letter_gap_rule}" gives {c}.'
             for t, c in zip(letters["total"][gap], letters["computed_letter"][gap], strict=True)
         ]
@@ -143,7 +216,7 @@ def student_notes(
     border = flags["BORDERLINE"].to_numpy()
     if border.any():
         sentence = [
-            f"Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
+            f" Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
             for t, d, n, low in zip(
                 letters["total"][border],
                 letters["distance"][border],
@@ -164,7 +237,7 @@ def student_notes(
         ):
             was = f" (computed: {computed})" if computed else ""
             why = f": {reason}" if reason else ""
-            sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
+            sentence.append(f" Letter {letter} set by the instructor{was}{why}.")
         notes.add(override, sentence)
     return notes.text
 
@@ -191,7 +264,7 @@ def _extension_notes(gradebook, notes: _Sentences) -> None:
     )
     reason = ext["reason"].to_numpy(dtype=object)
     why = np.where(pd.notna(reason), " (" + reason.astype(str) + ")", "")
-    sentences = "Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
+    sentences = " Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
     # A student may have several rows: add them in order, one round per repeat.
     order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
     for round_ in range(order.max() + 1 if len(order) else 0):
