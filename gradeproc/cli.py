@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from gradeproc import __version__
-from gradeproc.cli_import import import_app
+from gradeproc.cli_import import Debug, Force, import_app
 from gradeproc.errors import GradeprocError, Interrupted, count_problems
 
 app = typer.Typer(
@@ -29,8 +29,6 @@ app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 
 Book = Annotated[Path, typer.Argument(help="The gradebook (.xlsx).", show_default=False)]
-Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
 
 class RegistrarFormat(StrEnum):
@@ -328,4 +326,8 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    app()
+    try:
+        app()
+    except Interrupted:  # after a command's own handling: its outputs were already in place
+        echo_err("Interrupted.")
+        raise SystemExit(130) from None

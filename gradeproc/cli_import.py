@@ -28,6 +28,7 @@ Policy = Annotated[
         "(default: the syllabus template).",
     ),
 ]
+# The options every command shares are defined here, where cli.py can import them.
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 

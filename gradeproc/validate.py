@@ -119,6 +119,21 @@ def _header_finding(
     return Finding(code, message, sheet.name, sheet.header_cells.get(label), severity)
 
 
+def _extra_columns(sheet: Sheet, assessment_columns: dict[str, str], use: str) -> list[Finding]:
+    """The instructor's own columns beside the assessments: kept, and said so."""
+    return [
+        _header_finding(
+            sheet,
+            label,
+            "extra-column",
+            f'column "{label}" is not an assessment; it is kept but not {use}',
+            WARNING,
+        )
+        for label in sheet.frame.columns
+        if label != "Student ID" and label not in assessment_columns
+    ]
+
+
 # --- the policy sheets -----------------------------------------------------------------------
 
 
@@ -329,17 +344,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             extra={"max": {k: v for k, v in schema_max.items() if v is not None}},
         )
     )
-    for label in scores_sheet.frame.columns:
-        if label != "Student ID" and label not in score_columns:
-            report.add(
-                _header_finding(
-                    scores_sheet,
-                    label,
-                    "extra-column",
-                    f'column "{label}" is not an assessment; it is kept but not graded',
-                    WARNING,
-                )
-            )
+    report.extend(_extra_columns(scores_sheet, score_columns, "graded"))
     if assessments is not None:
         present = set(score_columns.values())
         for name in assessments.index:
@@ -379,17 +384,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             for j, label in enumerate(labels)
         }
         report.extend(run_schema(schemas.submitted_schema(masks, timezone), submitted_sheet))
-        for label in submitted_sheet.frame.columns:
-            if label != "Student ID" and label not in submitted_columns:
-                report.add(
-                    _header_finding(
-                        submitted_sheet,
-                        label,
-                        "extra-column",
-                        f'column "{label}" is not an assessment; it is kept but not used',
-                        WARNING,
-                    )
-                )
+        report.extend(_extra_columns(submitted_sheet, submitted_columns, "used"))
         if "Student ID" in submitted_sheet.frame:
             sub_ids = parse.parse_ids(submitted_sheet.frame["Student ID"])
             _check_ids_against_roster(submitted_sheet, sub_ids, roster_index, report)
