@@ -90,3 +90,24 @@ def test_optimal_drop_matches_brute_force(cells, n_drop) -> None:
     assert kept.sum() == counted.sum() - min(n_drop, counted.sum() - 1)
     got = earned[kept].sum() / maximum[kept].sum()
     assert got == pytest.approx(brute_force_best(earned[0], maximum[0], counted[0], n_drop))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=6, max_size=6),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.booleans(), min_size=48, max_size=48),
+    st.integers(0, 5),
+)
+def test_keep_largest_matches_a_stable_sort_ties_included(rows, flags, n_drop) -> None:
+    from gradeproc.compute.categories import _rank_rows, keep_largest
+
+    key = np.array(rows)
+    counted = np.array(flags[: key.size]).reshape(key.shape)
+    n_counted = counted.sum(axis=1)
+    keep = n_counted - np.minimum(n_drop, np.maximum(n_counted - 1, 0))
+    by_sorting = counted & (_rank_rows(np.where(counted, key, -np.inf)) < keep[:, None])
+    assert keep_largest(key, counted, keep).tolist() == by_sorting.tolist()

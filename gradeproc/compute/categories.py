@@ -21,6 +21,33 @@ def _rank_rows(key: np.ndarray) -> np.ndarray:
     return ranks
 
 
+FEW_DROPS = 3
+
+
+def keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Per row, the `keep` counted cells with the largest keys (ties: the earlier column).
+
+    Drops are few (a syllabus drops one or two), so instead of sorting every row the
+    smallest key is taken out `drops` times, each an O(cells) pass; many drops sort.
+    """
+    drops = counted.sum(axis=1) - keep
+    most = int(drops.max()) if len(drops) else 0
+    if most > FEW_DROPS:
+        return counted & (_rank_rows(np.where(counted, key, -np.inf)) < keep[:, None])
+    kept = counted.copy()
+    remaining = np.where(counted, key, np.inf)
+    rows = np.arange(key.shape[0])
+    last = key.shape[1] - 1
+    for step in range(most):
+        # The smallest key; among equals the later column goes, as a stable sort would keep
+        # the earlier one.
+        col = last - np.argmin(remaining[:, ::-1], axis=1)
+        take = drops > step
+        kept[rows[take], col[take]] = False
+        remaining[rows[take], col[take]] = np.inf
+    return kept
+
+
 def choose_drops(
     earned: np.ndarray,
     maximum: np.ndarray,
@@ -44,15 +71,13 @@ def choose_drops(
     m = np.where(counted, maximum, 0.0)
     if aggregation == "equal":
         key = np.where(counted, e / np.where(counted, m, 1.0), -np.inf)
-        kept = counted & (_rank_rows(key) < keep[:, None])
-        return counted & ~kept
+        return counted & ~keep_largest(key, counted, keep)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = e.sum(axis=1) / m.sum(axis=1)
     ratio = np.nan_to_num(ratio)
     kept = counted.copy()
     for _ in range(64):
-        key = np.where(counted, e - ratio[:, None] * m, -np.inf)
-        new_kept = counted & (_rank_rows(key) < keep[:, None])
+        new_kept = keep_largest(e - ratio[:, None] * m, counted, keep)
         with np.errstate(invalid="ignore", divide="ignore"):
             new_ratio = np.nan_to_num((e * new_kept).sum(axis=1) / (m * new_kept).sum(axis=1))
         if np.array_equal(new_kept, kept):
