@@ -161,7 +161,3 @@ class Report:
 
     def sorted(self) -> list[Finding]:
         return sort_findings(self.findings)
-
-    def raise_if_errors(self) -> None:
-        if not self.ok:
-            raise ValidationFailed(self.findings)

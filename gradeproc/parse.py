@@ -19,10 +19,6 @@ def _types(column: pd.Series) -> pd.Series:
     return column.map(type, na_action="ignore")
 
 
-def is_blank(column: pd.Series) -> pd.Series:
-    return column.isna()
-
-
 def parse_numbers(column: pd.Series) -> pd.Series:
     """Numbers and numbers typed as text -> float; anything else (and blanks) -> NaN."""
     types = _types(column)

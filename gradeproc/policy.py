@@ -85,11 +85,6 @@ class LetterRange:
     high_inclusive: bool
     text: str = ""
 
-    def contains(self, value: float) -> bool:
-        above = value > self.low or (self.low_inclusive and value == self.low)
-        below = value < self.high or (self.high_inclusive and value == self.high)
-        return above and below
-
 
 @dataclass(frozen=True)
 class Band:
@@ -115,10 +110,6 @@ class Policy:
             return self.__dict__["settings"][name]
         except KeyError:
             raise AttributeError(name) from None
-
-    @property
-    def weights(self) -> dict[str, float]:
-        return {c.name: c.weight for c in self.categories}
 
     @property
     def letter_codes(self) -> dict[str, str]:
