@@ -289,8 +289,11 @@ def batch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Grade every gradebook under IN_DIR into OUT_DIR; unchanged ones since the last run are
-    skipped. Exit code 1 when any gradebook failed (the others are still graded)."""
+    """Grade every gradebook under IN_DIR into OUT_DIR, in parallel.
+
+    Gradebooks unchanged since the last run are skipped. Exit code 1 when any gradebook
+    failed; the others are still graded.
+    """
     from gradeproc.batch import print_summary, run_batch
 
     try:
