@@ -163,3 +163,15 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
         for name in zf.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in zf.read(name), name
+
+
+def test_a_student_with_nothing_gradable_gets_no_total_and_no_letter(tmp_path: Path) -> None:
+    students = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
+    sheets = syllabus_sheets(students, {"S02": ["EX"] * 9})
+    result = process(write_book(tmp_path / "book.xlsx", sheets), registrar=tmp_path / "g.csv")
+    row = result.grades.set_index("Student ID").loc["S02"]
+    assert pd.isna(row["Total"]) and pd.isna(row["Letter"]) and pd.isna(row["Registrar code"])
+    assert row["Flags"] == "EXCUSED"
+    assert (tmp_path / "g.csv").read_text(encoding="utf-8").splitlines()[
+        2
+    ] == "S02,Hopper,Grace,001,"
