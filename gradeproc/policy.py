@@ -300,6 +300,8 @@ def parse_setting(name: str, value: object) -> tuple[object, str | None]:
         if low in ("n", "no", "false", "0"):
             return "N", None
         return default, f'"{text}" is not Y or N'
+    if kind == "number" and text.endswith("%"):  # "5%" for late_penalty_percent_per_day
+        text = text[:-1].strip()
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -189,15 +189,16 @@ def read_categories(sheet: Sheet, report: Report) -> list[Category]:
                 int(drop) if pd.notna(drop) and drop == int(drop) and drop >= 0 else 0,
             )
         )
-    if (
-        weights.notna().all()
-        and len(weights)
-        and not any(f.cell for f in findings if "Weight" in f.message)
-    ):
+    if weights.notna().all() and len(weights):  # a bad weight is reported on its own cell
         total = float(np.round(weights.sum(), 9))
         if total != 100:
+            hint = (
+                " (cells formatted as percentages hold fractions: type 50 for 50 %)"
+                if total == 1
+                else ""
+            )
             report.add(
-                Finding("weights-total", f"weights add up to {total:g}, not 100", sheet.name)
+                Finding("weights-total", f"weights add up to {total:g}, not 100{hint}", sheet.name)
             )
     if not categories and not findings:
         report.add(Finding("no-categories", "there are no categories", sheet.name))

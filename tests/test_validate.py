@@ -158,3 +158,23 @@ def test_bad_setting_values(tmp_path: Path, value: str) -> None:
         "x": ['Policy!B6: late_max_days: "x" is not a number'],
     }[value]
     assert problems(tmp_path, sheets) == expected
+
+
+def test_weights_typed_as_percent_cells_get_a_hint(tmp_path: Path) -> None:
+    sheets = syllabus_sheets(STUDENTS)
+    for row, fraction in zip(sheets["Categories"][1:], [0.5, 0.15, 0.3, 0.05], strict=True):
+        row[1] = fraction
+    assert problems(tmp_path, sheets) == [
+        "Categories: weights add up to 1, not 100 (cells formatted as percentages hold "
+        "fractions: type 50 for 50 %)"
+    ]
+
+
+def test_a_percent_sign_in_a_setting_is_understood(tmp_path: Path) -> None:
+    sheets = syllabus_sheets(STUDENTS)
+    for row in sheets["Policy"]:
+        if row[0] == "late_penalty_percent_per_day":
+            row[1] = "10%"
+    _, gradebook, report = check(write_book(tmp_path / "book.xlsx", sheets))
+    assert report.ok
+    assert gradebook.policy.late_penalty_percent_per_day == 10
