@@ -73,7 +73,7 @@ def days_text(days: pd.Series | np.ndarray) -> np.ndarray:
     return days_coded(array).spelled().reshape(array.shape)
 
 
-def compose(*parts: str | Coded) -> np.ndarray:
+def compose(*parts: str | Coded) -> Coded:
     """Sentences from fixed text and coded parts, each distinct sentence built once.
 
     The coded parts' codes combine into one integer per cell (a mixed-radix number), so a
@@ -81,8 +81,6 @@ def compose(*parts: str | Coded) -> np.ndarray:
     hundred strings, then picks them by index.
     """
     coded = [p for p in parts if isinstance(p, Coded)]
-    if not coded:
-        return np.array(["".join(parts)], dtype=object)
     combined = np.zeros(len(coded[0].codes), dtype=np.int64)
     for part in coded:
         combined = combined * len(part.texts) + part.codes
@@ -95,7 +93,7 @@ def compose(*parts: str | Coded) -> np.ndarray:
             digits.append(part.texts[digit])
         words = iter(reversed(digits))
         sentences.append("".join(p if isinstance(p, str) else next(words) for p in parts))
-    return np.array(sentences, dtype=object)[inverse]
+    return Coded(inverse.astype(np.int64), np.array(sentences, dtype=object))
 
 
 def flags_text(flags: pd.DataFrame) -> np.ndarray:
@@ -117,23 +115,28 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
 
 
 class _Sentences:
-    """Each student's sentences. Arrays of sentences arrive with their leading space, so an
-    event costs one string operation; the first space is cut once at the end."""
+    """Each student's sentences, joined by spaces as they are added: one string operation
+    per event, and none at all for a student's first sentence."""
 
     def __init__(self, n: int) -> None:
-        self._text = np.full(n, "", dtype=object)
+        self.text = np.full(n, "", dtype=object)
+        self._started = np.zeros(n, dtype=bool)
 
-    def add(self, rows: np.ndarray, sentences: np.ndarray | list[str] | str) -> None:
-        if not rows.any():
+    def add(self, rows: np.ndarray, sentences: Coded | list[str] | str) -> None:
+        """`sentences`: one for all `rows`, one per row, or coded (a text per distinct one)."""
+        positions = np.flatnonzero(rows)
+        if not len(positions):
             return
         if isinstance(sentences, str):
-            self._text[rows] += " " + sentences
-        else:
-            self._text[rows] += np.asarray(sentences, dtype=object)
-
-    @property
-    def text(self) -> np.ndarray:
-        return pd.Series(self._text, dtype=object).str.slice(1).to_numpy(dtype=object)
+            sentences = Coded(np.zeros(len(positions), np.int64), np.array([sentences], object))
+        elif not isinstance(sentences, Coded):
+            sentences = Coded(np.arange(len(positions)), np.asarray(sentences, dtype=object))
+        started = self._started[positions]
+        first, later = positions[~started], positions[started]
+        self.text[first] = sentences.texts[sentences.codes[~started]]
+        spaced = " " + sentences.texts  # the distinct sentences, not every event
+        self.text[later] += spaced[sentences.codes[started]]
+        self._started[positions] = True
 
 
 def student_notes(
@@ -166,7 +169,7 @@ def student_notes(
             notes.add(
                 penalised,
                 compose(
-                    f" {name}: ",
+                    f"{name}: ",
                     days_coded(days[penalised]),
                     " late, -",
                     points_coded(removed),
@@ -182,7 +185,7 @@ def student_notes(
             notes.add(
                 rejected,
                 compose(
-                    f" {name}: ",
+                    f"{name}: ",
                     days_coded(days[rejected]),
                     f" late, over the {policy.late_max_days}-day limit: not accepted, "
                     "0 points (was ",
@@ -197,7 +200,7 @@ def student_notes(
             notes.add(
                 dropped,
                 compose(
-                    f" {name}: dropped by the {category} drop rule (",
+                    f"{name}: dropped by the {category} drop rule (",
                     points_coded(after[dropped]),
                     f"/{_number_text(maximum)}).",
                 ),
@@ -208,7 +211,7 @@ def student_notes(
     gap = flags["POLICY_GAP"].to_numpy()
     if gap.any():
         sentence = [
-            f" Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
+            f"Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
             f'"{policy.letter_gap_rule}" gives {c}.'
             for t, c in zip(letters["total"][gap], letters["computed_letter"][gap], strict=True)
         ]
@@ -216,7 +219,7 @@ def student_notes(
     border = flags["BORDERLINE"].to_numpy()
     if border.any():
         sentence = [
-            f" Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
+            f"Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
             for t, d, n, low in zip(
                 letters["total"][border],
                 letters["distance"][border],
@@ -237,7 +240,7 @@ def student_notes(
         ):
             was = f" (computed: {computed})" if computed else ""
             why = f": {reason}" if reason else ""
-            sentence.append(f" Letter {letter} set by the instructor{was}{why}.")
+            sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
         notes.add(override, sentence)
     return notes.text
 
@@ -264,7 +267,7 @@ def _extension_notes(gradebook, notes: _Sentences) -> None:
     )
     reason = ext["reason"].to_numpy(dtype=object)
     why = np.where(pd.notna(reason), " (" + reason.astype(str) + ")", "")
-    sentences = " Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
+    sentences = "Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
     # A student may have several rows: add them in order, one round per repeat.
     order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
     for round_ in range(order.max() + 1 if len(order) else 0):
