@@ -85,3 +85,21 @@ def worked_sheets() -> dict[str, list[list[object]]]:
     sheets = syllabus_sheets(WORKED_STUDENTS, WORKED_SCORES, submitted)
     sheets["Overrides"].append(["S06", "I", "Incomplete: medical leave"])
     return sheets
+
+
+# The Grades columns for the syllabus's categories, in the contract's order.
+SYLLABUS_GRADES_COLUMNS = [
+    "Student ID",
+    "Last name",
+    "First name",
+    "Section",
+    "Homework %",
+    "Project proposal/presentation %",
+    "Project report %",
+    "Class participation %",
+    "Total",
+    "Letter",
+    "Registrar code",
+    "Flags",
+    "Notes",
+]

@@ -18,24 +18,16 @@ from openpyxl import load_workbook
 
 from gradeproc import style
 from gradeproc.api import process
-from tests.helpers import WORKED_STUDENTS, syllabus_sheets, worked_sheets, write_book
+from tests.helpers import (
+    SYLLABUS_GRADES_COLUMNS,
+    WORKED_STUDENTS,
+    syllabus_sheets,
+    worked_sheets,
+    write_book,
+)
 
 STUDENTS = WORKED_STUDENTS
-GRADES_COLUMNS = [
-    "Student ID",
-    "Last name",
-    "First name",
-    "Section",
-    "Homework %",
-    "Project proposal/presentation %",
-    "Project report %",
-    "Class participation %",
-    "Total",
-    "Letter",
-    "Registrar code",
-    "Flags",
-    "Notes",
-]
+GRADES_COLUMNS = SYLLABUS_GRADES_COLUMNS
 
 
 def _letter(name: str) -> str:

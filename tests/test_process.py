@@ -11,7 +11,14 @@ from python_calamine import CalamineWorkbook
 
 from gradeproc.api import process
 from gradeproc.errors import OutputExists, ValidationFailed
-from tests.helpers import FULL, WORKED_STUDENTS, syllabus_sheets, worked_sheets, write_book
+from tests.helpers import (
+    FULL,
+    SYLLABUS_GRADES_COLUMNS,
+    WORKED_STUDENTS,
+    syllabus_sheets,
+    worked_sheets,
+    write_book,
+)
 
 STUDENTS = WORKED_STUDENTS
 
@@ -67,21 +74,7 @@ def test_process_grades_every_rule_by_hand(book: Path) -> None:
         "HW1: 4 days late, over the 3-day limit: not accepted, 0 points (was 100)."
     )
     assert grades.loc["S06", "Registrar code"] == "I"
-    assert list(result.grades.columns) == [
-        "Student ID",
-        "Last name",
-        "First name",
-        "Section",
-        "Homework %",
-        "Project proposal/presentation %",
-        "Project report %",
-        "Class participation %",
-        "Total",
-        "Letter",
-        "Registrar code",
-        "Flags",
-        "Notes",
-    ]
+    assert list(result.grades.columns) == SYLLABUS_GRADES_COLUMNS
 
 
 def test_details_rows(book: Path) -> None:
