@@ -26,7 +26,7 @@ from gradeproc.policy import (
     parse_range,
 )
 from gradeproc.template import LETTERS
-from gradeproc.validate import Gradebook
+from gradeproc.validation import Gradebook
 
 CATEGORIES = [
     Category("Homework", 40, "points", 2),

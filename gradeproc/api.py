@@ -60,7 +60,7 @@ def default_output(path: Path) -> Path:
 def check(path: str | Path) -> tuple[object, object, Report]:
     """Read and validate: (workbook, gradebook or None, report). Raises FileProblem for a non-gradebook."""
     from gradeproc.read import read_workbook
-    from gradeproc.validate import validate_workbook
+    from gradeproc.validation import validate_workbook
 
     workbook = read_workbook(path)
     gradebook, report = validate_workbook(workbook)

@@ -35,7 +35,7 @@ INCOMPLETE_CODE = "I"
 def registrar_rows(
     registrar_format: str,
     grading,  # compute.Grading
-    gradebook,  # validate.Gradebook
+    gradebook,  # validation.Gradebook
     workbook=None,  # read.Workbook, to name cells in findings
 ) -> pd.DataFrame:
     """The registrar frame of a profile; raises ValidationFailed when the profile cannot load it."""
@@ -142,7 +142,7 @@ def _setting_findings(settings: dict[str, object], workbook) -> list[Finding]:
 
 
 def banner_frame(
-    gradebook,  # validate.Gradebook
+    gradebook,  # validation.Gradebook
     grading,  # compute.Grading
     workbook=None,  # read.Workbook: with it, findings name their cells
 ) -> tuple[pd.DataFrame, list[Finding]]:

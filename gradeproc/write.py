@@ -270,7 +270,7 @@ def _formats(book) -> dict[str, object]:
 def write_workbook(
     path: Path,
     grading,  # compute.Grading
-    gradebook,  # validate.Gradebook
+    gradebook,  # validation.Gradebook
     workbook,  # read.Workbook
     run_info: list[tuple[str, object]],
     warnings: list[str],

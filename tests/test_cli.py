@@ -143,3 +143,13 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.startswith("gradeproc ")
+
+
+def test_the_library_api_keeps_its_names_after_a_run(tmp_path: Path) -> None:
+    # A submodule named like an API function would replace it on the package once imported.
+    import gradeproc
+
+    book = write_book(tmp_path / "course.xlsx", syllabus_sheets(STUDENTS))
+    gradeproc.process(book)
+    assert gradeproc.validate(book).ok
+    assert callable(gradeproc.init) and callable(gradeproc.process)

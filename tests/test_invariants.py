@@ -18,7 +18,7 @@ from gradeproc.policy import (
     parse_range,
 )
 from gradeproc.template import LETTERS
-from gradeproc.validate import Gradebook, no_extensions
+from gradeproc.validation import Gradebook, no_extensions
 
 LETTER_RANGES = [LetterRange(x, c, *parse_range(t), text=t) for x, t, c in LETTERS]
 DUE = pd.Timestamp("2024-10-01 23:59", tz="America/New_York").tz_convert("UTC")
