@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from gradeproc import parse
@@ -179,9 +180,25 @@ def banner_frame(
         return day.isoformat()
 
     grades = grading.grades
-    rows = []
-    for sid, code in zip(grades["Student ID"], grades["Registrar code"], strict=True):
-        final = "" if _blank(code) else str(code).strip()
+    codes_column = grades["Registrar code"]
+    finals = codes_column.where(codes_column.notna(), "").astype(str).str.strip()
+    frame = pd.DataFrame(
+        {
+            "Term Code": str(settings.get("term_code") or "").strip(),
+            "CRN": str(settings.get("crn") or "").strip(),
+            "Student ID": grades["Student ID"].to_numpy(dtype=object),
+            "Final Grade": finals.to_numpy(dtype=object),
+            "Last Attended Date": "",
+            "Incomplete Final Grade": "",
+            "Extension Date": "",
+        },
+        columns=BANNER_COLUMNS,
+        dtype=object,
+    )
+    # Only an F or an I needs more than its code: look at those students, in roster order.
+    upper = finals.str.upper().to_numpy()
+    for position in np.flatnonzero((upper == FAIL_CODE) | (upper == INCOMPLETE_CODE)):
+        sid, final = frame.at[position, "Student ID"], frame.at[position, "Final Grade"]
         last_attended = incomplete = extension = ""
         if final.upper() == FAIL_CODE:
             value = attended.get(sid) if attended is not None else None
@@ -244,16 +261,5 @@ def banner_frame(
                 )
             else:
                 extension = date_text(value, locator, sid, "Extension date") or ""
-        rows.append(
-            [
-                str(settings.get("term_code") or "").strip(),
-                str(settings.get("crn") or "").strip(),
-                sid,
-                final,
-                last_attended,
-                incomplete,
-                extension,
-            ]
-        )
-    frame = pd.DataFrame(rows, columns=BANNER_COLUMNS, dtype=object)
+        frame.loc[position, BANNER_COLUMNS[4:]] = [last_attended, incomplete, extension]
     return frame, findings
