@@ -159,25 +159,34 @@ def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
     Rows follow the new workbook's order, then the removed students in the old order.
     """
     old, new = read_grades(old_path), read_grades(new_path)
+    # Compare whole columns first; only the students who changed are visited one by one.
+    both = new.index[new.index.isin(old.index)]
+    before_all, after_all = old.loc[both], new.loc[both]
+
+    def text(frame: pd.DataFrame, column: str) -> pd.Series:
+        # Blank cells compare equal to each other (None != None in pandas comparisons).
+        return frame[column].astype(object).where(frame[column].notna(), "\0")
+
+    letter_moved = (text(before_all, "Letter") != text(after_all, "Letter")) | (
+        text(before_all, "Registrar code") != text(after_all, "Registrar code")
+    )
+    old_total = pd.to_numeric(before_all["Total"], errors="coerce").round(9)
+    new_total = pd.to_numeric(after_all["Total"], errors="coerce").round(9)
+    total_moved = (old_total != new_total) & ~(old_total.isna() & new_total.isna())
+    moved = both[(letter_moved | total_moved).to_numpy()]
+    added = ~new.index.isin(old.index)
     rows = []
-    for sid in new.index:
+    for sid in new.index[added | new.index.isin(moved)]:
         after = new.loc[sid]
         if sid not in old.index:
             rows.append(_row(after, None, after, "added", "new on the roster"))
-            continue
-        before = old.loc[sid]
-        letter_moved = not (
-            _same_text(before["Letter"], after["Letter"])
-            and _same_text(before["Registrar code"], after["Registrar code"])
-        )
-        total_moved = not _same_number(before["Total"], after["Total"])
-        if letter_moved or total_moved:
-            change = "letter" if letter_moved else "total"
-            rows.append(_row(after, before, after, change, _reason(before, after)))
-    for sid in old.index:
-        if sid not in new.index:
+        else:
             before = old.loc[sid]
-            rows.append(_row(before, before, None, "removed", "no longer on the roster"))
+            change = "letter" if letter_moved[sid] else "total"
+            rows.append(_row(after, before, after, change, _reason(before, after)))
+    for sid in old.index[~old.index.isin(new.index)]:
+        before = old.loc[sid]
+        rows.append(_row(before, before, None, "removed", "no longer on the roster"))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 
