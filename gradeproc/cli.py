@@ -320,8 +320,12 @@ def batch(
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """Ctrl-C or SIGTERM (a batch scheduler, `kill`) unwinds as an error, so temp files go."""
-    raise Interrupted()
+    """Ctrl-C or SIGTERM (a batch scheduler, `kill`) unwinds the run, so temp files go.
+
+    It unwinds as KeyboardInterrupt, not as an Exception: pandera runs checks inside
+    `except Exception` and would report a signal that lands mid-check as a failed check.
+    """
+    raise KeyboardInterrupt
 
 
 def main() -> None:
@@ -331,6 +335,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
-    except Interrupted:  # after a command's own handling: its outputs were already in place
+    except (Interrupted, KeyboardInterrupt):  # outside any Outputs: nothing was being written
         echo_err("Interrupted.")
         raise SystemExit(130) from None

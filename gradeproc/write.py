@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gradeproc.errors import OutputExists
+from gradeproc.errors import Interrupted, OutputExists
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
@@ -71,8 +71,11 @@ class Outputs:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.commit()
-        else:
-            self.discard()
+            return
+        interrupted = issubclass(exc_type, KeyboardInterrupt) and bool(self.pending)
+        self.discard()
+        if interrupted:  # say what became of the outputs, in gradeproc's own terms
+            raise Interrupted() from None
 
 
 # --- registrar CSV ---------------------------------------------------------------------------

@@ -172,3 +172,31 @@ def test_sigterm_also_cleans_up(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=60)
     assert_whole_or_nothing(tmp_path)
     assert process.returncode in (0, 130), stderr
+
+
+def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """pandera reports any Exception a check raises as a failed check; a signal must pass."""
+    import pytest
+
+    from gradeproc import parse
+    from gradeproc.api import process
+    from gradeproc.cli import _interrupt
+    from gradeproc.errors import Interrupted
+
+    parse_numbers = parse.parse_numbers
+    signals = [signal.SIGINT]  # one Ctrl-C, landing in the first check of Categories!Weight
+
+    def signal_arrives(column, *args, **kwargs):
+        if column.name == "Weight" and signals:
+            _interrupt(signals.pop(), None)  # what the CLI's handler does
+        return parse_numbers(column, *args, **kwargs)
+
+    book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
+    before = sha(book)
+    monkeypatch.setattr(parse, "parse_numbers", signal_arrives)
+    with pytest.raises(Interrupted, match=r"^Interrupted; nothing was written\.$"):
+        process(book, registrar=tmp_path / "g.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+    assert sha(book) == before
