@@ -306,7 +306,7 @@ def batch(
             force=force,
             progress=True,
         )
-    except (Interrupted, KeyboardInterrupt):
+    except (Interrupted, KeyboardInterrupt):  # Interrupted: a course's Outputs saw it first
         echo_err("Interrupted; the gradebooks graded so far are kept and the next run skips them.")
         raise typer.Exit(130) from None
     except GradeprocError as error:
@@ -324,6 +324,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
     It unwinds as KeyboardInterrupt, not as an Exception: pandera runs checks inside
     `except Exception` and would report a signal that lands mid-check as a failed check.
+    Once a command holds temporary outputs, `Outputs` turns it into `Interrupted` and the
+    command says "Interrupted; nothing was written."; before that (starting up, importing)
+    typer exits 130 quietly, as most command-line tools do on Ctrl-C.
     """
     raise KeyboardInterrupt
 
@@ -333,8 +336,4 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        app()
-    except (Interrupted, KeyboardInterrupt):  # outside any Outputs: nothing was being written
-        echo_err("Interrupted.")
-        raise SystemExit(130) from None
+    app()

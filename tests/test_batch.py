@@ -305,27 +305,31 @@ def test_an_empty_folder_is_not_an_error(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("where", ["process", "grade_file"])
 def test_an_interrupted_batch_keeps_what_it_graded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
+    """Ctrl-C before a course's outputs (KeyboardInterrupt) or inside them (Interrupted)."""
     import gradeproc.api
 
     books, out = folder(tmp_path), tmp_path / "out"
-    real = gradeproc.api.process
+    real = getattr(gradeproc.api, where)
 
     def interrupted(path, *args, **kwargs):
         if Path(path).name == "beta.xlsx":
             raise KeyboardInterrupt
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(gradeproc.api, "process", interrupted)
+    monkeypatch.setattr(gradeproc.api, where, interrupted)
     result = batch(books, "-o", out, "--jobs", "1")
     assert result.exit_code == 130
-    assert "Interrupted" in result.stderr
+    assert result.stderr.endswith(
+        "Interrupted; the gradebooks graded so far are kept and the next run skips them.\n"
+    )
     assert sorted(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) == [
         "alpha.xlsx"
     ]
-    monkeypatch.setattr(gradeproc.api, "process", real)
+    monkeypatch.setattr(gradeproc.api, where, real)
     assert statuses(batch(books, "-o", out, "--jobs", "1", "--json")) == {
         "alpha.xlsx": "unchanged",
         "beta.xlsx": "ok",
