@@ -245,7 +245,8 @@ def plan(
     """(jobs to grade, summaries reused as `unchanged`), keyed by relative path.
 
     A gradebook is regraded when its SHA-256 changed, its output is missing, it failed last
-    time, or its registrar rows were made for another profile than the one now needed.
+    time, it was graded by another gradeproc version (whose rules may differ), or its
+    registrar rows were made for another profile than the one now needed.
     """
     from gradeproc.read import file_sha256
 
@@ -267,6 +268,7 @@ def plan(
             and summary is not None
             and sha
             and entry.get("sha256") == sha
+            and entry.get("gradeproc") == __version__
             and summary.get("status") in ("ok", "unchanged")
             and output.exists()
             and (
@@ -430,6 +432,8 @@ def _write_outputs(
         before = recorded.get(key) if isinstance(recorded.get(key), dict) else {}
         files[key] = {
             "sha256": c.get("sha256"),
+            # The version that graded it: an unchanged course keeps the one recorded before.
+            "gradeproc": before.get("gradeproc") if c["status"] == "unchanged" else __version__,
             # A failure writes nothing: the output of an earlier run stays the batch's own.
             "output_sha256": c.get("output_sha256") or before.get("output_sha256"),
             "summary": {**c, "status": "ok"} if c["status"] == "unchanged" else c,

@@ -174,6 +174,26 @@ def test_change_detection_regrades_only_what_changed(tmp_path: Path) -> None:
     assert set(statuses(forced).values()) == {"ok"}
 
 
+def test_a_new_gradeproc_version_regrades_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release may change a rule; grades it did not compute are not carried over."""
+    import gradeproc.batch
+
+    books, out = folder(tmp_path), tmp_path / "out"
+    assert batch(books, "-o", out, "--jobs", "1").exit_code == 0
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert {entry["gradeproc"] for entry in files.values()} == {gradeproc.batch.__version__}
+
+    monkeypatch.setattr(gradeproc.batch, "__version__", "99.0.0")
+    upgraded = batch(books, "-o", out, "--jobs", "1", "--json")
+    assert set(statuses(upgraded).values()) == {"ok"}
+    again = batch(books, "-o", out, "--jobs", "1", "--json")
+    assert set(statuses(again).values()) == {"unchanged"}
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert {entry["gradeproc"] for entry in files.values()} == {"99.0.0"}
+
+
 def test_an_output_the_batch_did_not_write_needs_force(tmp_path: Path) -> None:
     books, out = folder(tmp_path), tmp_path / "out"
     out.mkdir()
