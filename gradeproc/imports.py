@@ -408,12 +408,20 @@ def _trim(rows: list[list[object]]) -> list[list[object]]:
 
 
 def read_policy_sheets(path: str | Path) -> dict[str, list[list[object]]]:
-    """The Policy, Categories and Letters sheets of a gradebook, as rows of cell values."""
+    """The Policy, Categories and Letters sheets of a gradebook, as rows of cell values.
+
+    The file gets the same zip-level checks as a gradebook to grade (bombs, entities,
+    renamed files) before calamine parses it: a policy template is a workbook from
+    somewhere too.
+    """
     from python_calamine import CalamineWorkbook
+
+    from gradeproc.safety import inspect_workbook_file
 
     path = Path(path)
     if not path.is_file():
         raise FileProblem(f"{path} does not exist; --policy takes a gradebook (.xlsx) to copy.")
+    inspect_workbook_file(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
         titles = {normalise(t): t for t in book.sheet_names}

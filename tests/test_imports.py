@@ -315,3 +315,20 @@ def test_imported_gradescope_book_grades_with_lateness(tmp_path):
     assert details.loc[(other_offset, "HW2"), "Status"] == "ON_TIME"
     missing = result.grades["Student ID"].iloc[11]
     assert details.loc[(missing, "HW4"), "Status"] == "MISSING"
+
+
+@pytest.mark.parametrize("name", ["bomb.xlsx", "password.xlsx", "renamed_csv.xlsx"])
+def test_policy_template_gets_the_gradebook_safety_checks(tmp_path, name):
+    """--policy reads a workbook from somewhere too: the same refusals as `process`."""
+    from tests.data.bad import make_corpus
+
+    template = make_corpus.build(tmp_path / "bad")[name]
+    result = CliRunner().invoke(
+        app,
+        ["import", "canvas", str(CANVAS), "-o", str(tmp_path / "b.xlsx"), "--policy", template],
+    )
+    processed = CliRunner().invoke(app, ["process", str(template)])
+    assert result.exit_code == processed.exit_code == 1
+    assert result.stderr == processed.stderr
+    assert result.stderr.startswith(f"Error: {name} ")
+    assert not (tmp_path / "b.xlsx").exists()
