@@ -78,11 +78,14 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
     Raises ValidationFailed on any error. `notes`/`details` as in `compute.grade`.
     """
     from gradeproc.compute import grade
+    from gradeproc.registrar import no_grade_findings
 
     workbook, gradebook, report = check(path)
     if gradebook is None:
         raise ValidationFailed(report.findings)
-    return workbook, gradebook, grade(gradebook, notes=notes, details=details)
+    grading = grade(gradebook, notes=notes, details=details)
+    gradebook.warnings.extend(no_grade_findings(grading.grades, workbook))
+    return workbook, gradebook, grading
 
 
 def run_info(workbook, gradebook) -> list[tuple[str, object]]:

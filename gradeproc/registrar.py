@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc import parse
-from gradeproc.errors import Finding, ValidationFailed
+from gradeproc.errors import ERROR, WARNING, Finding, ValidationFailed
 from gradeproc.read import normalise
 from gradeproc.write import registrar_frame
 
@@ -48,6 +48,38 @@ def registrar_rows(
             raise ValidationFailed(findings)
         return frame
     raise ValueError(f"unknown registrar format {registrar_format!r}; use one of {FORMATS}")
+
+
+def no_grade_findings(
+    grades: pd.DataFrame, workbook=None, severity: str = WARNING
+) -> list[Finding]:
+    """Students the registrar file would carry with a blank grade, one finding each.
+
+    A student none of whose work counts (all excused, or nothing graded under
+    `blank_scores = ignore`) has no total and so no letter; only an override gives one.
+    """
+    blank = grades["Registrar code"].isna() | (
+        grades["Registrar code"].astype(str).str.strip() == ""
+    )
+    if not blank.any():
+        return []
+    roster = _Locator(workbook, "Roster")
+    consequence = (
+        "Banner cannot load a blank Final Grade"
+        if severity == ERROR
+        else "the registrar file leaves their Grade blank"
+    )
+    return [
+        Finding(
+            "no-grade",
+            f"student {sid} has no total and no letter (no work counts toward a total); "
+            f"{consequence}: set their letter (for example I) in the Overrides sheet",
+            "Roster",
+            roster.cell(sid, "Student ID"),
+            severity,
+        )
+        for sid in grades.loc[blank, "Student ID"]
+    ]
 
 
 # --- Banner Faculty Grade Entry ----------------------------------------------------------------
@@ -155,6 +187,7 @@ def banner_frame(
     """
     settings = gradebook.policy.settings
     findings = _setting_findings(settings, workbook)
+    findings += no_grade_findings(grading.grades, workbook, ERROR)
     roster_cells = _Locator(workbook, "Roster")
     override_cells = _Locator(workbook, "Overrides")
     roster = gradebook.roster

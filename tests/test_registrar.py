@@ -205,3 +205,40 @@ def test_an_unknown_profile_is_a_command_line_error(tmp_path: Path) -> None:
     result = run("process", book, "--registrar-format", "peoplesoft")
     assert result.exit_code == 2
     assert not (tmp_path / "book.graded.xlsx").exists()
+
+
+def test_a_student_with_no_counted_work_is_named_not_sent_blank(tmp_path: Path) -> None:
+    """Everything excused: no total, no letter. Generic warns; Banner refuses; an I fixes it."""
+    sheets = banner_sheets({"00456": "2024-11-20"})
+    sheets["Scores"][1][1:] = ["EX"] * 9  # 00123
+    book = write_book(tmp_path / "book.xlsx", sheets)
+    message = (
+        "Roster!A2: student 00123 has no total and no letter (no work counts toward a total); "
+        "{}: set their letter (for example I) in the Overrides sheet"
+    )
+
+    generic = run("process", book, "--registrar", tmp_path / "g.csv")
+    assert generic.exit_code == 0, generic.output
+    assert "warning: " + message.format("the registrar file leaves their Grade blank") + "\n" in (
+        generic.stderr
+    )
+    assert (tmp_path / "g.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        "00123,Hopper,Grace,001,"
+    )
+    grades = process(book, output=tmp_path / "again.xlsx").grades.set_index("Student ID")
+    assert grades.at["00123", "Notes"].endswith(
+        "No work counts toward a total (all excused or ungraded): no total and no letter; "
+        "set the letter in the Overrides sheet."
+    )
+
+    with pytest.raises(ValidationFailed) as caught:
+        process(book, output=tmp_path / "b.xlsx", registrar_format="banner", force=True)
+    assert [str(f) for f in caught.value.findings] == [
+        message.format("Banner cannot load a blank Final Grade")
+    ]
+
+    sheets["Overrides"].append(["00123", "I", "Medical", "F", "2025-01-15"])
+    fixed = write_book(tmp_path / "fixed.xlsx", sheets)
+    result = process(fixed, registrar=tmp_path / "b.csv", registrar_format="banner")
+    assert not [w for w in result.warnings if w.code == "no-grade"]
+    assert result.registrar_rows.set_index("Student ID").at["00123", "Final Grade"] == "I"

@@ -207,6 +207,12 @@ def student_notes(
             )
 
     _extension_notes(gradebook, notes)
+    no_letter = letters["letter"].isna().to_numpy()
+    notes.add(
+        no_letter,
+        "No work counts toward a total (all excused or ungraded): no total and no letter; "
+        "set the letter in the Overrides sheet.",
+    )
     decimals = policy.total_decimals
     gap = flags["POLICY_GAP"].to_numpy()
     if gap.any():
