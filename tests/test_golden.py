@@ -54,3 +54,25 @@ def test_edge_cases_from_the_hand_calculation(produced: dict[str, str]) -> None:
         row = grades.loc[sid]
         assert (row["Total"], row["Letter"]) == (total, letter), sid
         assert (row["Flags"] if isinstance(row["Flags"], str) else None) == flags, sid
+
+
+@pytest.mark.parametrize("students_per_block", [1, 7])
+def test_grading_in_blocks_of_students_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, students_per_block: int
+) -> None:
+    """Big courses are graded a block of students at a time; every frame must come out
+    exactly as from one block, extensions and overrides included."""
+    import pandas as pd
+
+    from gradeproc import compute
+    from gradeproc.api import check
+
+    _, gradebook, _ = check(make_golden.SAMPLE)
+    whole = compute.grade(gradebook)
+    monkeypatch.setattr(compute, "BLOCK_CELLS", students_per_block * len(gradebook.assessments))
+    blocks = compute.grade(gradebook)
+    pd.testing.assert_frame_equal(blocks.grades, whole.grades)
+    pd.testing.assert_frame_equal(blocks.details, whole.details)
+    pd.testing.assert_frame_equal(blocks.status, whole.status)
+    pd.testing.assert_frame_equal(blocks.flags, whole.flags)
+    assert (whole.grades["Notes"] != "").sum() > 10  # the sample exercises the sentences
