@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from core import time_core, time_loop  # noqa: E402
+from core import measure_in_fresh_process  # noqa: E402
 from floor import floor_seconds  # noqa: E402
 from generate import generate_gradebook  # noqa: E402
 from measure import print_table, run_timed  # noqa: E402
@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEnd to end: gradeproc process vs the I/O floor (target ratio <= 1.3 at 5,000)")
     print_table(rows)
 
-    core = time_core(core_students, 20)
-    core_numbers = time_core(core_students, 20, notes=False)
-    loop = time_loop(loop_students, 20)
+    # Each figure in a fresh interpreter, so none inherits another's memory.
+    core = measure_in_fresh_process("core", core_students)
+    core_numbers = measure_in_fresh_process("core-without-notes", core_students)
+    floor = measure_in_fresh_process("floor", core_students)
+    loop = measure_in_fresh_process("loop", loop_students)
     per_student_core = core / core_students
     per_student_loop = loop / loop_students
     print("\nCompute core, validated frames to output frames (target < 2 s at 1,000,000 x 20)")
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                 "students x 20": f"{core_students:,}",
                 "core s": core,
                 "core without Notes s": core_numbers,
+                "memory floor s": floor,
+                "core / floor": core / floor,
                 f"loop s (measured on {loop_students:,}, scaled)": per_student_loop * core_students,
                 "speed-up": per_student_loop / per_student_core,
             }

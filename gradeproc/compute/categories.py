@@ -73,16 +73,27 @@ def choose_drops(
         key = np.where(counted, e / np.where(counted, m, 1.0), -np.inf)
         return counted & ~keep_largest(key, counted, keep)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = e.sum(axis=1) / m.sum(axis=1)
-    ratio = np.nan_to_num(ratio)
+        ratio = np.nan_to_num(e.sum(axis=1) / m.sum(axis=1))
     kept = counted.copy()
+    # A student whose kept set did not change has reached the fixed point (their ratio is
+    # that set's ratio), so later rounds look only at the students still moving: after the
+    # first round, few are.
+    moving = np.arange(len(e))
     for _ in range(64):
-        new_kept = keep_largest(e - ratio[:, None] * m, counted, keep)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            new_ratio = np.nan_to_num((e * new_kept).sum(axis=1) / (m * new_kept).sum(axis=1))
-        if np.array_equal(new_kept, kept):
+        e_moving, m_moving = e[moving], m[moving]
+        new_kept = keep_largest(
+            e_moving - ratio[moving, None] * m_moving, counted[moving], keep[moving]
+        )
+        changed = (new_kept != kept[moving]).any(axis=1)
+        if not changed.any():
             break
-        kept, ratio = new_kept, new_ratio
+        moving, new_kept = moving[changed], new_kept[changed]
+        kept[moving] = new_kept
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio[moving] = np.nan_to_num(
+                (e_moving[changed] * new_kept).sum(axis=1)
+                / (m_moving[changed] * new_kept).sum(axis=1)
+            )
     return counted & ~kept
 
 

@@ -115,12 +115,18 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
 
 
 class _Sentences:
-    """Each student's sentences, joined by spaces as they are added: one string operation
-    per event, and none at all for a student's first sentence."""
+    """Each student's sentences, in the order added, joined by spaces.
+
+    Sentences are recorded, not concatenated: each round of `add` names at most one
+    sentence per student, so a student's k-th sentence has a known place in one flat list
+    (their start plus k). `joined()` then makes each note with one `str.join`, so a student
+    with seven sentences costs one string, not seven ever-longer ones.
+    """
 
     def __init__(self, n: int) -> None:
-        self.text = np.full(n, "", dtype=object)
-        self._started = np.zeros(n, dtype=bool)
+        self.n = n
+        self.count = np.zeros(n, dtype=np.int64)
+        self.rounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, rows: np.ndarray, sentences: Coded | list[str] | str) -> None:
         """`sentences`: one for all `rows`, one per row, or coded (a text per distinct one)."""
@@ -131,12 +137,28 @@ class _Sentences:
             sentences = Coded(np.zeros(len(positions), np.int64), np.array([sentences], object))
         elif not isinstance(sentences, Coded):
             sentences = Coded(np.arange(len(positions)), np.asarray(sentences, dtype=object))
-        started = self._started[positions]
-        first, later = positions[~started], positions[started]
-        self.text[first] = sentences.texts[sentences.codes[~started]]
-        spaced = " " + sentences.texts  # the distinct sentences, not every event
-        self.text[later] += spaced[sentences.codes[started]]
-        self._started[positions] = True
+        rank = self.count[positions]
+        self.count[positions] += 1
+        self.rounds.append((positions, rank, sentences.texts[sentences.codes]))
+
+    def joined(self) -> np.ndarray:
+        notes = np.full(self.n, "", dtype=object)
+        if not self.rounds:
+            return notes
+        start = np.cumsum(self.count) - self.count
+        flat = np.empty(int(self.count.sum()), dtype=object)
+        for positions, rank, texts in self.rounds:
+            flat[start[positions] + rank] = texts
+        sentences = flat.tolist()
+        one = self.count == 1
+        notes[one] = flat[start[one]]
+        many = np.flatnonzero(self.count > 1)
+        join = " ".join
+        notes[many] = [
+            join(sentences[a:b])
+            for a, b in zip(start[many].tolist(), (start + self.count)[many].tolist(), strict=True)
+        ]
+        return notes
 
 
 def student_notes(
@@ -248,7 +270,7 @@ def student_notes(
             why = f": {reason}" if reason else ""
             sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
         notes.add(override, sentence)
-    return notes.text
+    return notes.joined()
 
 
 def _extension_notes(gradebook, notes: _Sentences) -> None:
