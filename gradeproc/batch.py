@@ -297,26 +297,51 @@ def _executor(workers: int):
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+WORKER_STOPPED = (
+    "the worker process grading it stopped (it crashed, or was killed, for example for "
+    "using too much memory)"
+)
+
+
 def _run_jobs(jobs: list[Job], workers: int, done: Callable[[dict[str, object]], None]) -> None:
-    """Grade the jobs, calling `done` with each summary as it arrives."""
+    """Grade the jobs, calling `done` with each summary as it arrives.
+
+    A worker that dies takes its pool down, and with it every gradebook not yet finished.
+    Those are graded again, each in a process of its own, so only the gradebook that
+    kills its process is reported as failed.
+    """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             done(grade_one(job))
         return
-    from concurrent.futures import as_completed
+    for job in _run_pool(jobs, workers, done):
+        if _run_pool([job], 1, done):
+            done(_summary(job, WORKER_STOPPED))
 
+
+def _run_pool(
+    jobs: list[Job], workers: int, done: Callable[[dict[str, object]], None]
+) -> list[Job]:
+    """Grade the jobs in a pool of worker processes; return those a dead worker stranded."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    stranded: list[Job] = []
     with _executor(min(workers, len(jobs))) as pool:
         futures = {pool.submit(grade_one, job): job for job in jobs}
         try:
             for future in as_completed(futures):
                 try:
                     done(future.result())
-                except Exception as error:  # the worker process itself died (killed, crashed)
+                except BrokenProcessPool:
+                    stranded.append(futures[future])
+                except Exception as error:  # the job could not reach its worker or come back
                     reason = f"the worker process stopped: {type(error).__name__}: {error}"
                     done(_summary(futures[future], reason))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    return sorted(stranded, key=lambda job: job.relative)
 
 
 def _progress(total: int, enabled: bool):

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from gradeproc.batch import MANIFEST, REPORT, find_gradebooks
+from gradeproc.batch import MANIFEST, REPORT, find_gradebooks, grade_one
 from gradeproc.cli import app
 from tests.helpers import syllabus_sheets, write_book
 
@@ -113,6 +113,41 @@ def test_an_unexpected_error_is_reported_as_a_failure(
     beta = next(c for c in json.loads(result.stdout)["courses"] if c["path"] == "beta.xlsx")
     assert beta["error"] == "unexpected error: RuntimeError: disk on fire"
     assert statuses(result)["alpha.xlsx"] == "ok"
+
+
+def _dies_on_beta(job):
+    """grade_one, except that the worker process grading beta.xlsx dies."""
+    if job.relative == "beta.xlsx":
+        os._exit(9)  # as the kernel's OOM killer ends it: no exception, no cleanup
+    return grade_one(job)
+
+
+def test_a_worker_that_dies_fails_only_its_own_gradebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead worker breaks its pool; the gradebooks it stranded are graded again."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import gradeproc.batch
+
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(
+        gradeproc.batch, "_executor", lambda n: ProcessPoolExecutor(n, mp_context=fork)
+    )
+    monkeypatch.setattr(gradeproc.batch, "grade_one", _dies_on_beta)
+    books, out = folder(tmp_path), tmp_path / "out"
+    course(books / "delta.xlsx", "DELTA 404")
+    result = batch(books, "-o", out, "--jobs", "2", "--json")
+    assert result.exit_code == 1
+    assert statuses(result) == {
+        "alpha.xlsx": "ok",
+        "beta.xlsx": "failed",
+        "delta.xlsx": "ok",
+        "dept/gamma.xlsx": "ok",
+    }
+    beta = next(c for c in json.loads(result.stdout)["courses"] if c["path"] == "beta.xlsx")
+    assert beta["error"] == gradeproc.batch.WORKER_STOPPED
 
 
 def test_lock_files_hidden_files_and_outputs_are_skipped(tmp_path: Path) -> None:
