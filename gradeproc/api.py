@@ -135,7 +135,7 @@ def process(
         workbook, gradebook, grading = grade_file(path)
         rows = registrar_rows(registrar_format, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
-        write_workbook(
+        limits = write_workbook(
             temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
         )
         if temp_csv is not None:
@@ -145,7 +145,7 @@ def process(
         details=grading.details,
         output=out_path,
         registrar=Path(registrar) if registrar else None,
-        warnings=gradebook.warnings,
+        warnings=[*gradebook.warnings, *limits],
         input_sha256=workbook.sha256,
         registrar_rows=rows,
         settings=dict(gradebook.policy.settings),

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gradeproc.errors import Interrupted, OutputExists
+from gradeproc.errors import WARNING, Finding, Interrupted, OutputExists
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
@@ -277,7 +277,9 @@ def write_workbook(
     workbook,  # read.Workbook
     run_info: list[tuple[str, object]],
     warnings: list[str],
-) -> None:
+) -> list[Finding]:
+    """The graded workbook. Returns what it could not hold as asked (Excel's limits),
+    which its Run sheet lists after `warnings`, for the caller to report as well."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
@@ -298,23 +300,40 @@ def write_workbook(
     marked = int(np.isin(grading.status.to_numpy(dtype=object), list(style.SCORE_KINDS)).sum())
     grade_comments = flagged <= style.MAX_COMMENTS
     score_comments = marked <= style.MAX_COMMENTS
-    warnings = list(warnings)
+    limits: list[Finding] = []
     if not grade_comments:
-        warnings.append(
-            f"Grades: {flagged:,} flagged students, more than the {style.MAX_COMMENTS:,} cell "
-            "comments a sheet gets; their Notes are in the Notes column only."
+        limits.append(
+            _limit(
+                "Grades",
+                f"{flagged:,} flagged students, more than the {style.MAX_COMMENTS:,} cell "
+                "comments a sheet gets; their Notes are in the Notes column only",
+            )
         )
     if not score_comments:
-        warnings.append(
-            f"Scores: {marked:,} shaded cells, more than the {style.MAX_COMMENTS:,} cell comments "
-            "a sheet gets; the Details sheet says what happened to each."
+        limits.append(
+            _limit(
+                "Scores",
+                f"{marked:,} shaded cells, more than the {style.MAX_COMMENTS:,} cell comments "
+                "a sheet gets; the Details sheet says what happened to each",
+            )
         )
+    detail_sheets = details_sheets(len(grading.details), len(gradebook.assessments))
+    if len(detail_sheets) > 1:
+        limits.append(
+            _limit(
+                "Details",
+                f"{len(grading.details):,} rows, more than the {EXCEL_ROWS - 1:,} an Excel sheet "
+                f"holds; they continue on {', '.join(t for t, _, _ in detail_sheets[1:])}, "
+                "each student's rows on one sheet",
+            )
+        )
+    warnings = [*warnings, *(str(f) for f in limits)]
     _write_grades(book, writer, grading, gradebook, grade_comments)
-    _write_details(book, writer, grading)
+    _write_details(book, writer, grading, detail_sheets)
     _write_summary(book, writer, grading.grades, gradebook, grading.details)
     _write_run(book, writer, run_info, warnings)
 
-    taken = {"grades", "details", "summary", "run"}
+    taken = {"grades", "summary", "run", *(t.casefold() for t, _, _ in detail_sheets)}
     for name in workbook.order:
         source = workbook.sheets[name]
         title = source.title
@@ -323,6 +342,11 @@ def write_workbook(
         taken.add(title.casefold())
         _write_input_sheet(book, writer, title, name, source, grading, gradebook, score_comments)
     book.close()
+    return limits
+
+
+def _limit(sheet: str, message: str) -> Finding:
+    return Finding("output-limit", message, sheet, None, WARNING)
 
 
 # Written before a sheet's rows, everything below: constant_memory mode writes each row once,
@@ -379,20 +403,38 @@ def _flag_comments(sheet, grades: pd.DataFrame, col: int) -> None:
         sheet.write_comment(r, col, text, style.comment_options(text))
 
 
-def _write_details(book, writer: SheetWriter, grading) -> None:
+# Rows an Excel sheet holds. xlsxwriter ignores a cell past it without an error, so a
+# Details sheet that would pass it continues on "Details (2)" and so on.
+EXCEL_ROWS = 1_048_576
+
+
+def details_sheets(n_rows: int, n_items: int) -> list[tuple[str, int, int]]:
+    """(title, first row, stop) of each Details sheet, whole students on each."""
+    per_sheet = EXCEL_ROWS - 1  # below the header
+    if 0 < n_items <= per_sheet:
+        per_sheet -= per_sheet % n_items
+    starts = range(0, n_rows, per_sheet) if n_rows else [0]
+    return [
+        ("Details" if k == 0 else f"Details ({k + 1})", first, min(first + per_sheet, n_rows))
+        for k, first in enumerate(starts)
+    ]
+
+
+def _write_details(book, writer: SheetWriter, grading, sheets: list[tuple[str, int, int]]) -> None:
     from gradeproc import style
 
-    details = grading.details
-    columns = list(details.columns)
-    sheet = book.add_worksheet("Details")
-    sheet.freeze_panes(1, 2)
-    _widths(sheet, details, formats={"Status": writer.formats["centre"]})
-    last = writer.frame(sheet, details)
-    sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
-    if "Status" in columns:
-        style.status_formats(sheet, 1, len(details), columns.index("Status"), writer.formats)
-    style.print_setup(sheet, header_row=0)
-    style.ignore_id_warnings(sheet)
+    columns = list(grading.details.columns)
+    for title, first, stop in sheets:
+        details = grading.details.iloc[first:stop]
+        sheet = book.add_worksheet(title)
+        sheet.freeze_panes(1, 2)
+        _widths(sheet, details, formats={"Status": writer.formats["centre"]})
+        last = writer.frame(sheet, details)
+        sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
+        if "Status" in columns:
+            style.status_formats(sheet, 1, len(details), columns.index("Status"), writer.formats)
+        style.print_setup(sheet, header_row=0)
+        style.ignore_id_warnings(sheet)
 
 
 def _write_input_sheet(

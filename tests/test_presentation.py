@@ -300,3 +300,52 @@ def test_beyond_the_comment_cap_cells_stay_shaded_and_the_run_sheet_says_so(
     assert "The Details sheet says what happened to each shaded cell." in legend
     run = [c.value for row in book["Run"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any("more than the 0 cell comments a sheet gets" in text for text in run)
+
+
+def test_details_past_excel_s_row_limit_continue_on_more_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xlsxwriter drops cells past the last row without a word: no row may be lost."""
+    from typer.testing import CliRunner
+
+    from gradeproc import write
+    from gradeproc.cli import app
+
+    monkeypatch.setattr(write, "EXCEL_ROWS", 21)  # 20 rows under the header: 2 students of 9
+    students = [(f"S{i:02d}", "Doe", f"Sam {i}") for i in range(1, 6)]
+    book = write_book(tmp_path / "big.xlsx", syllabus_sheets(students))
+    result = CliRunner().invoke(app, ["process", str(book)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: Details: 45 rows, more than the 20 an Excel sheet holds; they continue on "
+        "Details (2), Details (3), each student's rows on one sheet\n"
+    ) in result.stderr
+    graded = _open(tmp_path / "big.graded.xlsx")
+    assert graded.sheetnames[:6] == [
+        "Grades",
+        "Details",
+        "Details (2)",
+        "Details (3)",
+        "Summary",
+        "Run",
+    ]
+    ids = []
+    for title in ("Details", "Details (2)", "Details (3)"):
+        rows = list(graded[title].iter_rows(values_only=True))
+        assert rows[0][:2] == ("Student ID", "Assessment")
+        assert len(rows) - 1 == {"Details": 18, "Details (2)": 18, "Details (3)": 9}[title]
+        ids += [row[0] for row in rows[1:]]
+    assert ids == [sid for sid, _, _ in students for _ in range(9)]
+    run = [c.value for row in graded["Run"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(text.startswith("Details: 45 rows, more than the 20") for text in run)
+
+
+def test_details_sheets_keep_each_student_whole() -> None:
+    from gradeproc.write import EXCEL_ROWS, details_sheets
+
+    assert details_sheets(0, 9) == [("Details", 0, 0)]
+    assert details_sheets(1_250_000, 25) == [
+        ("Details", 0, 1_048_575 - 1_048_575 % 25),
+        ("Details (2)", 1_048_575 - 1_048_575 % 25, 1_250_000),
+    ]
+    assert details_sheets(EXCEL_ROWS - 1, 1) == [("Details", 0, EXCEL_ROWS - 1)]
