@@ -85,15 +85,19 @@ def compose(*parts: str | Coded) -> Coded:
     for part in coded:
         combined = combined * len(part.texts) + part.codes
     inverse, unique = pd.factorize(combined)
-    sentences = []
-    for number in unique.tolist():
-        digits = []
-        for part in reversed(coded):
-            number, digit = divmod(number, len(part.texts))
-            digits.append(part.texts[digit])
-        words = iter(reversed(digits))
-        sentences.append("".join(p if isinstance(p, str) else next(words) for p in parts))
-    return Coded(inverse.astype(np.int64), np.array(sentences, dtype=object))
+    # Each distinct sentence's parts, read back from its number digit by digit, all
+    # sentences at once; then the parts are added column by column (a C loop of str +).
+    words = []
+    rest = np.asarray(unique, dtype=np.int64)
+    for part in reversed(coded):
+        rest, digit = np.divmod(rest, len(part.texts))
+        words.append(part.texts[digit])
+    words.reverse()
+    word = iter(words)
+    sentences = np.full(len(rest), "", dtype=object)
+    for p in parts:
+        sentences = sentences + (p if isinstance(p, str) else next(word))
+    return Coded(inverse.astype(np.int64), sentences)
 
 
 def flags_text(flags: pd.DataFrame) -> np.ndarray:
