@@ -125,6 +125,18 @@ def cell_writers(sheet) -> tuple[object, object]:
     return number, string
 
 
+# Characters an Excel cell (or comment) holds. xlsxwriter cuts a longer string short without
+# an error and leaves a longer comment out altogether, so gradeproc cuts it, and says so.
+CELL_CHARS = 32_767
+CUT_MARK = " [...] (cut at Excel's 32,767 characters a cell; the Details sheet has every item)"
+
+
+def fit_cell(text: str) -> str:
+    if len(text) <= CELL_CHARS:
+        return text
+    return text[: CELL_CHARS - len(CUT_MARK)] + CUT_MARK
+
+
 class SheetWriter:
     """Writes frames row by row (xlsxwriter's constant_memory mode needs row order)."""
 
@@ -169,6 +181,10 @@ class SheetWriter:
                 values = series.to_numpy(dtype=object)
                 text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
                 method = write_string if text else sheet.write
+                if text and (series.str.len() > CELL_CHARS).any():  # a very long Notes
+                    values = np.array(
+                        [fit_cell(v) if isinstance(v, str) else v for v in values], dtype=object
+                    )
             blank = pd.isna(values)
             cells = np.where(blank, None, values.astype(object)).tolist()
             writers.append((c, method, cells, fmt))
@@ -400,6 +416,7 @@ def _flag_comments(sheet, grades: pd.DataFrame, col: int) -> None:
     sheet.set_comments_author("gradeproc")
     rows = (np.flatnonzero(flagged.to_numpy()) + 1).tolist()
     for r, text in zip(rows, style.note_lines(notes[flagged]).tolist(), strict=True):
+        text = fit_cell(text)
         sheet.write_comment(r, col, text, style.comment_options(text))
 
 

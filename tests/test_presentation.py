@@ -349,3 +349,22 @@ def test_details_sheets_keep_each_student_whole() -> None:
         ("Details (2)", 1_048_575 - 1_048_575 % 25, 1_250_000),
     ]
     assert details_sheets(EXCEL_ROWS - 1, 1) == [("Details", 0, EXCEL_ROWS - 1)]
+
+
+def test_text_past_excel_s_cell_limit_is_cut_visibly_not_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xlsxwriter cuts a long cell without a word and drops a long comment altogether."""
+    from gradeproc import write
+
+    monkeypatch.setattr(write, "CELL_CHARS", 120)
+    sheets = syllabus_sheets([("S01", "Lovelace", "Ada")], scores={"S01": ["EX"] * 5 + [None] * 4})
+    result = process(write_book(tmp_path / "long.xlsx", sheets))
+    notes = result.grades.at[0, "Notes"]
+    assert len(notes) > 120  # the frame keeps every sentence
+    grades = _open(result.output)["Grades"]
+    header = [c.value for c in grades[1]]
+    cell = grades.cell(row=2, column=header.index("Notes") + 1)
+    assert cell.value == notes[: 120 - len(write.CUT_MARK)] + write.CUT_MARK
+    flags = grades.cell(row=2, column=header.index("Flags") + 1)
+    assert flags.comment is not None and flags.comment.text.endswith(write.CUT_MARK)
