@@ -15,7 +15,7 @@ import typer
 
 from gradeproc import __version__
 from gradeproc.cli_import import Debug, Force, import_app
-from gradeproc.errors import GradeprocError, Interrupted, count_problems
+from gradeproc.errors import GradeprocError, Interrupted, Signalled, count_problems
 
 app = typer.Typer(
     name="gradeproc",
@@ -306,7 +306,7 @@ def batch(
             force=force,
             progress=True,
         )
-    except (Interrupted, KeyboardInterrupt):  # Interrupted: a course's Outputs saw it first
+    except (Interrupted, Signalled, KeyboardInterrupt):  # Interrupted: a course's Outputs saw it
         echo_err("Interrupted; the gradebooks graded so far are kept and the next run skips them.")
         raise typer.Exit(130) from None
     except GradeprocError as error:
@@ -322,13 +322,11 @@ def batch(
 def _interrupt(signum: int, frame: object) -> None:
     """Ctrl-C or SIGTERM (a batch scheduler, `kill`) unwinds the run, so temp files go.
 
-    It unwinds as KeyboardInterrupt, not as an Exception: pandera runs checks inside
-    `except Exception` and would report a signal that lands mid-check as a failed check.
-    Once a command holds temporary outputs, `Outputs` turns it into `Interrupted` and the
-    command says "Interrupted; nothing was written."; before that (starting up, importing)
-    typer exits 130 quietly, as most command-line tools do on Ctrl-C.
+    Once a command holds temporary outputs, `Outputs` turns the signal into `Interrupted`
+    and the command says "Interrupted; nothing was written."; before that, main says
+    "Interrupted.". Exit code 130 either way.
     """
-    raise KeyboardInterrupt
+    raise Signalled(signum)
 
 
 def main() -> None:
@@ -336,4 +334,8 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    app()
+    try:
+        app()
+    except Signalled:  # before any output was claimed: nothing was being written
+        echo_err("Interrupted.")
+        raise SystemExit(130) from None

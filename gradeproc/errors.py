@@ -120,6 +120,17 @@ class ValidationFailed(GradeprocError):
         super().__init__(f"{count_problems(findings)} found; nothing was written.", findings)
 
 
+class Signalled(BaseException):
+    """Ctrl-C or SIGTERM unwinding a command-line run, raised by its signal handler.
+
+    A BaseException, so no `except Exception` (pandera's check runner, the calamine
+    wrappers) can report it as a failed check or a broken file. Not KeyboardInterrupt:
+    once a KeyboardInterrupt has passed through some of CPython's C entry points, the
+    interpreter ends by killing itself with SIGINT (-2) even though gradeproc caught it
+    and exited 130, as seen under a test runner.
+    """
+
+
 class Interrupted(GradeprocError):
     """Ctrl-C or SIGTERM: the run stops, and its temporary outputs are removed on the way out."""
 

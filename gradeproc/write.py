@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gradeproc.errors import WARNING, Finding, Interrupted, OutputExists
+from gradeproc.errors import WARNING, Finding, Interrupted, OutputExists, Signalled
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
@@ -72,7 +72,7 @@ class Outputs:
         if exc_type is None:
             self.commit()
             return
-        interrupted = issubclass(exc_type, KeyboardInterrupt) and bool(self.pending)
+        interrupted = issubclass(exc_type, (KeyboardInterrupt, Signalled)) and bool(self.pending)
         self.discard()
         if interrupted:  # say what became of the outputs, in gradeproc's own terms
             raise Interrupted() from None

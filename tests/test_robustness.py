@@ -171,7 +171,7 @@ def test_sigterm_also_cleans_up(tmp_path: Path) -> None:
     process.terminate()
     _, stderr = process.communicate(timeout=60)
     assert_whole_or_nothing(tmp_path)
-    assert process.returncode in (0, 130), stderr
+    assert process.returncode in (0, 130), (process.returncode, stderr)
 
 
 def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
