@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import math
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +34,49 @@ def formula_safe(value: object) -> object:
     return value
 
 
+def _host() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()) or "host"
+
+
+# .<target>.<host>.<pid>.<random>.part: whose temporary file it is, so a later run can tell
+# the leftovers of a killed run (SIGKILL, the OOM killer) from a run still writing.
+_PART = re.compile(r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.[^.]+\.part$")
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # no safe way to ask here: never take another run's file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Delete the temporary files a killed run left for `target` on this machine.
+
+    Only files whose process is gone: on a shared folder another machine's run, or a run
+    still writing here, keeps its file.
+    """
+    removed = []
+    host = _host()
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        found = _PART.match(part.name)
+        if not found or found["target"] != target.name or found["host"] != host:
+            continue
+        pid = int(found["pid"])
+        if pid != os.getpid() and not _alive(pid):
+            with contextlib.suppress(OSError):
+                part.unlink()
+                removed.append(part)
+    return removed
+
+
 class Outputs:
     """Temporary files that become the outputs together, or vanish together."""
 
@@ -49,7 +94,9 @@ class Outputs:
         if target.exists() and not self.force:
             raise OutputExists(f"{target} already exists; add --force to replace it")
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        remove_leftovers(target)
+        prefix = f".{target.name}.{_host()}.{os.getpid()}."
+        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
         os.close(fd)
         self.pending.append((Path(temp), target))
         return Path(temp)

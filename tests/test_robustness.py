@@ -200,3 +200,44 @@ def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
         process(book, registrar=tmp_path / "g.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
     assert sha(book) == before
+
+
+def test_a_killed_run_s_temporary_file_is_cleared_by_the_next_run(tmp_path: Path) -> None:
+    """SIGKILL (or the OOM killer) cannot be caught: the next run clears what it left,
+    but never the file of a run still writing, nor one from another machine."""
+    from gradeproc.write import _host
+
+    book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)  # its process has exited
+    killed = tmp_path / f".book.graded.xlsx.{_host()}.{dead_pid}.k1ll3d00.part"
+    writing = tmp_path / f".book.graded.xlsx.{_host()}.{os.getppid()}.st1llup0.part"
+    elsewhere = tmp_path / f".book.graded.xlsx.other-host.{dead_pid}.abcdefgh.part"
+    unrelated = tmp_path / f".grades.csv.{_host()}.{dead_pid}.abcdefgh.part"
+    for part in (killed, writing, elsewhere, unrelated):
+        part.write_bytes(b"half a workbook")
+    result = runner.invoke(app, ["process", str(book)])
+    assert result.exit_code == 0, result.output
+    assert not killed.exists()
+    assert writing.exists() and elsewhere.exists() and unrelated.exists()
+    assert (tmp_path / "book.graded.xlsx").exists()
+
+
+def test_after_sigkill_no_output_and_the_next_run_tidies_up(tmp_path: Path) -> None:
+    book, process = start_run_and_wait_for_writing(tmp_path, seed=3)
+    process.kill()
+    process.communicate(timeout=60)
+    assert not (tmp_path / "big.graded.xlsx").exists()  # never a partial output
+    assert list(tmp_path.glob(".big.graded.xlsx.*.part"))  # what SIGKILL leaves
+    again = subprocess.run(
+        [sys.executable, "-m", "gradeproc", "process", str(book)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert not list(tmp_path.glob(".*.part"))
+    assert_whole_or_nothing(tmp_path)
