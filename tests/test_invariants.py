@@ -131,3 +131,19 @@ def test_a_penalty_never_makes_a_score_negative(
     )
     assert 0 <= after.iloc[0, 0] <= raw
     assert deduction.iloc[0, 0] == raw - after.iloc[0, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(gradebooks(), st.integers(1, 4))
+def test_any_block_size_grades_the_same(gradebook: Gradebook, students_per_block: int) -> None:
+    """Big courses are graded a block of students at a time; blocks change nothing."""
+    from unittest import mock
+
+    from gradeproc import compute
+
+    whole = grade(gradebook)
+    cells = students_per_block * len(gradebook.assessments)
+    with mock.patch.object(compute, "BLOCK_CELLS", cells):
+        blocks = grade(gradebook)
+    for name in ("grades", "details", "status", "flags"):
+        pd.testing.assert_frame_equal(getattr(blocks, name), getattr(whole, name))
