@@ -98,11 +98,15 @@ def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
         for first in starts
     ]
     if len(blocks) == 1:
-        grades, status, flags = blocks[0]
+        columns, status, flags = blocks[0]
     else:
-        grades = pd.concat([b[0] for b in blocks], ignore_index=True)
+        # The Grades columns are joined as arrays and become a frame once, so pandas infers
+        # each column's type from all students, as for one block: a block whose students
+        # all lack a letter must not turn the Letter column from text into object.
+        columns = {name: np.concatenate([b[0][name] for b in blocks]) for name in blocks[0][0]}
         status = pd.concat([b[1] for b in blocks])
         flags = pd.concat([b[2] for b in blocks])
+    grades = pd.DataFrame(columns, copy=False)
     detail_rows = (
         details_frame(gradebook, detail_columns)
         if details
@@ -148,8 +152,8 @@ def _detail_columns(n_cells: int) -> dict[str, np.ndarray]:
 
 
 def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: int):
-    """(grades, status, flags) of one block of students; its Details cells go into
-    `detail_columns` from position `offset`."""
+    """(Grades columns, status, flags) of one block of students; its Details cells go
+    into `detail_columns` from position `offset`."""
     policy = gradebook.policy
     assessments = gradebook.assessments
     students = gradebook.roster.index
@@ -258,7 +262,6 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
             "Notes": sentences,
         }
     )
-    grades = pd.DataFrame(columns, copy=False)
 
     if detail_columns is not None:
         cells = slice(offset, offset + status.size)
@@ -272,7 +275,7 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
         ).ravel()
         detail_columns["final"][cells] = final.ravel()
         detail_columns["status"][cells] = status.ravel()
-    return grades, status_frame, flags
+    return columns, status_frame, flags
 
 
 def _code_type(n_categories: int) -> type:
