@@ -317,25 +317,3 @@ def batch(
         print_summary(result)
     if not result.ok:
         raise typer.Exit(1)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """Ctrl-C or SIGTERM (a batch scheduler, `kill`) unwinds the run, so temp files go.
-
-    Once a command holds temporary outputs, `Outputs` turns the signal into `Interrupted`
-    and the command says "Interrupted; nothing was written."; before that, main says
-    "Interrupted.". Exit code 130 either way.
-    """
-    raise Signalled(signum)
-
-
-def main() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        app()
-    except Signalled:  # before any output was claimed: nothing was being written
-        echo_err("Interrupted.")
-        raise SystemExit(130) from None

@@ -181,8 +181,8 @@ def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
     import pytest
 
     from gradeproc import parse
+    from gradeproc.__main__ import _interrupt
     from gradeproc.api import process
-    from gradeproc.cli import _interrupt
     from gradeproc.errors import Interrupted
 
     parse_numbers = parse.parse_numbers
