@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import math
 import os
 import re
@@ -57,23 +56,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(target: Path) -> list[Path]:
-    """Delete the temporary files a killed run left for `target` on this machine.
+# Folders already tidied by this process: a batch writes thousands of outputs into a few
+# folders, and listing a folder per output would grow with the square of their number.
+_TIDIED: set[str] = set()
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Delete the temporary files killed runs left in `folder` on this machine, once.
 
     Only files whose process is gone: on a shared folder another machine's run, or a run
     still writing here, keeps its file.
     """
+    key = os.path.abspath(folder)
+    if key in _TIDIED:
+        return []
+    _TIDIED.add(key)
     removed = []
     host = _host()
-    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
-        found = _PART.match(part.name)
-        if not found or found["target"] != target.name or found["host"] != host:
-            continue
-        pid = int(found["pid"])
-        if pid != os.getpid() and not _alive(pid):
-            with contextlib.suppress(OSError):
-                part.unlink()
-                removed.append(part)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            found = _PART.match(entry.name)
+            if not found or found["host"] != host:
+                continue
+            pid = int(found["pid"])
+            if pid != os.getpid() and not _alive(pid):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
     return removed
 
 
@@ -94,7 +103,7 @@ class Outputs:
         if target.exists() and not self.force:
             raise OutputExists(f"{target} already exists; add --force to replace it")
         target.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(target)
+        remove_leftovers(target.parent)
         prefix = f".{target.name}.{_host()}.{os.getpid()}."
         fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
         os.close(fd)
