@@ -41,7 +41,7 @@ def _host() -> str:
 
 # .<target>.<host>.<pid>.<random>.part: whose temporary file it is, so a later run can tell
 # the leftovers of a killed run (SIGKILL, the OOM killer) from a run still writing.
-_PART = re.compile(r"^\.(?P<target>.+)\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.[^.]+\.part$")
+_PART = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.[^.]+\.part$")
 
 
 def _alive(pid: int) -> bool:

@@ -265,8 +265,7 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
 
     if detail_columns is not None:
         cells = slice(offset, offset + status.size)
-        points_matrix = gradebook.points.to_numpy(dtype="float64")
-        detail_columns["raw"][cells] = points_matrix.ravel()
+        detail_columns["raw"][cells] = points.ravel()
         detail_columns["submitted_ns"][cells] = submitted_ns.ravel()
         detail_columns["due_ns"][cells] = due_ns.ravel()
         detail_columns["days"][cells] = late_days.to_numpy().ravel()
