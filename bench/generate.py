@@ -1,7 +1,7 @@
 """Synthetic gradebooks for gradeproc's benchmarks.
 
 Writes a realistic gradebook that follows the workbook contract
-(``shared/spec/gradebook-format.md``) quickly: the data is generated with numpy
+(the layout in ``docs/guide.md``) quickly: the data is generated with numpy
 and written row by row with xlsxwriter in ``constant_memory`` mode, so 50,000
 students x 25 assessments take seconds.
 

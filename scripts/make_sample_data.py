@@ -2,10 +2,10 @@
 
     python scripts/make_sample_data.py [OUTPUT.xlsx]
 
-The workbook follows ``shared/spec/gradebook-format.md``: the syllabus policy, 40 students of
+The workbook follows the layout in ``docs/guide.md``: the syllabus policy, 40 students of
 CS 747 (Fall 2024), their scores and submission times, extensions for two students, one
-override and an extra instructor sheet. Eighteen students each exercise one rule of
-``shared/spec/policy.md``; their expected results, computed by hand, are in
+override and an extra instructor sheet. Eighteen students each exercise one
+grading rule of ``docs/guide.md``; their expected results, computed by hand, are in
 ``sample_data/README.md``. The other students come from ``random.Random(2024)``, are always on
 time and have no blank or excused work.
 
@@ -43,7 +43,7 @@ Score = float | int | str | None  # points, EX, or None for a blank cell
 Stamp = datetime | str | None  # naive local datetime, ISO 8601 text, or no timestamp
 
 # --------------------------------------------------------------------------------------
-# Policy, categories, letters, assessments: the syllabus (shared/seed/syllabus.txt)
+# Policy, categories, letters, assessments: the course syllabus
 # --------------------------------------------------------------------------------------
 
 COURSE = "CS 747 Optimization for Machine Learning"
