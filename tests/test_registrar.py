@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -17,7 +21,9 @@ from gradeproc.registrar import (
     format_date,
     load_profile,
     profile_frame,
+    write_registrar,
 )
+from gradeproc.write import formula_safe
 from tests.helpers import syllabus_sheets, write_book
 
 runner = CliRunner()
@@ -630,3 +636,37 @@ def test_a_student_with_no_counted_work_is_named_not_sent_blank(tmp_path: Path) 
     result = process(fixed, registrar=tmp_path / "b.xlsx", registrar_format="banner")
     assert not [w for w in result.warnings if w.code == "no-grade"]
     assert result.registrar_rows.set_index("Student ID").at["00123", "Final Grade"] == "I"
+
+
+def test_sections_sheet_problems_name_their_cells(tmp_path: Path) -> None:
+    book = two_sections(tmp_path, sections=[["001", "40123"], ["002", "40124"], ["002", "40125"]])
+    assert refused(book) == ["Sections!B4: section 002 is given two CRNs, 40124 and 40125"]
+    book = two_sections(tmp_path, "b2.xlsx", sections=[["001", "+40123"], ["002", "40124"]])
+    assert refused(book) == [
+        'Sections!B2: CRN "+40123" starts like a spreadsheet formula; the Banner loader takes '
+        "values as written, so gradeproc will not alter it: change the value"
+    ]
+
+
+# Text a registrar file may carry: digits with leading zeros, letters, punctuation, formulas.
+TEXT = st.text(
+    alphabet=st.sampled_from(list("0123456789AZaz =+-@,\"'\t/")), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(TEXT, min_size=1, max_size=6))
+def test_written_text_reads_back_exactly(tmp_path_factory, values: list[str]) -> None:
+    """A person's CSV escapes exactly the formula-like values; an xlsx keeps every value as
+    the same text cell, never a number or a formula."""
+    folder = tmp_path_factory.mktemp("w")
+    frame = pd.DataFrame({"Value": values}, dtype=object)
+    generic = load_profile("generic")
+    write_registrar(frame, generic, folder / "a.part", folder / "a.csv")
+    with open(folder / "a.part", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["Value"], *[[formula_safe(v)] for v in values]]
+    banner = load_profile("banner")
+    write_registrar(frame, banner, folder / "b.part", folder / "b.xlsx")
+    read = cells((folder / "b.part").rename(folder / "b.xlsx"))
+    assert read == [[("Value", "s")], *[[(v, "s")] for v in values]]
