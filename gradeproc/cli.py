@@ -135,14 +135,14 @@ def process(
         Path | None, typer.Option("-o", "--output", help="Where to write the graded workbook.")
     ] = None,
     registrar: Annotated[
-        Path | None, typer.Option("--registrar", help="Also write the registrar's CSV here.")
+        Path | None, typer.Option("--registrar", help="Also write the registrar's file here.")
     ] = None,
     registrar_format: RegistrarFormatOption = "generic",
     force: Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Grade a gradebook: writes BOOK.graded.xlsx (and the registrar CSV on request)."""
+    """Grade a gradebook: writes BOOK.graded.xlsx (and the registrar's file on request)."""
     from gradeproc.api import process as process_book
 
     try:
@@ -182,12 +182,12 @@ def process(
 @export_app.command("registrar")
 def export_registrar(
     book: Book,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
     registrar_format: RegistrarFormatOption = "generic",
     force: Force = False,
     debug: Debug = False,
 ) -> None:
-    """Write only the registrar's CSV for a gradebook."""
+    """Write only the registrar's file for a gradebook."""
     from gradeproc.api import export_registrar as export
 
     try:

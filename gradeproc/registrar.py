@@ -390,11 +390,11 @@ class _PolicyCells:
                 self.rows.setdefault(normalise(name), int(row))
 
     def finding(self, code: str, message: str, name: str, severity: str = ERROR) -> Finding:
-        row = self.rows.get(name)
-        ok = row is not None and self.sheet is not None and "Value" in self.sheet.letters
-        return Finding(
-            code, message, "Policy", self.sheet.cell("Value", row) if ok else None, severity
-        )
+        row, sheet = self.rows.get(name), self.sheet
+        cell = None
+        if row is not None and sheet is not None and "Value" in sheet.letters:
+            cell = sheet.cell("Value", row)
+        return Finding(code, message, "Policy", cell, severity)
 
 
 def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[str, str]]:
@@ -683,7 +683,7 @@ def profile_frame(
                 problem = f"is before the term starts ({term['term_start'].isoformat()})"
             elif day is not None and term["term_end"] and day > term["term_end"]:
                 problem = f"is after the term ends ({term['term_end'].isoformat()})"
-            if problem:
+            if problem and day is not None:
                 findings.append(
                     roster_cells.finding(
                         "registrar-last-attended",
@@ -787,7 +787,7 @@ def profile_frame(
 
     # A loader takes values as written: one that a spreadsheet would run is refused, not altered.
     if profile.loader:
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str | None]] = set()
         for sid, row in zip(written, rows, strict=True):
             for col, value in zip(profile.columns, row, strict=True):
                 if not value.startswith(FORMULA_TRIGGERS):
@@ -842,7 +842,7 @@ def write_registrar(frame: pd.DataFrame, profile: Profile, path: Path, target: P
     header = [str(c) for c in frame.columns]
     table = ([header] if profile.header else []) + [[str(v) for v in row] for row in rows]
     if not profile.loader:  # a person's file: text a spreadsheet would run gets an apostrophe
-        table = [[formula_safe(v) for v in row] for row in table]
+        table = [[str(formula_safe(v)) for v in row] for row in table]
     if file_kind(profile, target) == "csv":
         encoding = "utf-8-sig" if profile.bom else "utf-8"
         with open(path, "w", newline="", encoding=encoding) as fh:
