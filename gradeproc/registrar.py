@@ -445,138 +445,179 @@ def profile_frame(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """The profile's rows (roster order, text), and every finding: errors keep it from loading,
     warnings are the notes a person should read (conversions, withdrawals left out)."""
-    settings = gradebook.policy.settings
-    title, sources = profile.title, profile.sources
-    policy_cells = _PolicyCells(workbook)
-    roster_cells = _Locator(workbook, "Roster")
-    override_cells = _Locator(workbook, "Overrides")
-    roster, overrides = gradebook.roster, gradebook.overrides
-    findings: list[Finding] = []
+    build = _Rows(profile, gradebook, grading, workbook)
+    build.grading_bases()
+    written = build.withdrawals()
+    build.required_settings(written)
+    sources = profile.sources
+    if "crn" in sources:
+        build.crns_per_student(written)
+    build.date_settings()
+    if "last_attended" in sources:
+        build.last_attended(written)
+    if sources & {"incomplete_grade", "extension_date"}:
+        build.incompletes(written)
+    rows = [[build.value(c.source, sid) for c in profile.columns] for sid in written]
+    if profile.loader:
+        build.refuse_formulas(written, rows)
+    return pd.DataFrame(rows, columns=profile.headers, dtype=object), build.findings
 
-    def roster_value(sid: str, column: str) -> object:
-        return roster.at[sid, column] if column in roster.columns and sid in roster.index else None
 
-    def override_value(sid: str, column: str) -> object:
-        if column not in overrides.columns or sid not in overrides.index:
+class _Rows:
+    """One profile's values per student, and the findings met on the way (see profile_frame)."""
+
+    def __init__(self, profile: Profile, gradebook, grading, workbook) -> None:
+        self.profile, self.title, self.sources = profile, profile.title, profile.sources
+        self.settings = gradebook.policy.settings
+        self.letter_ranges = list(gradebook.policy.letters)
+        self.workbook = workbook
+        self.policy_cells = _PolicyCells(workbook)
+        self.roster_cells = _Locator(workbook, "Roster")
+        self.override_cells = _Locator(workbook, "Overrides")
+        self.roster, self.overrides = gradebook.roster, gradebook.overrides
+        self.findings: list[Finding] = []
+        self.grades = grading.grades
+        self.ids = self.grades["Student ID"].astype(str).tolist()
+        codes = self.grades["Registrar code"]
+        finals = codes.where(codes.notna(), "").astype(str).str.strip()
+        self.finals = dict(zip(self.ids, finals, strict=True))
+        self.letters = dict(zip(self.ids, self.grades["Letter"], strict=True))
+        self.bases: dict[str, str] = {}
+        self.crns: dict[str, str] = {}
+        self.crn_cells: dict[str, tuple[str, str | None]] = {}  # a CRN not typed in the Roster
+        self.attended: dict[str, str] = {}
+        self.incomplete_grade: dict[str, str] = {}
+        self.extension: dict[str, str] = {}
+        self.fmt = "MM/DD/YYYY"
+        self.dated = False
+        self.term: dict[str, dt.date | None] = {}
+
+    def roster_value(self, sid: str, column: str) -> object:
+        if column not in self.roster.columns or sid not in self.roster.index:
             return None
-        return overrides.at[sid, column]
+        return self.roster.at[sid, column]
+
+    def override_value(self, sid: str, column: str) -> object:
+        if column not in self.overrides.columns or sid not in self.overrides.index:
+            return None
+        return self.overrides.at[sid, column]
 
     # The registrar grade: the letter's code, then the student's grading basis.
-    grades = grading.grades
-    ids = grades["Student ID"].astype(str).tolist()
-    codes = grades["Registrar code"]
-    finals = dict(zip(ids, codes.where(codes.notna(), "").astype(str).str.strip(), strict=True))
-    letters = dict(zip(ids, grades["Letter"], strict=True))
-    ranges = {r.letter: r for r in gradebook.policy.letters}
-    bases: dict[str, str] = {}
-    for sid in ids:
-        value = roster_value(sid, "Grading basis")
-        if _text(value) == "":
-            continue
-        basis = BASES.get(normalise(value).replace(" ", ""))
-        if basis is None:
-            findings.append(
-                roster_cells.finding(
+    def grading_bases(self) -> None:
+        for sid in self.ids:
+            value = self.roster_value(sid, "Grading basis")
+            if _text(value) == "":
+                continue
+            basis = BASES.get(normalise(value).replace(" ", ""))
+            if basis is None:
+                self.findings.append(
+                    self.roster_cells.finding(
+                        "grading-basis",
+                        f"Grading basis {_show(value)} of student {sid} is not one of "
+                        "Letter, P/NP, S/U, Audit",
+                        sid,
+                        "Grading basis",
+                    )
+                )
+                continue
+            self.bases[sid] = basis
+        lowest = None
+        if any(b in BASIS_CODES for b in self.bases.values()):
+            wanted = normalise(self.settings.get("pass_from_letter") or "")
+            lowest = next(
+                (
+                    r
+                    for r in self.letter_ranges
+                    if wanted in (normalise(r.letter), normalise(r.code))
+                ),
+                None,
+            )
+            if lowest is None:
+                self.findings.append(
+                    self.policy_cells.finding(
+                        "pass-from-letter",
+                        f"pass_from_letter {_show(self.settings.get('pass_from_letter'))} is "
+                        "not a letter of the Letters sheet; P/NP and S/U students need it",
+                        "pass_from_letter",
+                    )
+                )
+        ranges = {r.letter: r for r in self.letter_ranges}
+        for sid, basis in self.bases.items():
+            band = ranges.get(self.letters[sid])
+            if basis == "Letter" or band is None or not self.finals[sid]:
+                continue  # an override outside the Letters sheet (I, W) stays as it is
+            if basis == "Audit":
+                new = _text(self.settings.get("audit_code")) or "AU"
+            elif lowest is None:
+                continue
+            else:
+                passing, failing = BASIS_CODES[basis]
+                new = passing if band.low >= lowest.low else failing
+            self.findings.append(
+                self.roster_cells.finding(
                     "grading-basis",
-                    f"Grading basis {_show(value)} of student {sid} is not one of "
-                    "Letter, P/NP, S/U, Audit",
+                    f"student {sid} takes the course {basis}: the letter {self.letters[sid]} "
+                    f"goes to the registrar as {new}",
                     sid,
                     "Grading basis",
+                    severity=WARNING,
                 )
             )
-            continue
-        bases[sid] = basis
-    lowest = None
-    if any(b in BASIS_CODES for b in bases.values()):
-        wanted = normalise(settings.get("pass_from_letter") or "")
-        lowest = next(
-            (
-                r
-                for r in gradebook.policy.letters
-                if wanted in (normalise(r.letter), normalise(r.code))
-            ),
-            None,
-        )
-        if lowest is None:
-            findings.append(
-                policy_cells.finding(
-                    "pass-from-letter",
-                    f"pass_from_letter {_show(settings.get('pass_from_letter'))} is not a letter "
-                    "of the Letters sheet; P/NP and S/U students need it",
-                    "pass_from_letter",
-                )
-            )
-    for sid, basis in bases.items():
-        band = ranges.get(letters[sid])
-        if basis == "Letter" or band is None or not finals[sid]:
-            continue  # an override outside the Letters sheet (I, W) stays as it is
-        if basis == "Audit":
-            new = _text(settings.get("audit_code")) or "AU"
-        elif lowest is None:
-            continue
-        else:
-            passing, failing = BASIS_CODES[basis]
-            new = passing if band.low >= lowest.low else failing
-        findings.append(
-            roster_cells.finding(
-                "grading-basis",
-                f"student {sid} takes the course {basis}: the letter {letters[sid]} goes to the "
-                f"registrar as {new}",
-                sid,
-                "Grading basis",
-                severity=WARNING,
-            )
-        )
-        finals[sid] = new
+            self.finals[sid] = new
 
     # Who is written: a withdrawal is the registrar's own, and a loader file leaves it out.
-    withdrawn = set(_codes(settings.get("withdrawal_codes")))
-    written = []
-    for sid in ids:
-        if profile.skip_withdrawn and finals[sid].upper() in withdrawn:
-            where = override_cells if sid in overrides.index else roster_cells
-            note = where.finding(
-                "withdrawn",
-                f"student {sid} has the registrar grade {finals[sid]} (a withdrawal) and is left "
-                f"out of the {title} file: the registrar records withdrawals itself",
-                sid,
-                "Letter",
-                "Student ID",
-                severity=WARNING,
-            )
-            findings.append(note)
-            continue
-        written.append(sid)
-    if profile.loader and "grade" in sources:
-        blank = grades[grades["Student ID"].astype(str).isin(written)]
-        blank = blank.assign(
-            **{"Registrar code": [finals[s] for s in blank["Student ID"].astype(str)]}
-        )
-        findings += no_grade_findings(blank, workbook, ERROR, title)
+    def withdrawals(self) -> list[str]:
+        withdrawn = set(_codes(self.settings.get("withdrawal_codes")))
+        written = []
+        for sid in self.ids:
+            if self.profile.skip_withdrawn and self.finals[sid].upper() in withdrawn:
+                where = self.override_cells if sid in self.overrides.index else self.roster_cells
+                self.findings.append(
+                    where.finding(
+                        "withdrawn",
+                        f"student {sid} has the registrar grade {self.finals[sid]} (a "
+                        f"withdrawal) and is left out of the {self.title} file: the registrar "
+                        "records withdrawals itself",
+                        sid,
+                        "Letter",
+                        "Student ID",
+                        severity=WARNING,
+                    )
+                )
+                continue
+            written.append(sid)
+        return written
 
-    if "term_code" in sources and not _text(settings.get("term_code")):
-        findings.append(
-            policy_cells.finding(
-                "registrar-term-code",
-                f"term_code is blank; the {title} export needs the registrar term code "
-                "(for example 202410)",
-                "term_code",
+    def required_settings(self, written: list[str]) -> None:
+        """A loader takes no blank grade; a term code column needs the term code."""
+        if self.profile.loader and "grade" in self.sources:
+            ids = self.grades["Student ID"].astype(str)
+            carried = self.grades[ids.isin(written)]
+            carried = carried.assign(
+                **{"Registrar code": [self.finals[s] for s in ids[ids.isin(written)]]}
             )
-        )
+            self.findings += no_grade_findings(carried, self.workbook, ERROR, self.title)
+        if "term_code" in self.sources and not _text(self.settings.get("term_code")):
+            self.findings.append(
+                self.policy_cells.finding(
+                    "registrar-term-code",
+                    f"term_code is blank; the {self.title} export needs the registrar term code "
+                    "(for example 202410)",
+                    "term_code",
+                )
+            )
 
     # CRN per student: the Roster's CRN column, else the Sections sheet, else the setting.
-    crns: dict[str, str] = {}
-    crn_cells: dict[str, tuple[str, str | None]] = {}  # a CRN not typed in the Roster: its cell
-    if "crn" in sources:
-        by_section, section_cells = _sections(workbook, findings)
-        fallback = _text(settings.get("crn"))
-        sections = {sid: _text(roster_value(sid, "Section")) for sid in written}
+    def crns_per_student(self, written: list[str]) -> None:
+        by_section, section_cells = _sections(self.workbook, self.findings)
+        fallback = _text(self.settings.get("crn"))
+        sections = {sid: _text(self.roster_value(sid, "Section")) for sid in written}
         used_fallback = False
         for sid in written:
-            own, mapped = _text(roster_value(sid, "CRN")), by_section.get(sections[sid], "")
+            own, mapped = _text(self.roster_value(sid, "CRN")), by_section.get(sections[sid], "")
             if own and mapped and own != mapped:
-                findings.append(
-                    roster_cells.finding(
+                self.findings.append(
+                    self.roster_cells.finding(
                         "registrar-crn",
                         f"student {sid} has the CRN {own} but section {sections[sid]} has the "
                         f"CRN {mapped} in the Sections sheet; make them agree",
@@ -584,20 +625,20 @@ def profile_frame(
                         "CRN",
                     )
                 )
-            crns[sid] = own or mapped or fallback
+            self.crns[sid] = own or mapped or fallback
             if not own and mapped:
-                crn_cells[sid] = ("Sections", section_cells.get(sections[sid]))
+                self.crn_cells[sid] = ("Sections", section_cells.get(sections[sid]))
             elif not own and fallback:
-                crn_cells[sid] = ("Policy", "crn")
+                self.crn_cells[sid] = ("Policy", "crn")
             used_fallback |= not (own or mapped) and bool(fallback)
-            if not crns[sid]:
-                findings.append(
-                    roster_cells.finding(
+            if not self.crns[sid]:
+                self.findings.append(
+                    self.roster_cells.finding(
                         "registrar-crn",
-                        f"student {sid} has no CRN; the {title} export needs each student's "
-                        "course reference number (give it in a CRN column of the Roster, in a "
-                        "Sections sheet of Section and CRN, or in the crn setting for a "
-                        "one-section course)",
+                        f"student {sid} has no CRN; the {self.title} export needs each "
+                        "student's course reference number (give it in a CRN column of the "
+                        "Roster, in a Sections sheet of Section and CRN, or in the crn setting "
+                        "for a one-section course)",
                         sid,
                         "CRN",
                         "Section",
@@ -606,8 +647,8 @@ def profile_frame(
                 )
         several = sorted({s for s in sections.values() if s})
         if used_fallback and len(several) > 1:
-            findings.append(
-                policy_cells.finding(
+            self.findings.append(
+                self.policy_cells.finding(
                     "registrar-crn",
                     f"the crn setting gives one CRN for the sections {', '.join(several)}; "
                     "the registrar drops the students of any other section: give each section "
@@ -617,32 +658,35 @@ def profile_frame(
             )
 
     # Dates: the profile's format, else the Policy's; checked against the term.
-    fmt = profile.date_format or _text(settings.get("registrar_date_format")) or "MM/DD/YYYY"
-    dated = sources & {"last_attended", "extension_date"}
-    if dated and not profile.date_format and date_format_problem(fmt):
-        findings.append(
-            policy_cells.finding(
-                "registrar-date-format", date_format_problem(fmt) or "", "registrar_date_format"
-            )
+    def date_settings(self) -> None:
+        profile, settings = self.profile, self.settings
+        self.fmt = (
+            profile.date_format or _text(settings.get("registrar_date_format")) or "MM/DD/YYYY"
         )
-        dated = set()
-    term: dict[str, dt.date | None] = {}
-    for name in ("term_start", "term_end"):
-        value = settings.get(name)
-        term[name] = _date(value)
-        if "last_attended" in sources and _text(value) and term[name] is None:
-            findings.append(
-                policy_cells.finding(
-                    "registrar-date",
-                    f"{name} {_show(value)} is not a date; use a date cell or text like 2024-08-26",
-                    name,
-                )
+        self.dated = bool(self.sources & {"last_attended", "extension_date"})
+        problem = date_format_problem(self.fmt)
+        if self.dated and not profile.date_format and problem:
+            self.findings.append(
+                self.policy_cells.finding("registrar-date-format", problem, "registrar_date_format")
             )
+            self.dated = False
+        for name in ("term_start", "term_end"):
+            value = settings.get(name)
+            self.term[name] = _date(value)
+            if "last_attended" in self.sources and _text(value) and self.term[name] is None:
+                self.findings.append(
+                    self.policy_cells.finding(
+                        "registrar-date",
+                        f"{name} {_show(value)} is not a date; use a date cell or text like "
+                        "2024-08-26",
+                        name,
+                    )
+                )
 
-    def date_text(value: object, locator: _Locator, sid: str, column: str) -> str:
+    def date_text(self, value: object, locator: _Locator, sid: str, column: str) -> str:
         day = _date(value)
         if day is None:
-            findings.append(
+            self.findings.append(
                 locator.finding(
                     "registrar-date",
                     f"{_show(value)} is not a date; use a date cell or text like 2024-12-13",
@@ -651,24 +695,25 @@ def profile_frame(
                 )
             )
             return ""
-        return format_date(day, fmt) if dated else ""
+        return format_date(day, self.fmt) if self.dated else ""
 
-    attended: dict[str, str] = {}
-    if "last_attended" in sources:
-        required = profile.last_attended_required_for
+    def last_attended(self, written: list[str]) -> None:
+        required = self.profile.last_attended_required_for
         if required is None:
-            required = _codes(settings.get("last_attended_required_for"))
+            required = _codes(self.settings.get("last_attended_required_for"))
         today = dt.date.today()
+        start, end = self.term["term_start"], self.term["term_end"]
         for sid in written:
-            value = roster_value(sid, "Last attended")
-            if _blank(value) or _text(value) == "":
-                if finals[sid].upper() in required:
-                    findings.append(
-                        roster_cells.finding(
+            final = self.finals[sid]
+            value = self.roster_value(sid, "Last attended")
+            if _text(value) == "":
+                if final.upper() in required:
+                    self.findings.append(
+                        self.roster_cells.finding(
                             "registrar-last-attended",
-                            f"student {sid} has the registrar grade {finals[sid]} but no Last "
-                            f"attended date; {title} needs the last day a student graded "
-                            f"{finals[sid]} attended" + _add_column(roster_cells, "Last attended"),
+                            f"student {sid} has the registrar grade {final} but no Last "
+                            f"attended date; {self.title} needs the last day a student graded "
+                            f"{final} attended" + _add_column(self.roster_cells, "Last attended"),
                             sid,
                             "Last attended",
                             "Student ID",
@@ -679,49 +724,48 @@ def profile_frame(
             problem = None
             if day is not None and day > today:
                 problem = "is in the future"
-            elif day is not None and term["term_start"] and day < term["term_start"]:
-                problem = f"is before the term starts ({term['term_start'].isoformat()})"
-            elif day is not None and term["term_end"] and day > term["term_end"]:
-                problem = f"is after the term ends ({term['term_end'].isoformat()})"
+            elif day is not None and start and day < start:
+                problem = f"is before the term starts ({start.isoformat()})"
+            elif day is not None and end and day > end:
+                problem = f"is after the term ends ({end.isoformat()})"
             if problem and day is not None:
-                findings.append(
-                    roster_cells.finding(
+                self.findings.append(
+                    self.roster_cells.finding(
                         "registrar-last-attended",
                         f"the Last attended date {day.isoformat()} of student {sid} {problem}",
                         sid,
                         "Last attended",
                     )
                 )
-            attended[sid] = date_text(value, roster_cells, sid, "Last attended")
+            self.attended[sid] = self.date_text(value, self.roster_cells, sid, "Last attended")
 
     # Incompletes: the grade it becomes and the extension date, required where the school says.
-    incomplete_grade: dict[str, str] = {}
-    extension: dict[str, str] = {}
-    if sources & {"incomplete_grade", "extension_date"}:
-        incompletes = set(_codes(settings.get("incomplete_codes")))
-        required_details = profile.incomplete_details_required
-        if required_details is None:
-            required_details = settings.get("incomplete_details_required", "Y") == "Y"
+    def incompletes(self, written: list[str]) -> None:
+        incompletes = set(_codes(self.settings.get("incomplete_codes")))
+        required = self.profile.incomplete_details_required
+        if required is None:
+            required = self.settings.get("incomplete_details_required", "Y") == "Y"
         letter_codes: dict[str, str] = {}
-        for r in gradebook.policy.letters:
+        for r in self.letter_ranges:
             letter_codes.setdefault(normalise(r.letter), r.code)
             letter_codes.setdefault(normalise(r.code), r.code)
+        title, hint = self.title, self.override_cells
         for sid in written:
-            final = finals[sid]
+            final = self.finals[sid]
             if final.upper() not in incompletes:
                 continue
-            locator = override_cells if sid in overrides.index else roster_cells
-            if "incomplete_grade" in sources:
-                value = override_value(sid, "Incomplete final grade")
+            locator = self.override_cells if sid in self.overrides.index else self.roster_cells
+            if "incomplete_grade" in self.sources:
+                value = self.override_value(sid, "Incomplete final grade")
                 if _text(value) == "":
-                    if required_details:
-                        findings.append(
+                    if required:
+                        self.findings.append(
                             locator.finding(
                                 "registrar-incomplete-grade",
                                 f"student {sid} has the registrar grade {final} but no Incomplete "
                                 f"final grade; {title} needs the letter the incomplete becomes if "
                                 "the work is not done"
-                                + _add_column(override_cells, "Incomplete final grade"),
+                                + _add_column(hint, "Incomplete final grade"),
                                 sid,
                                 "Incomplete final grade",
                                 "Letter",
@@ -729,7 +773,7 @@ def profile_frame(
                             )
                         )
                 elif letter_codes.get(normalise(value)) in (None, final):
-                    findings.append(
+                    self.findings.append(
                         locator.finding(
                             "registrar-incomplete-grade",
                             f"Incomplete final grade {_show(value)} of student {sid} is not a "
@@ -739,17 +783,17 @@ def profile_frame(
                         )
                     )
                 else:
-                    incomplete_grade[sid] = letter_codes[normalise(value)]
-            if "extension_date" in sources:
-                value = override_value(sid, "Extension date")
+                    self.incomplete_grade[sid] = letter_codes[normalise(value)]
+            if "extension_date" in self.sources:
+                value = self.override_value(sid, "Extension date")
                 if _text(value) == "":
-                    if required_details:
-                        findings.append(
+                    if required:
+                        self.findings.append(
                             locator.finding(
                                 "registrar-extension-date",
                                 f"student {sid} has the registrar grade {final} but no Extension "
                                 f"date; {title} needs the date the incomplete work is due"
-                                + _add_column(override_cells, "Extension date"),
+                                + _add_column(hint, "Extension date"),
                                 sid,
                                 "Extension date",
                                 "Letter",
@@ -757,73 +801,66 @@ def profile_frame(
                             )
                         )
                 else:
-                    extension[sid] = date_text(value, locator, sid, "Extension date")
+                    self.extension[sid] = self.date_text(value, locator, sid, "Extension date")
 
-    def value_of(source: str, sid: str) -> str:
+    def value(self, source: str, sid: str) -> str:
+        """One cell of the file: the text `source` gives for student `sid`."""
         if source in _SETTING_SOURCES:
-            return _text(settings.get(_SETTING_SOURCES[source]))
-        if source == "student_id":
-            return sid
-        if source == "grade":
-            return finals[sid]
+            return _text(self.settings.get(_SETTING_SOURCES[source]))
+        computed = {
+            "student_id": lambda: sid,
+            "grade": lambda: self.finals[sid],
+            "crn": lambda: self.crns.get(sid, ""),
+            "last_attended": lambda: self.attended.get(sid, ""),
+            "incomplete_grade": lambda: self.incomplete_grade.get(sid, ""),
+            "extension_date": lambda: self.extension.get(sid, ""),
+            "grading_basis": lambda: self.bases.get(sid, "Letter"),
+        }
+        if source in computed:
+            return computed[source]()
         if source == "name":
-            names = [_text(roster_value(sid, c)) for c in ("Last name", "First name")]
+            names = [_text(self.roster_value(sid, c)) for c in ("Last name", "First name")]
             return ", ".join(n for n in names if n)
-        if source == "crn":
-            return crns.get(sid, "")
-        if source == "last_attended":
-            return attended.get(sid, "")
-        if source == "incomplete_grade":
-            return incomplete_grade.get(sid, "")
-        if source == "extension_date":
-            return extension.get(sid, "")
-        if source == "grading_basis":
-            return bases.get(sid, "Letter")
-        column = {"last_name": "Last name", "first_name": "First name", "section": "Section"}
-        return _text(roster_value(sid, column.get(source, "Registrar comment")))
-
-    rows = [[value_of(c.source, sid) for c in profile.columns] for sid in written]
-    frame = pd.DataFrame(rows, columns=profile.headers, dtype=object)
+        return _text(self.roster_value(sid, _PLACES[source][1]))
 
     # A loader takes values as written: one that a spreadsheet would run is refused, not altered.
-    if profile.loader:
+    def refuse_formulas(self, written: list[str], rows: list[list[str]]) -> None:
         seen: set[tuple[str, str | None]] = set()
         for sid, row in zip(written, rows, strict=True):
-            for col, value in zip(profile.columns, row, strict=True):
+            for col, value in zip(self.profile.columns, row, strict=True):
                 if not value.startswith(FORMULA_TRIGGERS):
                     continue
                 setting = _SETTING_SOURCES.get(col.source)
-                origin = crn_cells.get(sid) if col.source == "crn" else None
-                if setting or origin:
+                origin = self.crn_cells.get(sid) if col.source == "crn" else None
+                if setting or origin:  # one place for many students: named once
                     sheet_name, cell = origin or ("Policy", setting)
                     if (sheet_name, cell) in seen:
                         continue
                     seen.add((sheet_name, cell))
                     message = (
                         f"{col.header} {_quoted(value)} starts like a spreadsheet formula; the "
-                        f"{title} loader takes values as written, so gradeproc will not alter "
-                        "it: change the value"
+                        f"{self.title} loader takes values as written, so gradeproc will not "
+                        "alter it: change the value"
                     )
-                    findings.append(
-                        policy_cells.finding("registrar-formula", message, cell or "")
+                    self.findings.append(
+                        self.policy_cells.finding("registrar-formula", message, cell or "")
                         if sheet_name == "Policy"
                         else Finding("registrar-formula", message, sheet_name, cell)
                     )
                     continue
                 sheet, column_name = _PLACES.get(col.source, ("Roster", "Student ID"))
-                locator = override_cells if sheet == "Overrides" else roster_cells
-                findings.append(
+                locator = self.override_cells if sheet == "Overrides" else self.roster_cells
+                self.findings.append(
                     locator.finding(
                         "registrar-formula",
                         f"{col.header} {_quoted(value)} of student {sid} starts like a "
-                        f"spreadsheet formula; the {title} loader takes values as written, "
+                        f"spreadsheet formula; the {self.title} loader takes values as written, "
                         "so gradeproc will not alter it: change the cell",
                         sid,
                         column_name,
                         "Student ID",
                     )
                 )
-    return frame, findings
 
 
 # --- writing ---------------------------------------------------------------------------------
