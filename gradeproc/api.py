@@ -121,25 +121,27 @@ def process(
     """Grade a gradebook file and write the annotated workbook (and the registrar CSV).
 
     Nothing is written when the gradebook has a problem; outputs appear whole or not at all.
-    `registrar_format` is "generic" or "banner" (docs/registrar.md); the Banner rules are
-    checked, and `Result.registrar_rows` filled, even when no registrar file is asked for.
+    `registrar_format` is a built-in profile's name or a profile's .toml path
+    (docs/registrar.md); its rules are checked, and `Result.registrar_rows` filled, even when
+    no registrar file is asked for.
     """
-    from gradeproc.registrar import registrar_rows
-    from gradeproc.write import Outputs, write_csv, write_workbook
+    from gradeproc.registrar import load_profile, registrar_rows, write_registrar
+    from gradeproc.write import Outputs, write_workbook
 
     path = Path(path)
+    profile = load_profile(registrar_format)
     out_path = Path(output) if output else default_output(path)
     with Outputs(force) as outputs:
         temp_book = outputs.claim(out_path, protect=[path])
         temp_csv = outputs.claim(Path(registrar), protect=[path, out_path]) if registrar else None
         workbook, gradebook, grading = grade_file(path)
-        rows = registrar_rows(registrar_format, grading, gradebook, workbook)
+        rows = registrar_rows(profile, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
         limits = write_workbook(
             temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
         )
         if temp_csv is not None:
-            write_csv(rows, temp_csv)
+            write_registrar(rows, profile, temp_csv, Path(registrar))
     return Result(
         grades=grading.grades,
         details=grading.details,
@@ -167,13 +169,15 @@ def init(path: str | Path, force: bool = False) -> Path:
 def export_registrar(
     path: str | Path, output: str | Path, force: bool = False, registrar_format: str = "generic"
 ) -> Path:
-    """Grade without writing the workbook, and write only the registrar CSV."""
-    from gradeproc.registrar import registrar_rows
-    from gradeproc.write import Outputs, write_csv
+    """Grade without writing the workbook, and write only the registrar file."""
+    from gradeproc.registrar import load_profile, registrar_rows, write_registrar
+    from gradeproc.write import Outputs
 
     path = Path(path)
+    profile = load_profile(registrar_format)
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
-        write_csv(registrar_rows(registrar_format, grading, gradebook, workbook), temp)
+        rows = registrar_rows(profile, grading, gradebook, workbook)
+        write_registrar(rows, profile, temp, Path(output))
     return Path(output)

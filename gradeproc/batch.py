@@ -384,10 +384,9 @@ def run_batch(
     the last batch into this folder, unless `force`. A gradebook that fails is in the result
     with status "failed"; it raises nothing.
     """
-    from gradeproc.registrar import FORMATS
+    from gradeproc.registrar import load_profile
 
-    if registrar_format not in FORMATS:
-        raise ValueError(f"unknown registrar format {registrar_format!r}; use one of {FORMATS}")
+    load_profile(registrar_format)  # an unknown or broken profile stops the batch before any work
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.is_dir():
         raise FileProblem(f"{in_dir} is not a folder")
@@ -470,28 +469,39 @@ def _write_outputs(
             write_report(outputs.claim(out_dir / REPORT, protect=inputs), courses)
         if registrar is not None:
             temp = outputs.claim(registrar, protect=inputs)
-            write_combined_registrar(temp, courses, registrar_format)
+            write_combined_registrar(temp, courses, registrar_format, registrar)
             previous = {"path": str(registrar.resolve()), "sha256": file_sha256(temp)}
         data = {"gradeproc": __version__, "registrar": previous, "files": files}
         temp = outputs.claim(out_dir / MANIFEST)
         temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def write_combined_registrar(path: Path, courses: list[dict[str, object]], fmt: str) -> None:
-    """One row per student per graded course, in path then roster order; formula-safe."""
+def write_combined_registrar(
+    path: Path, courses: list[dict[str, object]], fmt: str, target: Path | None = None
+) -> None:
+    """One row per student per graded course, in path then roster order, in profile `fmt`.
+
+    generic adds each course's Term and Course in front; any other profile writes its own
+    columns, as an Excel file or a CSV like the profile (and `target`'s name) says.
+    """
     import pandas as pd
 
-    from gradeproc.registrar import BANNER_COLUMNS
+    from gradeproc.registrar import load_profile, write_registrar
     from gradeproc.write import write_csv
 
-    columns = GENERIC_COLUMNS if fmt == "generic" else BANNER_COLUMNS
+    profile = None if fmt == "generic" else load_profile(fmt)
+    columns = GENERIC_COLUMNS if profile is None else profile.headers
     rows = [
         row
         for c in courses
         if c["status"] in ("ok", "unchanged")
         for row in c.get("registrar_rows") or []
     ]
-    write_csv(pd.DataFrame(rows, columns=columns, dtype=object), path)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    if profile is None:
+        write_csv(frame, path)
+    else:
+        write_registrar(frame, profile, path, target or path)
 
 
 # --- the report ------------------------------------------------------------------------------

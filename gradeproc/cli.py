@@ -7,7 +7,6 @@ Exit codes: 0 done; 1 the gradebook has problems (all printed, nothing written);
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -31,15 +30,12 @@ app.add_typer(import_app, name="import")
 Book = Annotated[Path, typer.Argument(help="The gradebook (.xlsx).", show_default=False)]
 
 
-class RegistrarFormat(StrEnum):
-    generic = "generic"
-    banner = "banner"
-
-
 RegistrarFormatOption = Annotated[
-    RegistrarFormat,
+    str,
     typer.Option(
-        "--registrar-format", help="The registrar file's profile (see docs/registrar.md)."
+        "--registrar-format",
+        help="The registrar file's profile: a built-in name (`gradeproc registrar-formats`) "
+        "or a .toml file (see docs/registrar.md).",
     ),
 ]
 
@@ -139,14 +135,14 @@ def process(
         Path | None, typer.Option("-o", "--output", help="Where to write the graded workbook.")
     ] = None,
     registrar: Annotated[
-        Path | None, typer.Option("--registrar", help="Also write the registrar's CSV here.")
+        Path | None, typer.Option("--registrar", help="Also write the registrar's file here.")
     ] = None,
-    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
+    registrar_format: RegistrarFormatOption = "generic",
     force: Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Grade a gradebook: writes BOOK.graded.xlsx (and the registrar CSV on request)."""
+    """Grade a gradebook: writes BOOK.graded.xlsx (and the registrar's file on request)."""
     from gradeproc.api import process as process_book
 
     try:
@@ -155,7 +151,7 @@ def process(
             output=output,
             registrar=registrar,
             force=force,
-            registrar_format=registrar_format.value,
+            registrar_format=registrar_format,
         )
     except GradeprocError as error:
         if as_json:
@@ -186,19 +182,30 @@ def process(
 @export_app.command("registrar")
 def export_registrar(
     book: Book,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
-    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
+    registrar_format: RegistrarFormatOption = "generic",
     force: Force = False,
     debug: Debug = False,
 ) -> None:
-    """Write only the registrar's CSV for a gradebook."""
+    """Write only the registrar's file for a gradebook."""
     from gradeproc.api import export_registrar as export
 
     try:
-        path = export(book, output, force=force, registrar_format=registrar_format.value)
+        path = export(book, output, force=force, registrar_format=registrar_format)
     except GradeprocError as error:
         raise fail(error, debug) from None
     typer.echo(f"Wrote {path}")
+
+
+@app.command("registrar-formats")
+def registrar_formats() -> None:
+    """List the built-in registrar profiles, one line each."""
+    from gradeproc.registrar import builtin_profiles
+
+    profiles = builtin_profiles()
+    width = max(len(p.name) for p in profiles)
+    for profile in profiles:
+        typer.echo(f"{profile.name:<{width}}  {profile.description}")
 
 
 @app.command()
@@ -282,7 +289,7 @@ def batch(
         Path | None,
         typer.Option("--registrar", help="Also write one registrar file for every course here."),
     ] = None,
-    registrar_format: RegistrarFormatOption = RegistrarFormat.generic,
+    registrar_format: RegistrarFormatOption = "generic",
     force: Annotated[
         bool, typer.Option("--force", help="Regrade every gradebook; replace existing outputs.")
     ] = False,
@@ -302,7 +309,7 @@ def batch(
             out_dir,
             jobs=jobs,
             registrar=registrar,
-            registrar_format=registrar_format.value,
+            registrar_format=registrar_format,
             force=force,
             progress=True,
         )

@@ -172,3 +172,9 @@ class Report:
 
     def sorted(self) -> list[Finding]:
         return sort_findings(self.findings)
+
+
+class ProfileProblem(GradeprocError):
+    """A registrar profile that is not built in or cannot be read: the command line must change."""
+
+    exit_code = 2

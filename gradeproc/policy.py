@@ -59,7 +59,57 @@ SETTINGS: dict[str, tuple[object, str, tuple[str, ...] | None, str]] = {
     ),
     "allow_extra_credit": ("N", "yesno", None, "Y: a score above the max points is allowed."),
     "term_code": ("", "text", None, "Registrar term code (Banner export), e.g. 202410."),
-    "crn": ("", "text", None, "Registrar course reference number (Banner export)."),
+    "crn": (
+        "",
+        "text",
+        None,
+        "Registrar course reference number (CRN) of a one-section course; a CRN column in "
+        "Roster or a Sections sheet (Section, CRN) gives one per student.",
+    ),
+    "last_attended_required_for": (
+        "F",
+        "text",
+        None,
+        "Registrar grades that need a Last attended date, comma separated (e.g. F, NP, U).",
+    ),
+    "registrar_date_format": (
+        "MM/DD/YYYY",
+        "text",
+        None,
+        "How dates are written in the registrar file (YYYY, MM, DD; e.g. YYYY-MM-DD).",
+    ),
+    "term_start": (
+        "",
+        "text",
+        None,
+        "First day of the term; earlier Last attended dates are refused.",
+    ),
+    "term_end": ("", "text", None, "Last day of the term; later Last attended dates are refused."),
+    "pass_from_letter": (
+        "C-",
+        "text",
+        None,
+        "Lowest letter that passes for a P/NP or S/U student (Roster column Grading basis).",
+    ),
+    "audit_code": ("AU", "text", None, "Registrar grade sent for an auditing student."),
+    "incomplete_codes": (
+        "I",
+        "text",
+        None,
+        "Registrar grades that are incompletes, comma separated (e.g. I, IN, I/X).",
+    ),
+    "incomplete_details_required": (
+        "Y",
+        "yesno",
+        None,
+        "Y: an incomplete needs Incomplete final grade and Extension date in Overrides.",
+    ),
+    "withdrawal_codes": (
+        "W",
+        "text",
+        None,
+        "Registrar grades of a withdrawn student, left out of loader files (comma separated).",
+    ),
 }
 
 AGGREGATIONS = ("points", "equal")

@@ -18,13 +18,24 @@ from gradeproc.errors import FileProblem, Finding, column_letter
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
 REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
-OPTIONAL_SHEETS = ("Submitted", "Extensions", "Overrides")
+OPTIONAL_SHEETS = ("Submitted", "Extensions", "Overrides", "Sections")
 KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
     "Policy": ("Setting", "Value"),
     "Categories": ("Category", "Weight", "Aggregation", "Drop lowest"),
     "Letters": ("Letter", "Range", "Registrar code"),
     "Assessments": ("Assessment", "Category", "Max points", "Due", "Late policy"),
-    "Roster": ("Student ID", "Last name", "First name", "Email", "Section", "Last attended"),
+    "Roster": (
+        "Student ID",
+        "Last name",
+        "First name",
+        "Email",
+        "Section",
+        "Last attended",
+        "CRN",
+        "Grading basis",
+        "Registrar comment",
+    ),
+    "Sections": ("Section", "CRN"),
     "Scores": ("Student ID",),
     "Submitted": ("Student ID",),
     "Extensions": ("Student ID", "Assessment", "Extra days", "New due", "Reason"),

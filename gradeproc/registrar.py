@@ -1,57 +1,252 @@
-"""The registrar's file in the profiles registrars load: generic CSV, Banner Faculty Grade Entry.
+"""The registrar's file, in the shape a registrar's loader wants: profiles as data.
 
-`registrar_rows` is the one entry point: it returns the frame a profile writes (one row per
-roster student, in roster order) or raises `ValidationFailed` with every problem that keeps
-the profile from being loaded, so nothing is written. IDs and codes stay text; the CSV writer
-(`write.write_csv`) makes every text cell formula-safe.
+A profile (`registrar_profiles/*.toml`, or a department's own TOML file) says which columns
+the file has, in which order and where each comes from, whether it is an Excel workbook or a
+CSV, with a header or not, its line ends and encoding, and whether it is read by a loader
+(values verbatim; a value that could start a formula is refused) or by a person (such a
+value gets a leading apostrophe). `registrar_rows` builds one profile's rows, or raises
+`ValidationFailed` with every problem that would keep the file from loading; `write_registrar`
+writes them. IDs and codes stay text.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gradeproc import parse
-from gradeproc.errors import ERROR, WARNING, Finding, ValidationFailed
+from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
-from gradeproc.write import registrar_frame
+from gradeproc.write import FORMULA_TRIGGERS, formula_safe
 
-FORMATS = ("generic", "banner")
+# Where a column's values come from (the `source` of a profile's column).
+SOURCES: dict[str, str] = {
+    "student_id": "Roster Student ID",
+    "last_name": "Roster Last name",
+    "first_name": "Roster First name",
+    "name": "Roster Last name, First name",
+    "section": "Roster Section",
+    "grade": "the registrar grade (Letters' Registrar code, after the grading basis)",
+    "term_code": "Policy term_code",
+    "term": "Policy term",
+    "course": "Policy course",
+    "crn": "Roster CRN, else the Sections sheet, else Policy crn",
+    "last_attended": "Roster Last attended, as a date",
+    "incomplete_grade": "Overrides Incomplete final grade, for an incomplete",
+    "extension_date": "Overrides Extension date, for an incomplete",
+    "grading_basis": "Roster Grading basis (Letter when blank)",
+    "comment": "Roster Registrar comment",
+}
+# Where a source's value sits in the gradebook: (sheet, column), to name cells in findings.
+_PLACES: dict[str, tuple[str, str]] = {
+    "student_id": ("Roster", "Student ID"),
+    "last_name": ("Roster", "Last name"),
+    "first_name": ("Roster", "First name"),
+    "name": ("Roster", "Last name"),
+    "section": ("Roster", "Section"),
+    "grade": ("Roster", "Student ID"),
+    "crn": ("Roster", "CRN"),
+    "last_attended": ("Roster", "Last attended"),
+    "incomplete_grade": ("Overrides", "Incomplete final grade"),
+    "extension_date": ("Overrides", "Extension date"),
+    "grading_basis": ("Roster", "Grading basis"),
+    "comment": ("Roster", "Registrar comment"),
+}
+_SETTING_SOURCES = {"term_code": "term_code", "term": "term", "course": "course"}
 
-BANNER_COLUMNS = [
-    "Term Code",
-    "CRN",
-    "Student ID",
-    "Final Grade",
-    "Last Attended Date",
-    "Incomplete Final Grade",
-    "Extension Date",
-]
-FAIL_CODE = "F"
-INCOMPLETE_CODE = "I"
+PROFILE_KEYS = {
+    "description",
+    "title",
+    "file",
+    "header",
+    "line_end",
+    "bom",
+    "audience",
+    "date_format",
+    "skip_withdrawn",
+    "last_attended_required_for",
+    "incomplete_details_required",
+    "columns",
+}
+LINE_ENDS = {"crlf": "\r\n", "lf": "\n"}
+BASES = {"letter": "Letter", "p/np": "P/NP", "s/u": "S/U", "audit": "Audit"}
+BASIS_CODES = {"P/NP": ("P", "NP"), "S/U": ("S", "U")}
 
 
-def registrar_rows(
-    registrar_format: str,
-    grading,  # compute.Grading
-    gradebook,  # validation.Gradebook
-    workbook=None,  # read.Workbook, to name cells in findings
-) -> pd.DataFrame:
-    """The registrar frame of a profile; raises ValidationFailed when the profile cannot load it."""
-    if registrar_format == "generic":
-        return registrar_frame(grading.grades)
-    if registrar_format == "banner":
-        frame, findings = banner_frame(gradebook, grading, workbook)
-        if findings:
-            raise ValidationFailed(findings)
-        return frame
-    raise ValueError(f"unknown registrar format {registrar_format!r}; use one of {FORMATS}")
+@dataclass(frozen=True)
+class Column:
+    header: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One registrar file shape, as read from its TOML file."""
+
+    name: str
+    description: str
+    title: str
+    file: str  # "csv" or "xlsx"
+    header: bool
+    columns: tuple[Column, ...]
+    line_end: str
+    bom: bool
+    audience: str  # "loader" (verbatim, formulas refused) or "person" (formula-escaped)
+    date_format: str | None = None
+    skip_withdrawn: bool = True
+    last_attended_required_for: tuple[str, ...] | None = None
+    incomplete_details_required: bool | None = None
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def sources(self) -> set[str]:
+        return {c.source for c in self.columns}
+
+    @property
+    def loader(self) -> bool:
+        return self.audience == "loader"
+
+
+def _profile_dir():
+    return resources.files("gradeproc").joinpath("registrar_profiles")
+
+
+def builtin_names() -> list[str]:
+    """The built-in profiles' names, generic and banner first, then alphabetically."""
+    names = sorted(p.name[:-5] for p in _profile_dir().iterdir() if p.name.endswith(".toml"))
+    first = [n for n in ("generic", "banner") if n in names]
+    return first + [n for n in names if n not in first]
+
+
+def builtin_profiles() -> list[Profile]:
+    return [load_profile(name) for name in builtin_names()]
+
+
+def load_profile(spec: str | Path | Profile) -> Profile:
+    """A built-in profile by name, or a TOML file by path; ProfileProblem when unusable."""
+    if isinstance(spec, Profile):
+        return spec
+    text = str(spec)
+    if text in builtin_names():
+        data = _profile_dir().joinpath(f"{text}.toml").read_text(encoding="utf-8")
+        return parse_profile(tomllib.loads(data), text, text)
+    path = Path(text)
+    if path.suffix.lower() != ".toml":
+        raise ProfileProblem(
+            f'"{text}" is not a built-in registrar format ({", ".join(builtin_names())}) '
+            "nor a .toml profile file; `gradeproc registrar-formats` lists the built-ins"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileProblem(f"registrar profile {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileProblem(f"registrar profile {path} could not be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileProblem(f"registrar profile {path} is not valid TOML ({exc})") from None
+    return parse_profile(data, path.stem, str(path))
+
+
+def _codes(value: object) -> tuple[str, ...]:
+    """ "F, NP" or ["F", "NP"] -> ("F", "NP"), upper case; blanks dropped."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return tuple(str(x).strip().upper() for x in items if str(x).strip())
+
+
+def parse_profile(data: dict[str, object], name: str, where: str) -> Profile:
+    """Check a profile's keys and values; every problem is a ProfileProblem naming the file."""
+
+    def problem(text: str) -> ProfileProblem:
+        return ProfileProblem(f"registrar profile {where}: {text}")
+
+    unknown = sorted(set(data) - PROFILE_KEYS)
+    if unknown:
+        raise problem(f"unknown key {unknown[0]!r}; the keys are {', '.join(sorted(PROFILE_KEYS))}")
+
+    def choice(key: str, default: str, allowed) -> str:
+        value = data.get(key, default)
+        if value not in allowed:
+            raise problem(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+        return str(value)
+
+    def flag(key: str, default: bool | None) -> bool | None:
+        value = data.get(key, default)
+        if value is not None and not isinstance(value, bool):
+            raise problem(f"{key} must be true or false, not {value!r}")
+        return value
+
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, list) or not raw_columns:
+        raise problem('columns must be a list like [{ header = "ID", source = "student_id" }]')
+    columns = []
+    for number, item in enumerate(raw_columns, 1):
+        if not isinstance(item, dict) or set(item) - {"header", "source"} or "source" not in item:
+            raise problem(f"column {number} must have a source and a header, and nothing else")
+        source = item["source"]
+        if source not in SOURCES:
+            raise problem(
+                f"column {number} has the unknown source {source!r}; "
+                f"the sources are {', '.join(SOURCES)}"
+            )
+        columns.append(Column(str(item.get("header", source)), str(source)))
+    headers = [c.header for c in columns]
+    twice = sorted({h for h in headers if headers.count(h) > 1})
+    if twice:
+        raise problem(f"the header {twice[0]!r} is used twice")
+    date_format = data.get("date_format")
+    if date_format is not None and date_format_problem(str(date_format)):
+        raise problem(date_format_problem(str(date_format)) or "")
+    audience = choice("audience", "loader", ("loader", "person"))
+    required_for = data.get("last_attended_required_for")
+    return Profile(
+        name=name,
+        description=str(data.get("description", "")).strip() or f"profile {name}",
+        title=str(data.get("title", name)),
+        file=choice("file", "csv", ("csv", "xlsx")),
+        header=bool(flag("header", True)),
+        columns=tuple(columns),
+        line_end=LINE_ENDS[choice("line_end", "crlf", tuple(LINE_ENDS))],
+        bom=bool(flag("bom", False)),
+        audience=audience,
+        date_format=str(date_format) if date_format is not None else None,
+        skip_withdrawn=bool(flag("skip_withdrawn", audience == "loader")),
+        last_attended_required_for=None if required_for is None else _codes(required_for),
+        incomplete_details_required=flag("incomplete_details_required", None),
+    )
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"YYYY|MM|DD")
+
+
+def date_format_problem(fmt: str) -> str | None:
+    rest = _TOKENS.sub("", fmt)
+    if not all(t in fmt for t in ("YYYY", "MM", "DD")) or rest.strip(" /-.") != "":
+        return (
+            f'"{fmt}" is not a date format; use YYYY, MM and DD with / - . or spaces '
+            "between (for example MM/DD/YYYY)"
+        )
+    return None
+
+
+def format_date(day: dt.date, fmt: str) -> str:
+    parts = {"YYYY": f"{day.year:04d}", "MM": f"{day.month:02d}", "DD": f"{day.day:02d}"}
+    return _TOKENS.sub(lambda m: parts[m.group(0)], fmt)
 
 
 def no_grade_findings(
-    grades: pd.DataFrame, workbook=None, severity: str = WARNING
+    grades: pd.DataFrame, workbook=None, severity: str = WARNING, title: str = "Banner"
 ) -> list[Finding]:
     """Students the registrar file would carry with a blank grade, one finding each.
 
@@ -65,7 +260,7 @@ def no_grade_findings(
         return []
     roster = _Locator(workbook, "Roster")
     consequence = (
-        "Banner cannot load a blank Final Grade"
+        f"{title} cannot load a blank grade"
         if severity == ERROR
         else "the registrar file leaves their Grade blank"
     )
@@ -82,7 +277,7 @@ def no_grade_findings(
     ]
 
 
-# --- Banner Faculty Grade Entry ----------------------------------------------------------------
+# --- cells named in findings ------------------------------------------------------------------
 
 
 class _Locator:
@@ -106,10 +301,12 @@ class _Locator:
             return None
         return self.sheet.cell(column, row)
 
-    def finding(self, code: str, message: str, sid: str, *columns: str) -> Finding:
+    def finding(
+        self, code: str, message: str, sid: str, *columns: str, severity: str = ERROR
+    ) -> Finding:
         """Located at the first of `columns` the sheet has, in the student's row."""
         cell = next((c for c in (self.cell(sid, col) for col in columns) if c), None)
-        return Finding(code, message, self.name, cell)
+        return Finding(code, message, self.name, cell, severity)
 
 
 def _date(value: object) -> dt.date | None:
@@ -147,152 +344,557 @@ def _add_column(locator: _Locator, column: str) -> str:
     return f' (add {article} "{column}" column to the {locator.name} sheet)'
 
 
-def _setting_findings(settings: dict[str, object], workbook) -> list[Finding]:
-    needs = {
-        "term_code": "the registrar term code (for example 202410)",
-        "crn": "the course reference number (CRN)",
-    }
-    policy = workbook.get("Policy") if workbook is not None else None
-    rows: dict[str, int] = {}
-    if policy is not None and "Setting" in policy.frame:
-        for row, name in policy.frame["Setting"].dropna().items():
-            rows.setdefault(normalise(name), int(row))
-    findings = []
-    for name, meaning in needs.items():
-        if str(settings.get(name) or "").strip():
-            continue
-        row = rows.get(name)
-        cell = policy.cell("Value", row) if row is not None and "Value" in policy.letters else None
+# --- the rows --------------------------------------------------------------------------------
+
+
+def registrar_rows(
+    registrar_format: str | Path | Profile,
+    grading,  # compute.Grading
+    gradebook,  # validation.Gradebook
+    workbook=None,  # read.Workbook, to name cells in findings
+) -> pd.DataFrame:
+    """A profile's rows; raises ValidationFailed when the file could not be loaded as is.
+
+    The notes (who was converted by their grading basis, who was left out as withdrawn) are
+    added to `gradebook.warnings`, so the terminal and the Run sheet list them.
+    """
+    profile = load_profile(registrar_format)
+    frame, findings = profile_frame(profile, gradebook, grading, workbook)
+    if any(f.severity == ERROR for f in findings):
+        raise ValidationFailed(findings)
+    gradebook.warnings.extend(findings)
+    return frame
+
+
+def _text(value: object) -> str:
+    if _blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _quoted(value: str) -> str:
+    shown = value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    return f'"{shown}"'
+
+
+class _PolicyCells:
+    """The Value cell of each setting in the Policy sheet, when the workbook is known."""
+
+    def __init__(self, workbook) -> None:
+        self.sheet = workbook.get("Policy") if workbook is not None else None
+        self.rows: dict[str, int] = {}
+        if self.sheet is not None and "Setting" in self.sheet.frame:
+            for row, name in self.sheet.frame["Setting"].dropna().items():
+                self.rows.setdefault(normalise(name), int(row))
+
+    def finding(self, code: str, message: str, name: str, severity: str = ERROR) -> Finding:
+        row, sheet = self.rows.get(name), self.sheet
+        cell = None
+        if row is not None and sheet is not None and "Value" in sheet.letters:
+            cell = sheet.cell("Value", row)
+        return Finding(code, message, "Policy", cell, severity)
+
+
+def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[str, str]]:
+    """Section -> CRN from the optional Sections sheet, and Section -> its CRN cell.
+
+    A section given two CRNs is a finding."""
+    sheet = workbook.get("Sections") if workbook is not None else None
+    if sheet is None or sheet.frame.empty:
+        return {}, {}
+    if "Section" not in sheet.frame or "CRN" not in sheet.frame:
         findings.append(
             Finding(
-                f"banner-{name.replace('_', '-')}",
-                f"{name} is blank; the Banner export needs {meaning}",
-                "Policy",
-                cell,
+                "sections-columns",
+                "the Sections sheet needs the columns Section and CRN",
+                "Sections",
+                f"A{sheet.header_row}",
             )
         )
-    return findings
+        return {}, {}
+    mapping: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for row, section, crn in zip(
+        sheet.frame.index, sheet.frame["Section"], sheet.frame["CRN"], strict=True
+    ):
+        section, crn = _text(section), _text(crn)
+        if not section or not crn:
+            continue
+        if mapping.get(section, crn) != crn:
+            findings.append(
+                Finding(
+                    "sections-crn",
+                    f"section {section} is given two CRNs, {mapping[section]} and {crn}",
+                    "Sections",
+                    sheet.cell("CRN", int(row)),
+                )
+            )
+            continue
+        mapping[section] = crn
+        where[section] = sheet.cell("CRN", int(row))
+    return mapping, where
 
 
-def banner_frame(
+def profile_frame(
+    profile: Profile,
     gradebook,  # validation.Gradebook
     grading,  # compute.Grading
     workbook=None,  # read.Workbook: with it, findings name their cells
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """Banner Faculty Grade Entry rows, and every problem that keeps Banner from loading them.
+    """The profile's rows (roster order, text), and every finding: errors keep it from loading,
+    warnings are the notes a person should read (conversions, withdrawals left out)."""
+    build = _Rows(profile, gradebook, grading, workbook)
+    build.grading_bases()
+    written = build.withdrawals()
+    build.required_settings(written)
+    sources = profile.sources
+    if "crn" in sources:
+        build.crns_per_student(written)
+    build.date_settings()
+    if "last_attended" in sources:
+        build.last_attended(written)
+    if sources & {"incomplete_grade", "extension_date"}:
+        build.incompletes(written)
+    rows = [[build.value(c.source, sid) for c in profile.columns] for sid in written]
+    if profile.loader:
+        build.refuse_formulas(written, rows)
+    return pd.DataFrame(rows, columns=profile.headers, dtype=object), build.findings
 
-    An F needs the Roster's `Last attended` date; an incomplete I needs the Overrides sheet's
-    `Incomplete final grade` (a letter of the Letters sheet) and `Extension date`. Dates are
-    written YYYY-MM-DD; term code and CRN come from the Policy settings `term_code` and `crn`.
-    """
-    settings = gradebook.policy.settings
-    findings = _setting_findings(settings, workbook)
-    findings += no_grade_findings(grading.grades, workbook, ERROR)
-    roster_cells = _Locator(workbook, "Roster")
-    override_cells = _Locator(workbook, "Overrides")
-    roster = gradebook.roster
-    overrides = gradebook.overrides
-    attended = roster.get("Last attended")
-    codes = {}
-    for r in gradebook.policy.letters:
-        codes.setdefault(normalise(r.letter), r.code)
-        codes.setdefault(normalise(r.code), r.code)
 
-    def date_text(value: object, locator: _Locator, sid: str, column: str) -> str | None:
+class _Rows:
+    """One profile's values per student, and the findings met on the way (see profile_frame)."""
+
+    def __init__(self, profile: Profile, gradebook, grading, workbook) -> None:
+        self.profile, self.title, self.sources = profile, profile.title, profile.sources
+        self.settings = gradebook.policy.settings
+        self.letter_ranges = list(gradebook.policy.letters)
+        self.workbook = workbook
+        self.policy_cells = _PolicyCells(workbook)
+        self.roster_cells = _Locator(workbook, "Roster")
+        self.override_cells = _Locator(workbook, "Overrides")
+        self.roster, self.overrides = gradebook.roster, gradebook.overrides
+        self.findings: list[Finding] = []
+        self.grades = grading.grades
+        self.ids = self.grades["Student ID"].astype(str).tolist()
+        codes = self.grades["Registrar code"]
+        finals = codes.where(codes.notna(), "").astype(str).str.strip()
+        self.finals = dict(zip(self.ids, finals, strict=True))
+        self.letters = dict(zip(self.ids, self.grades["Letter"], strict=True))
+        self.bases: dict[str, str] = {}
+        self.crns: dict[str, str] = {}
+        self.crn_cells: dict[str, tuple[str, str | None]] = {}  # a CRN not typed in the Roster
+        self.attended: dict[str, str] = {}
+        self.incomplete_grade: dict[str, str] = {}
+        self.extension: dict[str, str] = {}
+        self.fmt = "MM/DD/YYYY"
+        self.dated = False
+        self.term: dict[str, dt.date | None] = {}
+
+    def roster_value(self, sid: str, column: str) -> object:
+        if column not in self.roster.columns or sid not in self.roster.index:
+            return None
+        return self.roster.at[sid, column]
+
+    def override_value(self, sid: str, column: str) -> object:
+        if column not in self.overrides.columns or sid not in self.overrides.index:
+            return None
+        return self.overrides.at[sid, column]
+
+    # The registrar grade: the letter's code, then the student's grading basis.
+    def grading_bases(self) -> None:
+        for sid in self.ids:
+            value = self.roster_value(sid, "Grading basis")
+            if _text(value) == "":
+                continue
+            basis = BASES.get(normalise(value).replace(" ", ""))
+            if basis is None:
+                self.findings.append(
+                    self.roster_cells.finding(
+                        "grading-basis",
+                        f"Grading basis {_show(value)} of student {sid} is not one of "
+                        "Letter, P/NP, S/U, Audit",
+                        sid,
+                        "Grading basis",
+                    )
+                )
+                continue
+            self.bases[sid] = basis
+        lowest = None
+        if any(b in BASIS_CODES for b in self.bases.values()):
+            wanted = normalise(self.settings.get("pass_from_letter") or "")
+            lowest = next(
+                (
+                    r
+                    for r in self.letter_ranges
+                    if wanted in (normalise(r.letter), normalise(r.code))
+                ),
+                None,
+            )
+            if lowest is None:
+                self.findings.append(
+                    self.policy_cells.finding(
+                        "pass-from-letter",
+                        f"pass_from_letter {_show(self.settings.get('pass_from_letter'))} is "
+                        "not a letter of the Letters sheet; P/NP and S/U students need it",
+                        "pass_from_letter",
+                    )
+                )
+        ranges = {r.letter: r for r in self.letter_ranges}
+        for sid, basis in self.bases.items():
+            band = ranges.get(self.letters[sid])
+            if basis == "Letter" or band is None or not self.finals[sid]:
+                continue  # an override outside the Letters sheet (I, W) stays as it is
+            if basis == "Audit":
+                new = _text(self.settings.get("audit_code")) or "AU"
+            elif lowest is None:
+                continue
+            else:
+                passing, failing = BASIS_CODES[basis]
+                new = passing if band.low >= lowest.low else failing
+            self.findings.append(
+                self.roster_cells.finding(
+                    "grading-basis",
+                    f"student {sid} takes the course {basis}: the letter {self.letters[sid]} "
+                    f"goes to the registrar as {new}",
+                    sid,
+                    "Grading basis",
+                    severity=WARNING,
+                )
+            )
+            self.finals[sid] = new
+
+    # Who is written: a withdrawal is the registrar's own, and a loader file leaves it out.
+    def withdrawals(self) -> list[str]:
+        withdrawn = set(_codes(self.settings.get("withdrawal_codes")))
+        written = []
+        for sid in self.ids:
+            if self.profile.skip_withdrawn and self.finals[sid].upper() in withdrawn:
+                where = self.override_cells if sid in self.overrides.index else self.roster_cells
+                self.findings.append(
+                    where.finding(
+                        "withdrawn",
+                        f"student {sid} has the registrar grade {self.finals[sid]} (a "
+                        f"withdrawal) and is left out of the {self.title} file: the registrar "
+                        "records withdrawals itself",
+                        sid,
+                        "Letter",
+                        "Student ID",
+                        severity=WARNING,
+                    )
+                )
+                continue
+            written.append(sid)
+        return written
+
+    def required_settings(self, written: list[str]) -> None:
+        """A loader takes no blank grade; a term code column needs the term code."""
+        if self.profile.loader and "grade" in self.sources:
+            ids = self.grades["Student ID"].astype(str)
+            carried = self.grades[ids.isin(written)]
+            carried = carried.assign(
+                **{"Registrar code": [self.finals[s] for s in ids[ids.isin(written)]]}
+            )
+            self.findings += no_grade_findings(carried, self.workbook, ERROR, self.title)
+        if "term_code" in self.sources and not _text(self.settings.get("term_code")):
+            self.findings.append(
+                self.policy_cells.finding(
+                    "registrar-term-code",
+                    f"term_code is blank; the {self.title} export needs the registrar term code "
+                    "(for example 202410)",
+                    "term_code",
+                )
+            )
+
+    # CRN per student: the Roster's CRN column, else the Sections sheet, else the setting.
+    def crns_per_student(self, written: list[str]) -> None:
+        by_section, section_cells = _sections(self.workbook, self.findings)
+        fallback = _text(self.settings.get("crn"))
+        sections = {sid: _text(self.roster_value(sid, "Section")) for sid in written}
+        used_fallback = False
+        for sid in written:
+            own, mapped = _text(self.roster_value(sid, "CRN")), by_section.get(sections[sid], "")
+            if own and mapped and own != mapped:
+                self.findings.append(
+                    self.roster_cells.finding(
+                        "registrar-crn",
+                        f"student {sid} has the CRN {own} but section {sections[sid]} has the "
+                        f"CRN {mapped} in the Sections sheet; make them agree",
+                        sid,
+                        "CRN",
+                    )
+                )
+            self.crns[sid] = own or mapped or fallback
+            if not own and mapped:
+                self.crn_cells[sid] = ("Sections", section_cells.get(sections[sid]))
+            elif not own and fallback:
+                self.crn_cells[sid] = ("Policy", "crn")
+            used_fallback |= not (own or mapped) and bool(fallback)
+            if not self.crns[sid]:
+                self.findings.append(
+                    self.roster_cells.finding(
+                        "registrar-crn",
+                        f"student {sid} has no CRN; the {self.title} export needs each "
+                        "student's course reference number (give it in a CRN column of the "
+                        "Roster, in a Sections sheet of Section and CRN, or in the crn setting "
+                        "for a one-section course)",
+                        sid,
+                        "CRN",
+                        "Section",
+                        "Student ID",
+                    )
+                )
+        several = sorted({s for s in sections.values() if s})
+        if used_fallback and len(several) > 1:
+            self.findings.append(
+                self.policy_cells.finding(
+                    "registrar-crn",
+                    f"the crn setting gives one CRN for the sections {', '.join(several)}; "
+                    "the registrar drops the students of any other section: give each section "
+                    "its CRN in a Sections sheet (Section, CRN) or a CRN column of the Roster",
+                    "crn",
+                )
+            )
+
+    # Dates: the profile's format, else the Policy's; checked against the term.
+    def date_settings(self) -> None:
+        profile, settings = self.profile, self.settings
+        self.fmt = (
+            profile.date_format or _text(settings.get("registrar_date_format")) or "MM/DD/YYYY"
+        )
+        self.dated = bool(self.sources & {"last_attended", "extension_date"})
+        problem = date_format_problem(self.fmt)
+        if self.dated and not profile.date_format and problem:
+            self.findings.append(
+                self.policy_cells.finding("registrar-date-format", problem, "registrar_date_format")
+            )
+            self.dated = False
+        for name in ("term_start", "term_end"):
+            value = settings.get(name)
+            self.term[name] = _date(value)
+            if "last_attended" in self.sources and _text(value) and self.term[name] is None:
+                self.findings.append(
+                    self.policy_cells.finding(
+                        "registrar-date",
+                        f"{name} {_show(value)} is not a date; use a date cell or text like "
+                        "2024-08-26",
+                        name,
+                    )
+                )
+
+    def date_text(self, value: object, locator: _Locator, sid: str, column: str) -> str:
         day = _date(value)
         if day is None:
-            findings.append(
+            self.findings.append(
                 locator.finding(
-                    "banner-date",
+                    "registrar-date",
                     f"{_show(value)} is not a date; use a date cell or text like 2024-12-13",
                     sid,
                     column,
                 )
             )
-            return None
-        return day.isoformat()
+            return ""
+        return format_date(day, self.fmt) if self.dated else ""
 
-    grades = grading.grades
-    codes_column = grades["Registrar code"]
-    finals = codes_column.where(codes_column.notna(), "").astype(str).str.strip()
-    frame = pd.DataFrame(
-        {
-            "Term Code": str(settings.get("term_code") or "").strip(),
-            "CRN": str(settings.get("crn") or "").strip(),
-            "Student ID": grades["Student ID"].to_numpy(dtype=object),
-            "Final Grade": finals.to_numpy(dtype=object),
-            "Last Attended Date": "",
-            "Incomplete Final Grade": "",
-            "Extension Date": "",
-        },
-        columns=BANNER_COLUMNS,
-        dtype=object,
-    )
-    # Only an F or an I needs more than its code: look at those students, in roster order.
-    upper = finals.str.upper().to_numpy()
-    for position in np.flatnonzero((upper == FAIL_CODE) | (upper == INCOMPLETE_CODE)):
-        sid, final = frame.at[position, "Student ID"], frame.at[position, "Final Grade"]
-        last_attended = incomplete = extension = ""
-        if final.upper() == FAIL_CODE:
-            value = attended.get(sid) if attended is not None else None
-            if _blank(value):
-                findings.append(
-                    roster_cells.finding(
-                        "banner-last-attended",
-                        f"student {sid} has the registrar grade F but no Last attended date; "
-                        "Banner needs the last day an F student attended"
-                        + _add_column(roster_cells, "Last attended"),
+    def last_attended(self, written: list[str]) -> None:
+        required = self.profile.last_attended_required_for
+        if required is None:
+            required = _codes(self.settings.get("last_attended_required_for"))
+        today = dt.date.today()
+        start, end = self.term["term_start"], self.term["term_end"]
+        for sid in written:
+            final = self.finals[sid]
+            value = self.roster_value(sid, "Last attended")
+            if _text(value) == "":
+                if final.upper() in required:
+                    self.findings.append(
+                        self.roster_cells.finding(
+                            "registrar-last-attended",
+                            f"student {sid} has the registrar grade {final} but no Last "
+                            f"attended date; {self.title} needs the last day a student graded "
+                            f"{final} attended" + _add_column(self.roster_cells, "Last attended"),
+                            sid,
+                            "Last attended",
+                            "Student ID",
+                        )
+                    )
+                continue
+            day = _date(value)
+            problem = None
+            if day is not None and day > today:
+                problem = "is in the future"
+            elif day is not None and start and day < start:
+                problem = f"is before the term starts ({start.isoformat()})"
+            elif day is not None and end and day > end:
+                problem = f"is after the term ends ({end.isoformat()})"
+            if problem and day is not None:
+                self.findings.append(
+                    self.roster_cells.finding(
+                        "registrar-last-attended",
+                        f"the Last attended date {day.isoformat()} of student {sid} {problem}",
                         sid,
                         "Last attended",
+                    )
+                )
+            self.attended[sid] = self.date_text(value, self.roster_cells, sid, "Last attended")
+
+    # Incompletes: the grade it becomes and the extension date, required where the school says.
+    def incompletes(self, written: list[str]) -> None:
+        incompletes = set(_codes(self.settings.get("incomplete_codes")))
+        required = self.profile.incomplete_details_required
+        if required is None:
+            required = self.settings.get("incomplete_details_required", "Y") == "Y"
+        letter_codes: dict[str, str] = {}
+        for r in self.letter_ranges:
+            letter_codes.setdefault(normalise(r.letter), r.code)
+            letter_codes.setdefault(normalise(r.code), r.code)
+        title, hint = self.title, self.override_cells
+        for sid in written:
+            final = self.finals[sid]
+            if final.upper() not in incompletes:
+                continue
+            locator = self.override_cells if sid in self.overrides.index else self.roster_cells
+            if "incomplete_grade" in self.sources:
+                value = self.override_value(sid, "Incomplete final grade")
+                if _text(value) == "":
+                    if required:
+                        self.findings.append(
+                            locator.finding(
+                                "registrar-incomplete-grade",
+                                f"student {sid} has the registrar grade {final} but no Incomplete "
+                                f"final grade; {title} needs the letter the incomplete becomes if "
+                                "the work is not done"
+                                + _add_column(hint, "Incomplete final grade"),
+                                sid,
+                                "Incomplete final grade",
+                                "Letter",
+                                "Student ID",
+                            )
+                        )
+                elif letter_codes.get(normalise(value)) in (None, final):
+                    self.findings.append(
+                        locator.finding(
+                            "registrar-incomplete-grade",
+                            f"Incomplete final grade {_show(value)} of student {sid} is not a "
+                            "letter of the Letters sheet",
+                            sid,
+                            "Incomplete final grade",
+                        )
+                    )
+                else:
+                    self.incomplete_grade[sid] = letter_codes[normalise(value)]
+            if "extension_date" in self.sources:
+                value = self.override_value(sid, "Extension date")
+                if _text(value) == "":
+                    if required:
+                        self.findings.append(
+                            locator.finding(
+                                "registrar-extension-date",
+                                f"student {sid} has the registrar grade {final} but no Extension "
+                                f"date; {title} needs the date the incomplete work is due"
+                                + _add_column(hint, "Extension date"),
+                                sid,
+                                "Extension date",
+                                "Letter",
+                                "Student ID",
+                            )
+                        )
+                else:
+                    self.extension[sid] = self.date_text(value, locator, sid, "Extension date")
+
+    def value(self, source: str, sid: str) -> str:
+        """One cell of the file: the text `source` gives for student `sid`."""
+        if source in _SETTING_SOURCES:
+            return _text(self.settings.get(_SETTING_SOURCES[source]))
+        computed = {
+            "student_id": lambda: sid,
+            "grade": lambda: self.finals[sid],
+            "crn": lambda: self.crns.get(sid, ""),
+            "last_attended": lambda: self.attended.get(sid, ""),
+            "incomplete_grade": lambda: self.incomplete_grade.get(sid, ""),
+            "extension_date": lambda: self.extension.get(sid, ""),
+            "grading_basis": lambda: self.bases.get(sid, "Letter"),
+        }
+        if source in computed:
+            return computed[source]()
+        if source == "name":
+            names = [_text(self.roster_value(sid, c)) for c in ("Last name", "First name")]
+            return ", ".join(n for n in names if n)
+        return _text(self.roster_value(sid, _PLACES[source][1]))
+
+    # A loader takes values as written: one that a spreadsheet would run is refused, not altered.
+    def refuse_formulas(self, written: list[str], rows: list[list[str]]) -> None:
+        seen: set[tuple[str, str | None]] = set()
+        for sid, row in zip(written, rows, strict=True):
+            for col, value in zip(self.profile.columns, row, strict=True):
+                if not value.startswith(FORMULA_TRIGGERS):
+                    continue
+                setting = _SETTING_SOURCES.get(col.source)
+                origin = self.crn_cells.get(sid) if col.source == "crn" else None
+                if setting or origin:  # one place for many students: named once
+                    sheet_name, cell = origin or ("Policy", setting)
+                    if (sheet_name, cell) in seen:
+                        continue
+                    seen.add((sheet_name, cell))
+                    message = (
+                        f"{col.header} {_quoted(value)} starts like a spreadsheet formula; the "
+                        f"{self.title} loader takes values as written, so gradeproc will not "
+                        "alter it: change the value"
+                    )
+                    self.findings.append(
+                        self.policy_cells.finding("registrar-formula", message, cell or "")
+                        if sheet_name == "Policy"
+                        else Finding("registrar-formula", message, sheet_name, cell)
+                    )
+                    continue
+                sheet, column_name = _PLACES.get(col.source, ("Roster", "Student ID"))
+                locator = self.override_cells if sheet == "Overrides" else self.roster_cells
+                self.findings.append(
+                    locator.finding(
+                        "registrar-formula",
+                        f"{col.header} {_quoted(value)} of student {sid} starts like a "
+                        f"spreadsheet formula; the {self.title} loader takes values as written, "
+                        "so gradeproc will not alter it: change the cell",
+                        sid,
+                        column_name,
                         "Student ID",
                     )
                 )
-            else:
-                last_attended = date_text(value, roster_cells, sid, "Last attended") or ""
-        elif final.upper() == INCOMPLETE_CODE:
-            entry = overrides.loc[sid] if sid in overrides.index else None
-            locator = override_cells if entry is not None else roster_cells
-            value = entry.get("Incomplete final grade") if entry is not None else None
-            if _blank(value):
-                findings.append(
-                    locator.finding(
-                        "banner-incomplete-grade",
-                        f"student {sid} has the registrar grade I but no Incomplete final grade; "
-                        "Banner needs the letter the incomplete becomes if the work is not done"
-                        + _add_column(override_cells, "Incomplete final grade"),
-                        sid,
-                        "Incomplete final grade",
-                        "Letter",
-                        "Student ID",
-                    )
-                )
-            elif normalise(value) not in codes or codes[normalise(value)] == final:
-                findings.append(
-                    locator.finding(
-                        "banner-incomplete-grade",
-                        f"Incomplete final grade {_show(value)} of student {sid} is not a letter "
-                        "of the Letters sheet",
-                        sid,
-                        "Incomplete final grade",
-                    )
-                )
-            else:
-                incomplete = codes[normalise(value)]
-            value = entry.get("Extension date") if entry is not None else None
-            if _blank(value):
-                findings.append(
-                    locator.finding(
-                        "banner-extension-date",
-                        f"student {sid} has the registrar grade I but no Extension date; "
-                        "Banner needs the date the incomplete work is due"
-                        + _add_column(override_cells, "Extension date"),
-                        sid,
-                        "Extension date",
-                        "Letter",
-                        "Student ID",
-                    )
-                )
-            else:
-                extension = date_text(value, locator, sid, "Extension date") or ""
-        frame.loc[position, BANNER_COLUMNS[4:]] = [last_attended, incomplete, extension]
-    return frame, findings
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def file_kind(profile: Profile, target: Path) -> str:
+    """csv or xlsx: an Excel profile writes a CSV only when the file's name ends in .csv."""
+    if profile.file == "xlsx" and Path(target).suffix.lower() != ".csv":
+        return "xlsx"
+    return "csv"
+
+
+def write_registrar(frame: pd.DataFrame, profile: Profile, path: Path, target: Path) -> None:
+    """Write `frame` to `path` (a temporary file) as the profile says; `target` names its kind."""
+    rows = frame.astype(object).where(frame.notna(), "").to_numpy().tolist()
+    header = [str(c) for c in frame.columns]
+    table = ([header] if profile.header else []) + [[str(v) for v in row] for row in rows]
+    if not profile.loader:  # a person's file: text a spreadsheet would run gets an apostrophe
+        table = [[str(formula_safe(v)) for v in row] for row in table]
+    if file_kind(profile, target) == "csv":
+        encoding = "utf-8-sig" if profile.bom else "utf-8"
+        with open(path, "w", newline="", encoding=encoding) as fh:
+            csv.writer(fh, lineterminator=profile.line_end).writerows(table)
+        return
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Grades"
+    for r, row in enumerate(table, 1):
+        for c, value in enumerate(row, 1):
+            cell = sheet.cell(row=r, column=c)
+            cell.number_format = "@"
+            if value != "":
+                cell.value = value
+                cell.data_type = "s"  # text, never a number or a formula
+    book.save(path)

@@ -286,8 +286,8 @@ def test_the_combined_banner_file(tmp_path: Path) -> None:
     c = json.loads(result.stdout)["courses"][2]
     assert c["problems"] == [
         "Roster!A3: student S02 has the registrar grade F but no Last attended date; Banner "
-        'needs the last day an F student attended (add a "Last attended" column to the Roster '
-        "sheet)"
+        'needs the last day a student graded F attended (add a "Last attended" column to the '
+        "Roster sheet)"
     ]
     assert not (out / "c.graded.xlsx").exists()
     assert csv.read_text(encoding="utf-8").splitlines() == [
@@ -298,6 +298,26 @@ def test_the_combined_banner_file(tmp_path: Path) -> None:
         "202410,40002,00123,A,,,",
         "202410,40002,S02,A-,,,",
     ]
+    # Without .csv the Banner file is a workbook of text cells, one profile for every course.
+    xlsx = tmp_path / "banner.xlsx"
+    again = batch(books, "-o", out, "--registrar", xlsx, "--registrar-format", "banner")
+    assert again.exit_code == 1
+    sheet = load_workbook(xlsx).worksheets[0]
+    assert [[c.value for c in row] for row in sheet.iter_rows()][1:] == [
+        ["202410", "40001", "00123", "A", None, None, None],
+        ["202410", "40001", "S02", "A-", None, None, None],
+        ["202410", "40002", "00123", "A", None, None, None],
+        ["202410", "40002", "S02", "A-", None, None, None],
+    ]
+    assert {c.data_type for row in sheet.iter_rows() for c in row if c.value} == {"s"}
+
+
+def test_batch_refuses_an_unknown_profile_before_grading(tmp_path: Path) -> None:
+    books, out = folder(tmp_path), tmp_path / "out"
+    result = batch(books, "-o", out, "--registrar", tmp_path / "r.csv", "--registrar-format", "x")
+    assert result.exit_code == 2
+    assert result.stderr.startswith('Error: "x" is not a built-in registrar format (generic, ')
+    assert not out.exists()
 
 
 def test_the_batch_report_workbook(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_every_problem_is_reported_at_once_in_sheet_and_row_order(tmp_path: Path
     sheets["Submitted"].append(["S01", "yesterday"])
     assert problems(tmp_path, sheets) == [
         'Policy!B5: late_penalty_percent_per_day: "five" is not a number',
-        'Policy!A16: "late_penalty_pct" is not a setting gradeproc knows (a typo?)',
+        'Policy!A25: "late_penalty_pct" is not a setting gradeproc knows (a typo?)',
         "Categories: weights add up to 90, not 100",
         'Assessments!B3: category "Homwork" is not in the Categories sheet',
         "Roster!A5: student ID S01 appears twice (rows 2 and 5)",
