@@ -135,11 +135,13 @@ def process(
         workbook, gradebook, grading = grade_file(path)
         rows = registrar_rows(registrar_format, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
-        limits = write_workbook(
-            temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
-        )
+        with outputs.writing(temp_book):
+            limits = write_workbook(
+                temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
+            )
         if temp_csv is not None:
-            write_csv(rows, temp_csv)
+            with outputs.writing(temp_csv):
+                write_csv(rows, temp_csv)
     return Result(
         grades=grading.grades,
         details=grading.details,
@@ -160,7 +162,8 @@ def init(path: str | Path, force: bool = False) -> Path:
 
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(path))
-        write_template(temp)
+        with outputs.writing(temp):
+            write_template(temp)
     return Path(path)
 
 
@@ -175,5 +178,6 @@ def export_registrar(
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
-        write_csv(registrar_rows(registrar_format, grading, gradebook, workbook), temp)
+        with outputs.writing(temp):
+            write_csv(registrar_rows(registrar_format, grading, gradebook, workbook), temp)
     return Path(output)

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradeproc import __version__
-from gradeproc.errors import FileProblem, GradeprocError, Interrupted, OutputExists
+from gradeproc.errors import (
+    FileProblem,
+    GradeprocError,
+    Interrupted,
+    OutputExists,
+    OutputPathWrong,
+)
 
 MANIFEST = ".gradeproc-batch.json"
 REPORT = "batch_report.xlsx"
@@ -391,9 +397,15 @@ def run_batch(
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.is_dir():
         raise FileProblem(f"{in_dir} is not a folder")
+    from gradeproc.write import MSG_OUTPUT_IS_FOLDER
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputPathWrong(f"{out_dir} is a file; give the folder to write the outputs in")
     manifest_path = out_dir / MANIFEST
     manifest = read_manifest(manifest_path)
     registrar_path = Path(registrar) if registrar else None
+    if registrar_path is not None and registrar_path.is_dir():
+        raise OutputPathWrong(MSG_OUTPUT_IS_FOLDER.format(target=registrar_path))
     if registrar_path is not None and registrar_path.exists() and not force:
         previous = manifest.get("registrar") if isinstance(manifest.get("registrar"), dict) else {}
         same = previous.get("path") == str(registrar_path.resolve())
@@ -466,15 +478,19 @@ def _write_outputs(
     courses = _in_order(summaries)
     previous = manifest.get("registrar")
     with Outputs(force=True) as outputs:
-        if inputs is not None:
-            write_report(outputs.claim(out_dir / REPORT, protect=inputs), courses)
-        if registrar is not None:
-            temp = outputs.claim(registrar, protect=inputs)
-            write_combined_registrar(temp, courses, registrar_format)
-            previous = {"path": str(registrar.resolve()), "sha256": file_sha256(temp)}
+        report = outputs.claim(out_dir / REPORT, protect=inputs) if inputs is not None else None
+        combined = outputs.claim(registrar, protect=inputs) if registrar is not None else None
+        manifest_temp = outputs.claim(out_dir / MANIFEST)
+        if report is not None:
+            with outputs.writing(report):
+                write_report(report, courses)
+        if registrar is not None and combined is not None:
+            with outputs.writing(combined):
+                write_combined_registrar(combined, courses, registrar_format)
+            previous = {"path": str(registrar.resolve()), "sha256": file_sha256(combined)}
         data = {"gradeproc": __version__, "registrar": previous, "files": files}
-        temp = outputs.claim(out_dir / MANIFEST)
-        temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        with outputs.writing(manifest_temp):
+            manifest_temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def write_combined_registrar(path: Path, courses: list[dict[str, object]], fmt: str) -> None:

@@ -9,6 +9,7 @@ column letter, so any finding can name `Sheet!Cell`.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -140,13 +141,14 @@ def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from gradeproc.safety import inspect_workbook_file
+    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes
 
     path = Path(path)
-    inspection = inspect_workbook_file(path)
-    sha = file_sha256(path)
+    data = read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
+    inspection = inspect_workbook_file(path, data)
+    sha = hashlib.sha256(data).hexdigest()
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for a broken file
         raise FileProblem(
             f"{path.name} could not be read as an Excel workbook ({exc}). "
