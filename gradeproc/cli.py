@@ -292,7 +292,7 @@ def batch(
     """Grade every gradebook under IN_DIR into OUT_DIR, in parallel.
 
     Gradebooks unchanged since the last run are skipped. Exit code 1 when any gradebook
-    failed; the others are still graded.
+    failed, or a folder or *.xlsx entry could not be read; the others are still graded.
     """
     from gradeproc.batch import print_summary, run_batch
 
