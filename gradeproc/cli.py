@@ -94,6 +94,8 @@ def init(book: Book, force: Force = False, debug: Debug = False) -> None:
         path = init_book(book, force=force)
     except GradeprocError as error:
         raise fail(error, debug) from None
+    if path != book:
+        typer.echo(f"Added .xlsx to {book}: a gradebook is an Excel workbook.")
     typer.echo(
         f"Wrote {path}: fill in Roster, Scores and Submitted, then run `gradeproc process {path}`."
     )
