@@ -214,7 +214,9 @@ class Outputs:
                 os.replace(temp, target)
                 return None
             os.chmod(temp, mode)  # a replaced file keeps its mode
-            backup = temp.with_name(temp.name[: -len(".part")] + ".old.part")
+            backup = temp.with_name(
+                f".{target.name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.part"
+            )
             try:
                 os.link(target, backup)
             except OSError:
