@@ -219,8 +219,9 @@ class Outputs:
             )
             try:
                 os.link(target, backup)
-            except OSError:
-                backup = None  # no hard links here: the replaced file cannot be restored
+            except OSError:  # no hard links here: the replaced file cannot be restored
+                os.replace(temp, target)
+                return None
             os.replace(temp, target)
             return backup
         except FileExistsError:
