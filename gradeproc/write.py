@@ -206,7 +206,8 @@ class Outputs:
         try:
             if not self.force:
                 _link_exclusive(temp, target)
-                os.unlink(temp)
+                with contextlib.suppress(FileNotFoundError):  # gone if it was renamed
+                    os.unlink(temp)
                 return None
             try:
                 mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -270,8 +271,12 @@ def _link_exclusive(temp: Path, target: Path) -> None:
         # A file system without hard links: claim the name with O_EXCL, then fill it.
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         os.close(fd)
-        os.replace(temp, target)
-        return
+        try:
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(target)  # the empty file that held the name
+            raise
 
 
 MSG_OUTPUT_IS_FOLDER = "{target} is a folder; give the name of the file to write, not a folder"

@@ -124,3 +124,29 @@ def test_process_refuses_a_pipe_without_reading_it(tmp_path: Path) -> None:
         "Error: pipe.xlsx is not an Excel workbook; give gradeproc an .xlsx file saved from "
         "Excel, LibreOffice or Google Sheets.\n"
     )
+
+
+@posix_only
+def test_a_book_replaced_by_a_pipe_after_the_scan_fails_alone(
+    books: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gradeproc.batch
+
+    real = gradeproc.batch.find_gradebooks
+
+    def scan_then_swap(in_dir, out_dir, skipped=None):
+        found = real(in_dir, out_dir, skipped)
+        (books / "alpha.xlsx").unlink()
+        os.mkfifo(books / "alpha.xlsx")  # swapped for a pipe between the scan and the read
+        return found
+
+    monkeypatch.setattr(gradeproc.batch, "find_gradebooks", scan_then_swap)
+    result = run_batch(books, tmp_path / "out", jobs=1)
+    assert [(c["path"], c["status"]) for c in result.courses] == [
+        ("alpha.xlsx", "failed"),
+        ("dept/gamma.xlsx", "ok"),
+    ]
+    assert result.courses[0]["error"] == (
+        "alpha.xlsx is not an Excel workbook; give gradeproc an .xlsx file saved from "
+        "Excel, LibreOffice or Google Sheets."
+    )

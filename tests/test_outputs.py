@@ -230,6 +230,24 @@ def test_two_runs_claiming_one_name_the_second_is_refused(tmp_path: Path) -> Non
     assert files(tmp_path) == ["grades.csv"]
 
 
+def test_without_hard_links_the_claim_is_still_exclusive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_links)  # a file system such as FAT or some shares
+    target = tmp_path / "grades.csv"
+    first, second = Outputs(), Outputs()
+    first.claim(target).write_text("first")
+    second.claim(target).write_text("second")
+    first.commit()
+    with pytest.raises(OutputExists):
+        second.commit()
+    assert target.read_text() == "first"
+    assert files(tmp_path) == ["grades.csv"]
+
+
 def test_a_commit_that_fails_midway_takes_back_what_it_placed(tmp_path: Path) -> None:
     old = tmp_path / "old.csv"
     old.write_text("before")
