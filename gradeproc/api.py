@@ -162,7 +162,7 @@ def process(
     out_path = Path(output) if output else default_output(path)
     with Outputs(force) as outputs:
         temp_book = outputs.claim(out_path, protect=[path])
-        temp_csv = outputs.claim(Path(registrar), protect=[path, out_path]) if registrar else None
+        temp_csv = outputs.claim(Path(registrar), protect=[path]) if registrar else None
         workbook, gradebook, grading = grade_file(path)
         rows = registrar_rows(registrar_format, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]

@@ -121,7 +121,7 @@ class Outputs:
                 raise OutputExists(f"refusing to write over the input file {target}")
         if target.is_dir():
             raise OutputPathWrong(MSG_OUTPUT_IS_FOLDER.format(target=target))
-        if any(target == claimed for _, claimed in self.pending):
+        if any(os.path.abspath(target) == os.path.abspath(t) for _, t in self.pending):
             raise OutputPathWrong(MSG_OUTPUT_TWICE.format(target=target))
         if (target.exists() or target.is_symlink()) and not self.force:
             raise OutputExists(f"{target} already exists; add --force to replace it")

@@ -94,14 +94,14 @@ def test_one_name_for_two_outputs_is_refused(book: Path, tmp_path: Path) -> None
     out = tmp_path / "both.xlsx"
     result = runner.invoke(app, ["process", str(book), "-o", str(out), "--registrar", str(out)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: refusing to write over the input file {out}\n"
+    assert result.stderr == (
+        f"Error: {out} is named for two outputs of this run; give each its own name\n"
+    )
+    assert files(tmp_path) == ["in", "in/course.xlsx"]
     with Outputs() as outputs:
         outputs.claim(tmp_path / "x.csv")
-        with pytest.raises(OutputPathWrong) as caught:
+        with pytest.raises(OutputPathWrong):
             outputs.claim(tmp_path / "x.csv")
-    assert caught.value.message == (
-        f"{tmp_path / 'x.csv'} is named for two outputs of this run; give each its own name"
-    )
 
 
 def test_batch_output_folder_that_is_a_file(book: Path, tmp_path: Path) -> None:
