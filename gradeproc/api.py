@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from gradeproc import __version__
-from gradeproc.errors import Finding, Report, ValidationFailed
+from gradeproc.errors import Finding, OutputPathWrong, Report, ValidationFailed
 
 
 @dataclass
@@ -53,17 +53,44 @@ class Result:
         }
 
 
+EMPTY_ROSTER = "empty-roster"
+MSG_EMPTY_ROSTER = (
+    "the Roster lists no students, so there is nothing to grade; add one row per student "
+    "(Student ID, Last name, First name), and their points on the Scores sheet"
+)
+MSG_NOT_XLSX = (
+    "{path} ends in {suffix}, but a gradebook is an Excel workbook whose name ends in .xlsx; "
+    "give a name such as {suggested}"
+)
+
+
+def gradebook_name(path: Path) -> Path:
+    """The name `init` writes: .xlsx added when there is no extension; another one refused."""
+    if path.suffix.casefold() == ".xlsx" or path.is_dir():  # a folder: Outputs refuses it
+        return path
+    if not path.suffix:
+        return path.with_name(f"{path.name.rstrip('.')}.xlsx")
+    raise OutputPathWrong(
+        MSG_NOT_XLSX.format(path=path, suffix=path.suffix, suggested=path.with_suffix(".xlsx"))
+    )
+
+
 def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}.graded.xlsx")
 
 
 def check(path: str | Path) -> tuple[object, object, Report]:
     """Read and validate: (workbook, gradebook or None, report). Raises FileProblem for a non-gradebook."""
+    from gradeproc.locks import open_file_findings
     from gradeproc.read import read_workbook
     from gradeproc.validation import validate_workbook
 
     workbook = read_workbook(path)
     gradebook, report = validate_workbook(workbook)
+    open_now = open_file_findings(path)  # unsaved edits are not in the file read
+    report.findings[:0] = open_now
+    if gradebook is not None:
+        gradebook.warnings[:0] = open_now
     return workbook, gradebook, report
 
 
@@ -83,6 +110,10 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
     workbook, gradebook, report = check(path)
     if gradebook is None:
         raise ValidationFailed(report.findings)
+    if not len(gradebook.roster):  # an untouched template: nothing to grade is not a grading
+        roster = workbook.sheets["Roster"]
+        cell = roster.cell("Student ID", roster.header_row + 1)
+        raise ValidationFailed([Finding(EMPTY_ROSTER, MSG_EMPTY_ROSTER, "Roster", cell)])
     grading = grade(gradebook, notes=notes, details=details)
     gradebook.warnings.extend(no_grade_findings(grading.grades, workbook))
     return workbook, gradebook, grading
@@ -133,15 +164,17 @@ def process(
     out_path = Path(output) if output else default_output(path)
     with Outputs(force) as outputs:
         temp_book = outputs.claim(out_path, protect=[path])
-        temp_csv = outputs.claim(Path(registrar), protect=[path, out_path]) if registrar else None
+        temp_csv = outputs.claim(Path(registrar), protect=[path]) if registrar else None
         workbook, gradebook, grading = grade_file(path)
         rows = registrar_rows(profile, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
-        limits = write_workbook(
-            temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
-        )
+        with outputs.writing(temp_book):
+            limits = write_workbook(
+                temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
+            )
         if temp_csv is not None:
-            write_registrar(rows, profile, temp_csv, Path(registrar))
+            with outputs.writing(temp_csv):
+                write_registrar(rows, profile, temp_csv, Path(registrar))
     return Result(
         grades=grading.grades,
         details=grading.details,
@@ -156,14 +189,20 @@ def process(
 
 
 def init(path: str | Path, force: bool = False) -> Path:
-    """Write a new gradebook with the syllabus policy and an empty roster."""
+    """Write a new gradebook with the syllabus policy and an empty roster.
+
+    Returns the path written: `.xlsx` is added to a name without an extension, and any
+    other extension is refused (OutputPathWrong).
+    """
     from gradeproc.template import write_template
     from gradeproc.write import Outputs
 
+    path = gradebook_name(Path(path))
     with Outputs(force) as outputs:
-        temp = outputs.claim(Path(path))
-        write_template(temp)
-    return Path(path)
+        temp = outputs.claim(path)
+        with outputs.writing(temp):
+            write_template(temp)
+    return path
 
 
 def export_registrar(
@@ -179,5 +218,6 @@ def export_registrar(
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
         rows = registrar_rows(profile, grading, gradebook, workbook)
-        write_registrar(rows, profile, temp, Path(output))
+        with outputs.writing(temp):
+            write_registrar(rows, profile, temp, Path(output))
     return Path(output)

@@ -16,13 +16,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradeproc import __version__
-from gradeproc.errors import FileProblem, GradeprocError, Interrupted, OutputExists
+from gradeproc.errors import (
+    FileProblem,
+    GradeprocError,
+    Interrupted,
+    OutputExists,
+    OutputPathWrong,
+)
 
 MANIFEST = ".gradeproc-batch.json"
 REPORT = "batch_report.xlsx"
@@ -42,17 +49,35 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def find_gradebooks(in_dir: Path, out_dir: Path) -> list[Path]:
+def find_gradebooks(in_dir: Path, out_dir: Path, skipped: list[str] | None = None) -> list[Path]:
     """Every `*.xlsx` under `in_dir` (relative paths, sorted), skipping outputs and the like.
 
     Skipped: `*.graded.xlsx`, Excel lock files `~$*.xlsx`, hidden files and folders, and
     anything inside `out_dir` when it is a sub-folder of `in_dir` (when it is `in_dir` itself,
-    only the batch report is skipped besides the graded workbooks).
+    only the batch report is skipped besides the graded workbooks). Skipped and said in
+    `skipped`, one sentence each: a `*.xlsx` that is not a regular file (a pipe, a device, a
+    link to one: reading it could hang), one over the size limit, and a folder that cannot
+    be read.
     """
+    from gradeproc.safety import MB, max_uncompressed_bytes
+
     in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
     prune_out = out_dir != in_dir and _inside(out_dir, in_dir)
+    limit = max_uncompressed_bytes()
+    said: list[str] = [] if skipped is None else skipped
+
+    def shown(path: str | Path) -> str:
+        path = Path(path)
+        return path.relative_to(in_dir).as_posix() if _inside(path, in_dir) else str(path)
+
+    def unreadable(error: OSError) -> None:
+        reason = (error.strerror or type(error).__name__).lower()
+        said.append(
+            MSG_FOLDER_UNREADABLE.format(path=shown(error.filename or in_dir), reason=reason)
+        )
+
     found = []
-    for root, dirs, files in os.walk(in_dir):
+    for root, dirs, files in os.walk(in_dir, onerror=unreadable):
         here = Path(root)
         dirs[:] = sorted(
             d for d in dirs if not d.startswith(".") and not (prune_out and here / d == out_dir)
@@ -66,8 +91,39 @@ def find_gradebooks(in_dir: Path, out_dir: Path) -> list[Path]:
                 or (here == out_dir and name == REPORT)
             ):
                 continue
-            found.append((here / name).relative_to(in_dir))
+            relative = (here / name).relative_to(in_dir)
+            try:
+                info = (here / name).stat()  # through a link, to what would be read
+            except OSError as error:
+                reason = (error.strerror or type(error).__name__).lower()
+                said.append(MSG_FILE_UNREADABLE.format(path=relative.as_posix(), reason=reason))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                said.append(MSG_NOT_A_FILE.format(path=relative.as_posix()))
+            elif info.st_size > limit:
+                size, most = -(-info.st_size // MB), limit // MB
+                said.append(
+                    MSG_FILE_TOO_BIG.format(path=relative.as_posix(), size=size, limit=most)
+                )
+            else:
+                found.append(relative)
+    said.sort()
     return sorted(found, key=lambda p: p.as_posix())
+
+
+MSG_NOT_A_FILE = (
+    "{path} was skipped: it is not a regular file (a pipe, a device, or a link to one), "
+    "so it cannot be a gradebook"
+)
+MSG_FILE_TOO_BIG = (
+    "{path} was skipped: it is {size:,} MB, more than the {limit:,} MB limit "
+    "(GRADEPROC_MAX_UNCOMPRESSED_MB raises it)"
+)
+MSG_FILE_UNREADABLE = "{path} was skipped: it could not be read ({reason})"
+MSG_FOLDER_UNREADABLE = (
+    "the folder {path} was skipped: it could not be read ({reason}), so its gradebooks "
+    "were not graded"
+)
 
 
 def output_for(relative: Path, out_dir: Path) -> Path:
@@ -191,13 +247,15 @@ class BatchResult:
     report: Path
     registrar: Path | None = None
     notes: list[str] = field(default_factory=list)
+    # Entries named *.xlsx that were not read, and folders that could not be: also in notes.
+    skipped: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.courses if c["status"] == status)
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0
+        return self.count("failed") == 0 and not self.skipped
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -241,6 +299,7 @@ def plan(
     registrar_format: str,
     want_registrar: bool,
     force: bool,
+    skipped: list[str] | None = None,
 ) -> tuple[list[Job], dict[str, dict[str, object]]]:
     """(jobs to grade, summaries reused as `unchanged`), keyed by relative path.
 
@@ -253,7 +312,7 @@ def plan(
     jobs: list[Job] = []
     reused: dict[str, dict[str, object]] = {}
     recorded = manifest["files"]
-    for relative in find_gradebooks(in_dir, out_dir):
+    for relative in find_gradebooks(in_dir, out_dir, skipped):
         key = relative.as_posix()
         source = in_dir / relative
         output = output_for(relative, out_dir)
@@ -390,17 +449,24 @@ def run_batch(
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.is_dir():
         raise FileProblem(f"{in_dir} is not a folder")
+    from gradeproc.write import MSG_OUTPUT_IS_FOLDER
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputPathWrong(f"{out_dir} is a file; give the folder to write the outputs in")
     manifest_path = out_dir / MANIFEST
     manifest = read_manifest(manifest_path)
     registrar_path = Path(registrar) if registrar else None
+    if registrar_path is not None and registrar_path.is_dir():
+        raise OutputPathWrong(MSG_OUTPUT_IS_FOLDER.format(target=registrar_path))
     if registrar_path is not None and registrar_path.exists() and not force:
         previous = manifest.get("registrar") if isinstance(manifest.get("registrar"), dict) else {}
         same = previous.get("path") == str(registrar_path.resolve())
         if not (same and _owned(registrar_path, previous.get("sha256"))):
             raise OutputExists(f"{registrar_path} already exists; add --force to replace it")
 
+    skipped: list[str] = []
     todo, summaries = plan(
-        in_dir, out_dir, manifest, registrar_format, registrar_path is not None, force
+        in_dir, out_dir, manifest, registrar_format, registrar_path is not None, force, skipped
     )
     bar, task = _progress(len(todo) + len(summaries), progress)
 
@@ -417,8 +483,10 @@ def run_batch(
             _write_outputs(out_dir, manifest, summaries, None, registrar_format, None)
             raise
     result = BatchResult(_in_order(summaries), out_dir / REPORT, registrar_path)
+    result.skipped = skipped
+    result.notes.extend(skipped)
     inputs = [in_dir / c["path"] for c in result.courses]
-    _write_outputs(out_dir, manifest, summaries, registrar_path, registrar_format, inputs)
+    _write_outputs(out_dir, manifest, summaries, registrar_path, registrar_format, inputs, skipped)
     if not result.courses:
         result.notes.append(f"no gradebooks (*.xlsx) found in {in_dir}")
     failed = result.count("failed")
@@ -441,6 +509,7 @@ def _write_outputs(
     registrar: Path | None,
     registrar_format: str,
     inputs: list[Path] | None,
+    skipped: Sequence[str] = (),
 ) -> None:
     """The report, the combined registrar file and the manifest, together.
 
@@ -465,15 +534,19 @@ def _write_outputs(
     courses = _in_order(summaries)
     previous = manifest.get("registrar")
     with Outputs(force=True) as outputs:
-        if inputs is not None:
-            write_report(outputs.claim(out_dir / REPORT, protect=inputs), courses)
-        if registrar is not None:
-            temp = outputs.claim(registrar, protect=inputs)
-            write_combined_registrar(temp, courses, registrar_format, registrar)
-            previous = {"path": str(registrar.resolve()), "sha256": file_sha256(temp)}
+        report = outputs.claim(out_dir / REPORT, protect=inputs) if inputs is not None else None
+        combined = outputs.claim(registrar, protect=inputs) if registrar is not None else None
+        manifest_temp = outputs.claim(out_dir / MANIFEST)
+        if report is not None:
+            with outputs.writing(report):
+                write_report(report, courses, list(skipped))
+        if registrar is not None and combined is not None:
+            with outputs.writing(combined):
+                write_combined_registrar(combined, courses, registrar_format, registrar)
+            previous = {"path": str(registrar.resolve()), "sha256": file_sha256(combined)}
         data = {"gradeproc": __version__, "registrar": previous, "files": files}
-        temp = outputs.claim(out_dir / MANIFEST)
-        temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        with outputs.writing(manifest_temp):
+            manifest_temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def write_combined_registrar(
@@ -538,7 +611,7 @@ def report_rows(courses: list[dict[str, object]]) -> tuple[list[str], list[list[
     return header, rows
 
 
-def write_report(path: Path, courses: list[dict[str, object]]) -> None:
+def write_report(path: Path, courses: list[dict[str, object]], skipped: Sequence[str] = ()) -> None:
     import xlsxwriter
 
     header, rows = report_rows(courses)
@@ -567,6 +640,12 @@ def write_report(path: Path, courses: list[dict[str, object]]) -> None:
         sheet.set_column(2, 3, 12)
         sheet.set_column(4, last - 2, 9)
         sheet.set_column(last - 1, last, 60)
+        if skipped:  # what was not graded at all, in the report as on the terminal
+            notes = book.add_worksheet("Skipped")
+            notes.write_string(0, 0, "Not graded", bold)
+            for r, text in enumerate(skipped, start=1):
+                notes.write_string(r, 0, text)
+            notes.set_column(0, 0, 110)
     finally:
         book.close()
 

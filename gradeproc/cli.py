@@ -90,6 +90,8 @@ def init(book: Book, force: Force = False, debug: Debug = False) -> None:
         path = init_book(book, force=force)
     except GradeprocError as error:
         raise fail(error, debug) from None
+    if path != book:
+        typer.echo(f"Added .xlsx to {book}: a gradebook is an Excel workbook.")
     typer.echo(
         f"Wrote {path}: fill in Roster, Scores and Submitted, then run `gradeproc process {path}`."
     )
@@ -299,7 +301,7 @@ def batch(
     """Grade every gradebook under IN_DIR into OUT_DIR, in parallel.
 
     Gradebooks unchanged since the last run are skipped. Exit code 1 when any gradebook
-    failed; the others are still graded.
+    failed, or a folder or *.xlsx entry could not be read; the others are still graded.
     """
     from gradeproc.batch import print_summary, run_batch
 

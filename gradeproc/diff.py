@@ -291,5 +291,6 @@ def write_grade_changes(
     path = Path(path)
     with Outputs(force) as outputs:
         temp = outputs.claim(path, protect=[Path(p) for p in protect])
-        write_csv(grade_changes_frame(frame), temp)
+        with outputs.writing(temp):
+            write_csv(grade_changes_frame(frame), temp)
     return path

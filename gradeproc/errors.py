@@ -146,6 +146,16 @@ class OutputExists(GradeprocError):
     exit_code = 2
 
 
+class OutputPathWrong(GradeprocError):
+    """An output path that cannot name a file (a folder, a path through a file): exit 2."""
+
+    exit_code = 2
+
+
+class OutputFailed(GradeprocError):
+    """The system refused to write an output (no space, read-only, no permission)."""
+
+
 @dataclass
 class Report:
     """Every finding of a validation run, errors and warnings alike."""

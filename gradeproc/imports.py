@@ -539,7 +539,8 @@ def write_imported(
     protect = [course.path] + ([Path(policy_path)] if policy_path else [])
     with Outputs(force) as outputs:
         temp = outputs.claim(out_path, protect=protect)
-        _write_xlsx(temp, sheets)
+        with outputs.writing(temp):
+            _write_xlsx(temp, sheets)
     return out_path
 
 

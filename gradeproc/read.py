@@ -8,7 +8,11 @@ column letter, so any finding can name `Sheet!Cell`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -88,8 +92,11 @@ class Workbook:
 
 
 def file_sha256(path: Path) -> str:
+    """A file's SHA-256; OSError for anything but a regular file (a pipe could never end)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -151,13 +158,14 @@ def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from gradeproc.safety import inspect_workbook_file
+    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes
 
     path = Path(path)
-    inspection = inspect_workbook_file(path)
-    sha = file_sha256(path)
+    data = read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
+    inspection = inspect_workbook_file(path, data)
+    sha = hashlib.sha256(data).hexdigest()
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for a broken file
         raise FileProblem(
             f"{path.name} could not be read as an Excel workbook ({exc}). "

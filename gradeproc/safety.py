@@ -15,9 +15,11 @@ small XML parts are parsed, with `defusedxml`; worksheets are scanned as bytes i
 from __future__ import annotations
 
 import html
+import io
 import os
 import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -115,6 +117,11 @@ MSG_TOO_BIG = (
     "{name} would unpack to {total} MB (its largest part, {member}, is {size} MB), more than "
     "gradeproc's limit of {limit} MB; if it really is your gradebook, raise the limit with "
     "the environment variable GRADEPROC_MAX_UNCOMPRESSED_MB."
+)
+MSG_FILE_TOO_BIG = (
+    "{name} is larger than gradeproc's limit of {limit} MB, far more than any gradebook "
+    "needs; if it really is your gradebook, raise the limit with the environment variable "
+    "GRADEPROC_MAX_UNCOMPRESSED_MB."
 )
 MSG_PART_TOO_BIG = (
     "{name} has an oversized part {member} ({size} MB, where a gradebook needs far less than "
@@ -214,10 +221,45 @@ def max_uncompressed_bytes() -> int:
     return MAX_UNCOMPRESSED_BYTES
 
 
-def inspect_workbook_file(path: Path | str) -> Inspection:
-    """Check that `path` is an .xlsx gradeproc can safely read; raise FileProblem if not."""
+def read_gradebook_bytes(path: Path | str) -> bytes:
+    """The file's bytes, read once, so that what is hashed is what is graded.
+
+    Only a regular file is read (a pipe or a device could block or never end), and only up
+    to the unpacked-size limit: a zip holds no more than it would unpack to, give or take.
+    """
     path = Path(path)
     name = path.name
+    if not path.exists():
+        raise FileProblem(MSG_MISSING.format(name=name))
+    if path.is_dir():
+        raise FileProblem(MSG_DIRECTORY.format(name=name))
+    limit = max_uncompressed_bytes()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):  # checked on what was opened, not on the name
+                raise FileProblem(MSG_NOT_EXCEL.format(name=name))
+            if info.st_size > limit:
+                raise FileProblem(MSG_FILE_TOO_BIG.format(name=name, limit=limit // MB))
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise FileProblem(MSG_UNREADABLE.format(name=name, reason=reason.lower())) from exc
+    if len(data) > limit:  # it grew while being read
+        raise FileProblem(MSG_FILE_TOO_BIG.format(name=name, limit=limit // MB))
+    return data
+
+
+def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspection:
+    """Check that `path` is an .xlsx gradeproc can safely read; raise FileProblem if not.
+
+    With `data` (the file's bytes, from `read_gradebook_bytes`) those bytes are inspected.
+    """
+    path = Path(path)
+    name = path.name
+    if data is not None:
+        return _inspect_open_file(io.BytesIO(data), name)
     if not path.exists():
         raise FileProblem(MSG_MISSING.format(name=name))
     if path.is_dir():
@@ -237,7 +279,8 @@ def inspect_workbook_file(path: Path | str) -> Inspection:
 
 
 def _inspect_open_file(fh: BinaryIO, name: str) -> Inspection:
-    file_size = os.fstat(fh.fileno()).st_size
+    file_size = fh.seek(0, os.SEEK_END)
+    fh.seek(0)
     head = fh.read(_HEAD_BYTES)
     if not head:
         raise FileProblem(MSG_EMPTY.format(name=name))

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import math
 import os
 import re
-import tempfile
-from collections.abc import Sequence
+import secrets
+import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from gradeproc.errors import WARNING, Finding, Interrupted, OutputExists, Signalled
+from gradeproc.errors import (
+    WARNING,
+    Finding,
+    Interrupted,
+    OutputExists,
+    OutputFailed,
+    OutputPathWrong,
+    Signalled,
+)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
@@ -87,11 +97,20 @@ def remove_leftovers(folder: Path) -> list[Path]:
 
 
 class Outputs:
-    """Temporary files that become the outputs together, or vanish together."""
+    """Temporary files that become the outputs together, or vanish together.
+
+    Every target is checked when it is claimed, before anything is written: a folder, a
+    path through a file, or an existing file without `force` is refused there. Temporary
+    files are created with the mode the umask gives (as any new file), and a replaced file
+    keeps its mode. Without `force` a target is claimed exclusively at commit (a hard link,
+    which fails if the name exists), so of two runs writing one name the second is refused.
+    Folders a claim had to create are removed again when the run fails.
+    """
 
     def __init__(self, force: bool = False) -> None:
         self.force = force
         self.pending: list[tuple[Path, Path]] = []
+        self.created: list[Path] = []  # folders made for the outputs, outermost first
 
     def claim(self, target: Path, protect: Sequence[Path] = ()) -> Path:
         target = Path(target)
@@ -100,26 +119,126 @@ class Outputs:
                 raise OutputExists(f"refusing to write over the input file {target}")
             if Path(os.path.abspath(other)) == Path(os.path.abspath(target)):
                 raise OutputExists(f"refusing to write over the input file {target}")
-        if target.exists() and not self.force:
+        if target.is_dir():
+            raise OutputPathWrong(MSG_OUTPUT_IS_FOLDER.format(target=target))
+        if any(os.path.abspath(target) == os.path.abspath(t) for _, t in self.pending):
+            raise OutputPathWrong(MSG_OUTPUT_TWICE.format(target=target))
+        if (target.exists() or target.is_symlink()) and not self.force:
             raise OutputExists(f"{target} already exists; add --force to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(target.parent)
+        self._make_folders(target)
+        try:
+            remove_leftovers(target.parent)
+            temp = self._create_temp(target)
+        except OSError as exc:
+            raise OutputFailed(output_fault(target, exc)) from exc
+        self.pending.append((temp, target))
+        return temp
+
+    def _make_folders(self, target: Path) -> None:
+        missing: list[Path] = []
+        folder = target.parent
+        while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        if not folder.is_dir():
+            raise OutputPathWrong(MSG_OUTPUT_UNDER_FILE.format(target=target, file=folder))
+        for made in reversed(missing):
+            try:
+                made.mkdir()
+            except FileExistsError:  # another run made it meanwhile: not ours to remove
+                continue
+            except OSError as exc:
+                raise OutputFailed(output_fault(target, exc)) from exc
+            self.created.append(made)
+
+    @staticmethod
+    def _create_temp(target: Path) -> Path:
         prefix = f".{target.name}.{_host()}.{os.getpid()}."
-        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
-        os.close(fd)
-        self.pending.append((Path(temp), target))
-        return Path(temp)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        for _ in range(100):
+            temp = target.parent / f"{prefix}{secrets.token_hex(4)}.part"
+            try:
+                fd = os.open(temp, flags, 0o666)  # the umask decides, as for any new file
+            except FileExistsError:
+                continue
+            os.close(fd)
+            return temp
+        raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
+
+    @contextlib.contextmanager
+    def writing(self, temp: Path) -> Iterator[Path]:
+        """Around the writing of a claimed file: a disk fault becomes one line naming it."""
+        target = next((t for p, t in self.pending if p == temp), temp)
+        try:
+            yield temp
+        except OSError as exc:
+            raise OutputFailed(output_fault(target, exc)) from exc
+        except Exception as exc:  # xlsxwriter wraps the OSError of its own close()
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            if cause is None:
+                raise
+            raise OutputFailed(output_fault(target, cause)) from exc
 
     def commit(self) -> None:
-        for temp, target in self.pending:
-            os.replace(temp, target)
+        """Every temporary file becomes its target, or (on any fault) none does."""
+        done: list[tuple[Path, Path | None]] = []  # (target, hard link to what it replaced)
+        try:
+            for temp, target in self.pending:
+                done.append((target, self._commit_one(temp, target)))
+        except BaseException:
+            for target, backup in reversed(done):
+                with contextlib.suppress(OSError):
+                    if backup is None:
+                        os.unlink(target)
+                    else:
+                        os.replace(backup, target)
+            self.discard()
+            raise
+        for _, backup in done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
         self.pending.clear()
+        self.created.clear()
+
+    def _commit_one(self, temp: Path, target: Path) -> Path | None:
+        """Put temp in target's place; return a hard link to the file it replaced, if any."""
+        try:
+            if not self.force:
+                _link_exclusive(temp, target)
+                with contextlib.suppress(FileNotFoundError):  # gone if it was renamed
+                    os.unlink(temp)
+                return None
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+            except FileNotFoundError:
+                os.replace(temp, target)
+                return None
+            os.chmod(temp, mode)  # a replaced file keeps its mode
+            backup = temp.with_name(
+                f".{target.name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.part"
+            )
+            try:
+                os.link(target, backup)
+            except OSError:  # no hard links here: the replaced file cannot be restored
+                os.replace(temp, target)
+                return None
+            os.replace(temp, target)
+            return backup
+        except FileExistsError:
+            raise OutputExists(f"{target} already exists; add --force to replace it") from None
+        except OSError as exc:
+            raise OutputFailed(output_fault(target, exc)) from exc
 
     def discard(self) -> None:
         for temp, _ in self.pending:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
         self.pending.clear()
+        for folder in reversed(self.created):  # only if still empty: never another's files
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self.created.clear()
 
     def __enter__(self) -> Outputs:
         return self
@@ -132,6 +251,45 @@ class Outputs:
         self.discard()
         if interrupted:  # say what became of the outputs, in gradeproc's own terms
             raise Interrupted() from None
+
+
+def _link_exclusive(temp: Path, target: Path) -> None:
+    """Give temp the name target, failing with FileExistsError if the name is taken."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (
+            errno.EPERM,
+            errno.ENOTSUP,
+            errno.EOPNOTSUPP,
+            errno.EXDEV,
+            errno.ENOSYS,
+        ):
+            raise
+        # A file system without hard links: claim the name with O_EXCL, then fill it.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.close(fd)
+        try:
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(target)  # the empty file that held the name
+            raise
+
+
+MSG_OUTPUT_IS_FOLDER = "{target} is a folder; give the name of the file to write, not a folder"
+MSG_OUTPUT_UNDER_FILE = "cannot write {target}: {file} is a file, not a folder"
+MSG_OUTPUT_TWICE = "{target} is named for two outputs of this run; give each its own name"
+MSG_OUTPUT_FAULT = "cannot write {target}: {cause}; nothing was written"
+
+
+def output_fault(target: Path, exc: OSError) -> str:
+    """One line: which output, and why the system refused it (no space left, read-only...)."""
+    cause = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or str(exc)
+    cause = cause[:1].lower() + cause[1:] if cause else type(exc).__name__
+    return MSG_OUTPUT_FAULT.format(target=target, cause=cause)
 
 
 # --- registrar CSV ---------------------------------------------------------------------------
