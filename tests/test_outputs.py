@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import gradeproc.registrar
 import gradeproc.write
 from gradeproc.api import init, process
 from gradeproc.cli import app
@@ -127,7 +128,7 @@ def test_batch_registrar_naming_a_folder(book: Path, tmp_path: Path) -> None:
 # --- the system refuses: exit 1, one line, nothing written, no folders left ------------------
 
 
-def _no_space_csv(frame, path: Path) -> None:
+def _no_space_csv(frame, profile, path: Path, target: Path) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("Student ID,Last name\n")  # part of it got out before the disk filled up
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -136,7 +137,7 @@ def _no_space_csv(frame, path: Path) -> None:
 def test_disk_full_while_writing_the_csv(
     book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gradeproc.write, "write_csv", _no_space_csv)
+    monkeypatch.setattr(gradeproc.registrar, "write_registrar", _no_space_csv)
     csv = tmp_path / "new" / "deeper" / "grades.csv"
     out = tmp_path / "graded" / "course.graded.xlsx"
     result = runner.invoke(app, ["process", str(book), "-o", str(out), "--registrar", str(csv)])
