@@ -68,6 +68,8 @@ class ImportedCourse:
     warnings: list[str] = field(default_factory=list)
     # Gradescope's `Lateness (H:M:S)` per submission, None where the export gives none.
     lateness: list[list[dt.timedelta | None]] = field(default_factory=list)
+    # Times written to the minute (a spreadsheet dropped the seconds on saving again).
+    minute_times: bool = False
 
     @property
     def has_submissions(self) -> bool:
@@ -335,6 +337,7 @@ _LATENESS = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$")
 _GS_SECTION = ("section_name", "sections", "section")
 _GS_NAME = ("name", "names")
 # Times as a spreadsheet writes them when the export is saved again: US order, no offset.
+_NO_SECONDS = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}$")
 _US_FORMS = ("%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")
 
 
@@ -409,6 +412,7 @@ def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCo
     maxima: list[Counter] = [Counter() for _ in parts]
     whole_names: list[str] = []
     odd_cells = 0
+    minute_times = False
     for line, row in enumerate(body, start=2):
         if "first name" in index:
             first, last = _cell(row, index["first name"]), _cell(row, index.get("last name"))
@@ -454,6 +458,7 @@ def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCo
                         "the times are in with --timezone, e.g. --timezone America/New_York."
                     )
                 stamp = stamp.replace(tzinfo=zone)
+                minute_times |= bool(_NO_SECONDS.match(stamp_text))
             times.append(stamp)
             late_text = _cell(row, late_at)
             late = _lateness(late_text) if late_text else None
@@ -480,8 +485,15 @@ def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCo
         )
     if not any(any(t is not None for t in row) for row in submitted):
         submitted, lateness = [], []
+    if minute_times:
+        warnings.append(
+            f"{path.name} gives submission times to the minute, without seconds (a spreadsheet "
+            "dropped them on saving the export again). Due times are taken to the minute; a "
+            "submission less than a minute past a whole number of days late can count a day "
+            "less than in Gradescope."
+        )
     return ImportedCourse(
-        "Gradescope", path, roster, assessments, scores, submitted, warnings, lateness
+        "Gradescope", path, roster, assessments, scores, submitted, warnings, lateness, minute_times
     )
 
 
@@ -614,7 +626,7 @@ def gradescope_due_dates(course: ImportedCourse) -> DueDates:
             if stamp is None or late is None:
                 continue
             if late > dt.timedelta(0):
-                own[i] = (stamp - late).astimezone(dt.UTC)
+                own[i] = _to_minute((stamp - late).astimezone(dt.UTC), course.minute_times)
             else:
                 on_time.append(i)
         if not has_lateness[j]:
@@ -633,6 +645,14 @@ def gradescope_due_dates(course: ImportedCourse) -> DueDates:
                 extensions.append((i, j, stamp.astimezone(dt.UTC)))
     extensions.sort(key=lambda e: (e[0], e[1]))
     return DueDates(due, extensions, after_due, no_late, has_lateness)
+
+
+def _to_minute(stamp: dt.datetime, coarse: bool) -> dt.datetime:
+    """With times to the minute, submission - lateness falls up to a minute before the due
+    time (seconds were cut off); Gradescope's due times are whole minutes, so round up."""
+    if not coarse or (stamp.second == 0 and stamp.microsecond == 0):
+        return stamp
+    return stamp.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
 
 
 GRADESCOPE_EXTENSION = "extension in Gradescope"
