@@ -656,6 +656,7 @@ def _to_minute(stamp: dt.datetime, coarse: bool) -> dt.datetime:
 
 
 GRADESCOPE_EXTENSION = "extension in Gradescope"
+GRADESCOPE_EARLIER = "earlier due date in Gradescope"
 IMPORT_SHEET = "Import"
 IMPORT_WARNING = "Warning"
 
@@ -778,7 +779,13 @@ def plan_import(
     sheets["Extensions"] = [
         HEADERS["Extensions"],
         *[
-            [course.roster[i].student_id, names[j], None, time_text(d, zone), GRADESCOPE_EXTENSION]
+            [
+                course.roster[i].student_id,
+                names[j],
+                None,
+                time_text(d, zone),
+                GRADESCOPE_EXTENSION if d > (dues.due[j] or d) else GRADESCOPE_EARLIER,
+            ]
             for i, j, d in dues.extensions
         ],
     ]

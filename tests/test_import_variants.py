@@ -469,3 +469,29 @@ def test_unknown_time_zone_is_a_command_line_error(labs, tmp_path):
     )
     assert result.exit_code == 2
     assert '"Mars/Base" is not a time zone' in result.stderr
+
+
+def test_a_due_time_earlier_than_the_common_one_is_not_called_an_extension(tmp_path):
+    from gradeproc.imports import plan_import
+    from gradeproc.template import template_rows
+
+    due = dt.datetime(2024, 3, 1, 17, 0, tzinfo=dt.UTC)
+    after = [dt.timedelta(hours=h) for h in (1, 2, 3)]
+    times = [due + a for a in after]
+    # the third student had to hand in 5 hours earlier (a due date of their own)
+    lates = [after[0], after[1], after[2] + dt.timedelta(hours=5)]
+    course = ImportedCourse(
+        "Gradescope",
+        Path("x.csv"),
+        [RosterRow(f"s{i}", "L", "F", "", "") for i in range(3)],
+        [ImportedAssessment("Lab", 10)],
+        [[5.0] for _ in range(3)],
+        [[t] for t in times],
+        [],
+        [[late] for late in lates],
+    )
+    sheets = plan_import(course, template_rows(), "UTC").sheets
+    assert sheets["Assessments"][1][3] == "2024-03-01 17:00:00+00:00"
+    assert sheets["Extensions"][1:] == [
+        ["s2", "Lab", None, "2024-03-01 12:00:00+00:00", "earlier due date in Gradescope"]
+    ]
