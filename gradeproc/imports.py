@@ -1,9 +1,13 @@
 """Start a gradebook from the grades an instructor already has: a Canvas or Gradescope export.
 
 `read_canvas` and `read_gradescope` turn an export CSV into an `ImportedCourse` (roster,
-assessments with their max points, scores, submission times); `write_imported` writes it as
-a gradeproc gradebook. Category and Due are left blank on purpose: the export does not know
-them, and `gradeproc validate` then names each cell the instructor still has to fill in.
+assessments with their max points, scores, submission times, Gradescope's lateness);
+`plan_import` lays it out as a gradebook's sheets and `import_course` writes them. Category
+is left blank on purpose: no export knows it, and `gradeproc validate` names each cell. Due
+comes from Gradescope's lateness where it can (`gradescope_due_dates`); Canvas has no times,
+so its items get Late policy N. Times are written with their UTC offset, so no later change
+of the Policy timezone moves them. An `Import` sheet records what the import found; `process`
+shows it in the Run sheet (`import_notes`).
 
 Everything is read as text, so `00123` stays `00123`; the workbook is written with
 xlsxwriter told never to turn text into a formula, a number or a link.
