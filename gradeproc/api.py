@@ -105,6 +105,7 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
     Raises ValidationFailed on any error. `notes`/`details` as in `compute.grade`.
     """
     from gradeproc.compute import grade
+    from gradeproc.imports import import_notes
     from gradeproc.registrar import no_grade_findings
 
     workbook, gradebook, report = check(path)
@@ -116,6 +117,7 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
         raise ValidationFailed([Finding(EMPTY_ROSTER, MSG_EMPTY_ROSTER, "Roster", cell)])
     grading = grade(gradebook, notes=notes, details=details)
     gradebook.warnings.extend(no_grade_findings(grading.grades, workbook))
+    gradebook.warnings.extend(import_notes(workbook)[1])
     return workbook, gradebook, grading
 
 
@@ -139,6 +141,9 @@ def run_info(workbook, gradebook) -> list[tuple[str, object]]:
     ]
     info.append(("Letters", None))
     info += [(r.letter, f"{r.text} -> {r.code}") for r in policy.letters]
+    from gradeproc.imports import import_notes
+
+    info += import_notes(workbook)[0]
     return info
 
 

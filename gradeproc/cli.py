@@ -210,6 +210,25 @@ def registrar_formats() -> None:
         typer.echo(f"{profile.name:<{width}}  {profile.description}")
 
 
+@export_app.command("canvas")
+def export_canvas(
+    book: Book,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
+    force: Force = False,
+    debug: Debug = False,
+) -> None:
+    """Write final grades as a CSV for Canvas's gradebook import (Override Score)."""
+    from gradeproc.canvas_export import export_canvas as export
+
+    try:
+        path, warnings = export(book, output, force=force)
+    except GradeprocError as error:
+        raise fail(error, debug) from None
+    for warning in warnings:
+        echo_err(f"warning: {warning}")
+    typer.echo(f"Wrote {path}")
+
+
 @app.command()
 def explain(
     book: Book,

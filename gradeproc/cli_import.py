@@ -28,13 +28,29 @@ Policy = Annotated[
         "(default: the syllabus template).",
     ),
 ]
+Timezone = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="The IANA time zone to write times in, and to read times that carry no UTC "
+        "offset (required then); it becomes the new gradebook's Policy timezone "
+        "(default: the --policy gradebook's timezone).",
+        show_default=False,
+    ),
+]
 # The options every command shares are defined here, where cli.py can import them.
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 
 
 def _run(
-    reader: str, export: Path, output: Path, policy: Path | None, force: bool, debug: bool
+    reader: str,
+    export: Path,
+    output: Path,
+    policy: Path | None,
+    timezone: str | None,
+    force: bool,
+    debug: bool,
 ) -> None:
     from gradeproc import imports
     from gradeproc.cli import echo_err, fail
@@ -42,20 +58,30 @@ def _run(
 
     if output.suffix.casefold() != ".xlsx":
         raise typer.BadParameter(f"{output} does not end in .xlsx.", param_hint="'-o'")
+    if timezone is not None and imports.zone_or_none(timezone) is None:
+        raise typer.BadParameter(
+            f'"{timezone}" is not a time zone; give an IANA name such as America/New_York.',
+            param_hint="'--timezone'",
+        )
     try:
-        course = getattr(imports, reader)(export)
-        imports.write_imported(course, output, policy_path=policy, force=force)
+        if reader == "read_gradescope":
+            course = imports.read_gradescope(export, timezone)
+        else:
+            course = imports.read_canvas(export)
+        plan = imports.import_course(course, output, policy, timezone, force)
     except GradeprocError as error:
         raise fail(error, debug) from None
-    for warning in course.warnings:
+    for warning in [*course.warnings, *plan.warnings]:
         echo_err(f"warning: {warning}")
     students, assessments = len(course.roster), len(course.assessments)
     typer.echo(
         f"Imported {students} student{'s' if students != 1 else ''} and {assessments} "
-        f"assessment{'s' if assessments != 1 else ''} from {export} into {output}. "
-        f"Next: fill in each assessment's Category and Due, then run "
-        f"gradeproc validate {output}."
+        f"assessment{'s' if assessments != 1 else ''} from {export} into {output}."
     )
+    if course.has_submissions:
+        typer.echo(f"Times are in {plan.zone}, each written with its UTC offset.")
+    todo = "Category and Due" if plan.due_to_fill else "Category"
+    typer.echo(f"Next: fill in each assessment's {todo}, then run gradeproc validate {output}.")
 
 
 @import_app.command("canvas")
@@ -63,11 +89,12 @@ def import_canvas(
     export: Export,
     output: Output,
     policy: Policy = None,
+    timezone: Timezone = None,
     force: Force = False,
     debug: Debug = False,
 ) -> None:
     """A gradebook from a Canvas gradebook export (Grades > Export > CSV)."""
-    _run("read_canvas", export, output, policy, force, debug)
+    _run("read_canvas", export, output, policy, timezone, force, debug)
 
 
 @import_app.command("gradescope")
@@ -75,8 +102,9 @@ def import_gradescope(
     export: Export,
     output: Output,
     policy: Policy = None,
+    timezone: Timezone = None,
     force: Force = False,
     debug: Debug = False,
 ) -> None:
     """A gradebook from a Gradescope course export (Download Grades, CSV)."""
-    _run("read_gradescope", export, output, policy, force, debug)
+    _run("read_gradescope", export, output, policy, timezone, force, debug)

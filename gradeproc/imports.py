@@ -1,9 +1,13 @@
 """Start a gradebook from the grades an instructor already has: a Canvas or Gradescope export.
 
 `read_canvas` and `read_gradescope` turn an export CSV into an `ImportedCourse` (roster,
-assessments with their max points, scores, submission times); `write_imported` writes it as
-a gradeproc gradebook. Category and Due are left blank on purpose: the export does not know
-them, and `gradeproc validate` then names each cell the instructor still has to fill in.
+assessments with their max points, scores, submission times, Gradescope's lateness);
+`plan_import` lays it out as a gradebook's sheets and `import_course` writes them. Category
+is left blank on purpose: no export knows it, and `gradeproc validate` names each cell. Due
+comes from Gradescope's lateness where it can (`gradescope_due_dates`); Canvas has no times,
+so its items get Late policy N. Times are written with their UTC offset, so no later change
+of the Policy timezone moves them. An `Import` sheet records what the import found; `process`
+shows it in the Run sheet (`import_notes`).
 
 Everything is read as text, so `00123` stays `00123`; the workbook is written with
 xlsxwriter told never to turn text into a formula, a number or a link.
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gradeproc.errors import FileProblem
+from gradeproc.errors import WARNING, FileProblem, Finding, GradeprocError
 from gradeproc.read import normalise
 
 Score = float | str | None
@@ -37,20 +41,26 @@ class RosterRow:
     first_name: str
     email: str
     section: str
+    # Canvas's own identifiers, kept so final grades can go back (`gradeproc export canvas`).
+    canvas_id: str = ""
+    sis_user_id: str = ""
+    sis_login_id: str = ""
 
 
 @dataclass
 class ImportedAssessment:
     name: str
     max_points: float | None
+    # Hidden from students in Canvas ("Manual Posting" or "Muted"), as the export marks it.
+    hidden: str = ""
 
 
 @dataclass
 class ImportedCourse:
     """One export, read. `scores[i][j]` is roster row i on assessment j; `submitted` likewise.
 
-    `submitted` is empty when the export has no submission times (Canvas); its datetimes keep
-    the export's UTC offset, and `write_imported` turns them into the course's wall time.
+    `submitted` is empty when the export has no submission times (Canvas); every datetime in
+    it is aware (the export's UTC offset, or the `--timezone` for times written without one).
     """
 
     source: str
@@ -60,6 +70,10 @@ class ImportedCourse:
     scores: list[list[Score]]
     submitted: list[list[dt.datetime | None]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Gradescope's `Lateness (H:M:S)` per submission, None where the export gives none.
+    lateness: list[list[dt.timedelta | None]] = field(default_factory=list)
+    # Times written to the minute (a spreadsheet dropped the seconds on saving again).
+    minute_times: bool = False
 
     @property
     def has_submissions(self) -> bool:
@@ -146,6 +160,29 @@ def _unique_names(names: list[str], originals: list[str]) -> tuple[list[str], li
     return result, warnings
 
 
+class NeedsTimezone(GradeprocError):
+    """The export has times without a UTC offset and no `--timezone` says where they are."""
+
+    exit_code = 2
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """A full name as (last, first): the last word, and the words before it."""
+    first, _, last = " ".join(name.split()).rpartition(" ")
+    return last, first
+
+
+def _split_warning(where: str, names: list[str]) -> list[str]:
+    if not names:
+        return []
+    shown = ", ".join(f'"{n}"' for n in names[:5]) + (", ..." if len(names) > 5 else "")
+    return [
+        f"{where} gives {len(names)} name{'s' if len(names) != 1 else ''} as one full name "
+        f"({shown}); each was split at its last space (last word = Last name, the rest = "
+        "First name). Check Roster for two-word last names."
+    ]
+
+
 def _missing_id_warnings(roster: list[RosterRow], column: str) -> list[str]:
     return [
         f"{r.first_name} {r.last_name}".strip() + f" has no {column}; the Student ID is left "
@@ -177,6 +214,8 @@ _CANVAS_TOTAL_SUFFIXES = (
     "override score",
     "override grade",
 )
+# The marker row under Canvas's header: scores not yet shown to students.
+CANVAS_HIDDEN = {"manual posting": "Manual Posting", "muted": "Muted"}
 _CANVAS_ID = re.compile(r"^(?P<name>.*\S)\s+\((?P<id>\d+)\)$")
 
 
@@ -206,10 +245,17 @@ def read_canvas(path: str | Path) -> ImportedCourse:
             "Max points are left blank for you to fill in."
         )
 
+    markers = [
+        row
+        for row in body
+        if not _cell(row, index["student"]) and any(normalise(c) in CANVAS_HIDDEN for c in row)
+    ]
+
     columns: list[int] = []
     names: list[str] = []
     originals: list[str] = []
     maxima: list[float | None] = []
+    hidden: list[str] = []
     for i, title in enumerate(header):
         if not title or normalise(title) in CANVAS_META:
             continue
@@ -227,49 +273,84 @@ def read_canvas(path: str | Path) -> ImportedCourse:
         names.append(match.group("name") if match else title)
         originals.append(title)
         maxima.append(max_points)
+        hidden.append(
+            next(
+                (
+                    CANVAS_HIDDEN[normalise(_cell(m, i))]
+                    for m in markers
+                    if normalise(_cell(m, i)) in CANVAS_HIDDEN
+                ),
+                "",
+            )
+        )
     names, name_warnings = _unique_names(names, originals)
     warnings += name_warnings
 
     roster: list[RosterRow] = []
     scores: list[list[Score]] = []
+    whole_names: list[str] = []
     odd_cells = 0
     for row in body:
         student = _cell(row, index["student"])
         if normalise(student) in CANVAS_SKIP_STUDENTS:
             continue
-        last, _, first = student.partition(",")
+        if "," in student:
+            last, _, first = (part.strip() for part in student.partition(","))
+        else:
+            last, first = split_full_name(student)
+            whole_names.append(student)
         login = _cell(row, index.get("sis login id"))
+        sis_id = _cell(row, index["sis user id"])
         roster.append(
             RosterRow(
-                student_id=_cell(row, index["sis user id"]),
-                last_name=last.strip(),
-                first_name=first.strip(),
+                student_id=sis_id,
+                last_name=last,
+                first_name=first,
                 email=login if "@" in login else "",
                 section=_cell(row, index.get("section")),
+                canvas_id=_cell(row, index.get("id")),
+                sis_user_id=sis_id,
+                sis_login_id=login,
             )
         )
         marks = [_score(_cell(row, i), separator) for i in columns]
         odd_cells += sum(isinstance(m, str) and m != EXCUSED for m in marks)
         scores.append(marks)
+    warnings += _split_warning("Canvas", whole_names)
     warnings += _missing_id_warnings(roster, "SIS User ID")
+    warnings += [
+        f"{name}: its scores are still hidden from students in Canvas ({how}); "
+        "the Import sheet and each graded workbook's Run sheet say so."
+        for name, how in zip(names, hidden, strict=True)
+        if how
+    ]
     if odd_cells:
         warnings.append(
             f"{odd_cells} score{'s are' if odd_cells != 1 else ' is'} neither points nor EX; "
             "kept as text, and `gradeproc validate` names each cell."
         )
-    assessments = [ImportedAssessment(n, m) for n, m in zip(names, maxima, strict=True)]
+    assessments = [
+        ImportedAssessment(n, m, h) for n, m, h in zip(names, maxima, hidden, strict=True)
+    ]
     return ImportedCourse("Canvas", path, roster, assessments, scores, [], warnings)
 
 
 # --- Gradescope ------------------------------------------------------------------------------
 
-_LATENESS = re.compile(r"^\d+:[0-5]\d:[0-5]\d$")
+_LATENESS = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$")
 _GS_SECTION = ("section_name", "sections", "section")
+_GS_NAME = ("name", "names")
+# Times as a spreadsheet writes them when the export is saved again: US order, no offset.
+_NO_SECONDS = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}$")
+_US_FORMS = ("%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")
 
 
 def _submission_time(text: str) -> dt.datetime | None:
-    """Gradescope's `2024-10-01 23:41:05 -0400` (or ISO 8601) -> datetime; None if unreadable."""
-    for form in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f %z"):
+    """`2024-10-01 23:41:05 -0400`, ISO 8601, or `1/19/23 22:20` -> datetime; None if unreadable.
+
+    The last form (and ISO text without an offset) comes back naive: the caller decides its zone.
+    """
+    for form in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f %z", *_US_FORMS):
         try:
             return dt.datetime.strptime(text, form)
         except ValueError:
@@ -280,11 +361,19 @@ def _submission_time(text: str) -> dt.datetime | None:
         return None
 
 
-def read_gradescope(path: str | Path) -> ImportedCourse:
+def _lateness(text: str) -> dt.timedelta | None:
+    match = _LATENESS.match(text)
+    if match is None:
+        return None
+    return dt.timedelta(hours=int(match["h"]), minutes=int(match["m"]), seconds=int(match["s"]))
+
+
+def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCourse:
     """A Gradescope course export (Course > Assignments > Download Grades) as an ImportedCourse.
 
-    The `Lateness (H:M:S)` columns must parse but are otherwise ignored: gradeproc works out
-    lateness itself from the submission times and the due dates the instructor sets.
+    Submission times keep their UTC offset. Times written without one (`1/19/23 22:20`, as a
+    spreadsheet saves them again) are read in `timezone`, and need it: NeedsTimezone otherwise.
+    The `Lateness (H:M:S)` columns are kept: `write_imported` derives due dates from them.
     """
     path = Path(path)
     rows, separator = _read_rows(path, "Gradescope")
@@ -292,11 +381,14 @@ def read_gradescope(path: str | Path) -> ImportedCourse:
     index = {normalise(h): i for i, h in reversed(list(enumerate(header)))}
     if "sid" not in index:
         raise _not_an_export(path, "Gradescope", "SID", "Canvas", "SIS User ID", header)
-    if "first name" not in index and "name" not in index:
+    name_at = next((index[n] for n in _GS_NAME if n in index), None)
+    if "first name" not in index and name_at is None:
         raise FileProblem(
-            f'{path.name} is not a Gradescope export: its header has no "First Name" column.'
+            f'{path.name} is not a Gradescope export: its header has no "First Name" '
+            'column and no "Name" column.'
         )
     section_at = next((index[s] for s in _GS_SECTION if s in index), None)
+    zone = ZoneInfo(timezone) if timezone else None
 
     parts: list[tuple[str, int, int, int | None, int | None]] = []
     for i, title in enumerate(header):
@@ -320,13 +412,18 @@ def read_gradescope(path: str | Path) -> ImportedCourse:
     roster: list[RosterRow] = []
     scores: list[list[Score]] = []
     submitted: list[list[dt.datetime | None]] = []
+    lateness: list[list[dt.timedelta | None]] = []
     maxima: list[Counter] = [Counter() for _ in parts]
+    whole_names: list[str] = []
     odd_cells = 0
+    minute_times = False
     for line, row in enumerate(body, start=2):
         if "first name" in index:
             first, last = _cell(row, index["first name"]), _cell(row, index.get("last name"))
         else:
-            first, _, last = _cell(row, index["name"]).rpartition(" ")
+            whole = _cell(row, name_at)
+            last, first = split_full_name(whole)
+            whole_names.append(whole)
         roster.append(
             RosterRow(
                 student_id=_cell(row, index["sid"]),
@@ -338,6 +435,7 @@ def read_gradescope(path: str | Path) -> ImportedCourse:
         )
         marks: list[Score] = []
         times: list[dt.datetime | None] = []
+        lates: list[dt.timedelta | None] = []
         for j, (_title, at, max_at, time_at, late_at) in enumerate(parts):
             mark = _score(_cell(row, at), separator)
             odd_cells += isinstance(mark, str) and mark != EXCUSED
@@ -355,14 +453,28 @@ def read_gradescope(path: str | Path) -> ImportedCourse:
                     stamp_text,
                     "a submission time like 2024-10-01 23:41:05 -0400",
                 )
+            if stamp is not None and stamp.tzinfo is None:
+                if zone is None:
+                    raise NeedsTimezone(
+                        f'{path.name} line {line}, column "{header[time_at]}": "{stamp_text}" '
+                        "has no UTC offset (a spreadsheet wrote it on saving the export "
+                        "again), so gradeproc cannot tell when it was. Say which time zone "
+                        "the times are in with --timezone, e.g. --timezone America/New_York."
+                    )
+                stamp = stamp.replace(tzinfo=zone)
+                minute_times |= bool(_NO_SECONDS.match(stamp_text))
             times.append(stamp)
-            lateness = _cell(row, late_at)
-            if lateness and not _LATENESS.match(lateness):
-                raise _bad_cell(path, line, header[late_at], lateness, "a lateness like 225:07:02")
+            late_text = _cell(row, late_at)
+            late = _lateness(late_text) if late_text else None
+            if late_text and late is None:
+                raise _bad_cell(path, line, header[late_at], late_text, "a lateness like 225:07:02")
+            lates.append(late)
         scores.append(marks)
         submitted.append(times)
+        lateness.append(lates)
 
-    warnings = _missing_id_warnings(roster, "SID")
+    warnings = _split_warning("Gradescope", whole_names)
+    warnings += _missing_id_warnings(roster, "SID")
     assessments = []
     for (title, *_), counts in zip(parts, maxima, strict=True):
         maximum = counts.most_common(1)[0][0] if counts else None
@@ -376,8 +488,17 @@ def read_gradescope(path: str | Path) -> ImportedCourse:
             "kept as text, and `gradeproc validate` names each cell."
         )
     if not any(any(t is not None for t in row) for row in submitted):
-        submitted = []
-    return ImportedCourse("Gradescope", path, roster, assessments, scores, submitted, warnings)
+        submitted, lateness = [], []
+    if minute_times:
+        warnings.append(
+            f"{path.name} gives submission times to the minute, without seconds (a spreadsheet "
+            "dropped them on saving the export again). Due times are taken to the minute; a "
+            "submission less than a minute past a whole number of days late can count a day "
+            "less than in Gradescope."
+        )
+    return ImportedCourse(
+        "Gradescope", path, roster, assessments, scores, submitted, warnings, lateness, minute_times
+    )
 
 
 def _bad_cell(path: Path, line: int, column: str, value: str, expected: str) -> FileProblem:
@@ -444,36 +565,104 @@ def read_policy_sheets(path: str | Path) -> dict[str, list[list[object]]]:
     return sheets
 
 
-def _course_zone(policy: list[list[object]]) -> ZoneInfo | None:
-    """The Policy sheet's timezone (or the default); None if it names no real zone."""
+def policy_zone(policy: list[list[object]]) -> str:
+    """The Policy sheet's timezone setting (or the default), as written."""
     from gradeproc.policy import SETTINGS
 
-    name = str(SETTINGS["timezone"][0])
     for row in policy[1:]:
         if row and normalise(row[0]) == "timezone" and len(row) > 1 and str(row[1]).strip():
-            name = str(row[1]).strip()
-            break
+            return str(row[1]).strip()
+    return str(SETTINGS["timezone"][0])
+
+
+def zone_or_none(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
 
-def wall_time(stamp: dt.datetime, zone: ZoneInfo | None) -> dt.datetime | str:
-    """A submission time as the gradebook holds it: the course's naive wall time.
+def time_text(stamp: dt.datetime, zone: ZoneInfo) -> str:
+    """An instant as the gradebook holds it: wall time in `zone` with its UTC offset.
 
-    Where wall time cannot say which instant it was (the repeated hour when clocks go back;
-    the reader takes its first occurrence) or the zone is unknown, ISO text with the offset.
+    `2024-10-01 21:30:00-04:00`: the reader honours the offset, so the instant stays put
+    whatever the Policy timezone says later, and the repeated hour in autumn stays exact.
     """
-    if stamp.tzinfo is None:
+    return stamp.astimezone(zone).isoformat(sep=" ")
+
+
+@dataclass
+class DueDates:
+    """What Gradescope's lateness says about due times: facts, no words.
+
+    `due[j]`: the due time most late submissions of assessment j share (None: none was late,
+    or the export has no lateness for it). `extensions`: (student, assessment, own due) where
+    a student's due differs. `after_due`: (student, assessment) on time in Gradescope yet
+    after the common due: an extension whose exact end the export does not give (their own
+    due is taken as their submission time). `no_late`: assessments with lateness data but no
+    late submission.
+    """
+
+    due: list[dt.datetime | None]
+    extensions: list[tuple[int, int, dt.datetime]]
+    after_due: list[tuple[int, int]]
+    no_late: list[int]
+    has_lateness: list[bool]
+
+
+def gradescope_due_dates(course: ImportedCourse) -> DueDates:
+    """Each due time as submission time - lateness, the value most students share."""
+    n = len(course.assessments)
+    due: list[dt.datetime | None] = [None] * n
+    extensions: list[tuple[int, int, dt.datetime]] = []
+    after_due: list[tuple[int, int]] = []
+    no_late: list[int] = []
+    has_lateness = [False] * n
+    if not course.lateness:
+        return DueDates(due, extensions, after_due, no_late, has_lateness)
+    for j in range(n):
+        own: dict[int, dt.datetime] = {}
+        on_time: list[int] = []
+        for i, (times, lates) in enumerate(zip(course.submitted, course.lateness, strict=True)):
+            stamp, late = times[j], lates[j]
+            if late is not None:
+                has_lateness[j] = True
+            if stamp is None or late is None:
+                continue
+            if late > dt.timedelta(0):
+                own[i] = _to_minute((stamp - late).astimezone(dt.UTC), course.minute_times)
+            else:
+                on_time.append(i)
+        if not has_lateness[j]:
+            continue
+        if not own:
+            no_late.append(j)
+            continue
+        counts = Counter(own.values())
+        common = max(counts, key=lambda d: (counts[d], -d.timestamp()))
+        due[j] = common
+        extensions += [(i, j, d) for i, d in own.items() if d != common]
+        for i in on_time:
+            stamp = course.submitted[i][j]
+            if stamp is not None and stamp > common:
+                after_due.append((i, j))
+                extensions.append((i, j, stamp.astimezone(dt.UTC)))
+    extensions.sort(key=lambda e: (e[0], e[1]))
+    return DueDates(due, extensions, after_due, no_late, has_lateness)
+
+
+def _to_minute(stamp: dt.datetime, coarse: bool) -> dt.datetime:
+    """With times to the minute, submission - lateness falls up to a minute before the due
+    time (seconds were cut off); Gradescope's due times are whole minutes, so round up."""
+    if not coarse or (stamp.second == 0 and stamp.microsecond == 0):
         return stamp
-    if zone is None:
-        return stamp.isoformat()
-    local = stamp.astimezone(zone)
-    naive = local.replace(tzinfo=None)
-    if naive.replace(tzinfo=zone, fold=0).utcoffset() != local.utcoffset():
-        return local.isoformat()
-    return naive
+    return stamp.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
+GRADESCOPE_EXTENSION = "extension in Gradescope"
+GRADESCOPE_EARLIER = "earlier due date in Gradescope"
+IMPORT_SHEET = "Import"
+IMPORT_WARNING = "Warning"
 
 
 def _plain(value: float | None) -> object:
@@ -482,21 +671,99 @@ def _plain(value: float | None) -> object:
     return value
 
 
-def imported_sheets(
-    course: ImportedCourse, policy: dict[str, list[list[object]]]
-) -> dict[str, list[list[object]]]:
-    """Every sheet of the new gradebook as rows of values, header first."""
+@dataclass
+class ImportPlan:
+    """The new gradebook's sheets, the zone its times are in, and what to tell the instructor."""
+
+    sheets: dict[str, list[list[object]]]
+    zone: str
+    warnings: list[str]
+    due_to_fill: list[str]
+
+
+def plan_import(
+    course: ImportedCourse,
+    policy: dict[str, list[list[object]]],
+    timezone: str | None = None,
+) -> ImportPlan:
+    """Every sheet of the new gradebook as rows of values, header first, and the notes.
+
+    Times are written in `timezone` (else the Policy's) with their UTC offset. A `timezone`
+    given also becomes the new gradebook's Policy timezone, so dates typed later agree.
+    """
     from gradeproc.template import HEADERS
 
+    zone_name = timezone or policy_zone(policy["Policy"])
+    zone = zone_or_none(zone_name) or ZoneInfo("UTC")
+    zone_name = str(zone)
     names = [a.name for a in course.assessments]
-    sheets = {name: policy[name] for name in POLICY_SHEETS}
-    sheets["Assessments"] = [
-        HEADERS["Assessments"],
-        *[[a.name, None, _plain(a.max_points), None, "Y"] for a in course.assessments],
+    warnings: list[str] = []
+    notes: list[list[object]] = []
+    sheets = {name: [list(r) for r in policy[name]] for name in POLICY_SHEETS}
+    if timezone:
+        _set_setting(sheets["Policy"], "timezone", zone_name)
+
+    dues = gradescope_due_dates(course)
+    submitted_any = [
+        any(times[j] is not None for times in course.submitted) for j in range(len(names))
     ]
+    assessments = []
+    due_to_fill = []
+    for j, a in enumerate(course.assessments):
+        if dues.due[j] is not None:
+            due, late = time_text(dues.due[j], zone), "Y"
+        elif submitted_any[j] and not dues.has_lateness[j]:
+            due, late = None, "Y"  # times but no lateness: the instructor types the due date
+            due_to_fill.append(a.name)
+        else:
+            due, late = None, "N"
+        assessments.append([a.name, None, _plain(a.max_points), due, late])
+    for j in dues.no_late:
+        text = (
+            f"{names[j]}: no submission was late in Gradescope, so the export does not give "
+            "its due time; Due is left blank with Late policy N (no late penalty). Type the "
+            "due date and set Late policy to Y to have gradeproc check it."
+        )
+        warnings.append(text)
+        notes.append(["Note", text])
+    if dues.after_due:
+        listed = ", ".join(
+            f"{course.roster[i].student_id} {names[j]}" for i, j in dues.after_due[:10]
+        ) + (", ..." if len(dues.after_due) > 10 else "")
+        text = (
+            f"{len(dues.after_due)} submission{'s were' if len(dues.after_due) != 1 else ' was'} "
+            "on time in Gradescope but after the common due time (an extension there whose "
+            f"end the export does not give): {listed}. Their Extensions row uses the "
+            "submission time as New due."
+        )
+        warnings.append(text)
+        notes.append(["Note", text])
+    if course.source == "Canvas":
+        notes.append(
+            [
+                "Note",
+                "Canvas exports carry no submission times: every item has Late policy N.",
+            ]
+        )
+    for a in course.assessments:
+        if a.hidden:
+            notes.append(
+                [
+                    IMPORT_WARNING,
+                    f"{a.name}: scores were still hidden from students in Canvas ({a.hidden}) "
+                    "when this gradebook was imported.",
+                ]
+            )
+
+    canvas = course.source == "Canvas"
+    sheets["Assessments"] = [HEADERS["Assessments"], *assessments]
     sheets["Roster"] = [
-        HEADERS["Roster"],
-        *[[r.student_id, r.last_name, r.first_name, r.email, r.section] for r in course.roster],
+        HEADERS["Roster"] + (CANVAS_ROSTER_COLUMNS if canvas else []),
+        *[
+            [r.student_id, r.last_name, r.first_name, r.email, r.section]
+            + ([r.canvas_id, r.sis_user_id, r.sis_login_id] if canvas else [])
+            for r in course.roster
+        ],
     ]
     sheets["Scores"] = [
         ["Student ID", *names],
@@ -506,17 +773,98 @@ def imported_sheets(
         ],
     ]
     if course.has_submissions:
-        zone = _course_zone(policy["Policy"])
         sheets["Submitted"] = [
             ["Student ID", *names],
             *[
-                [r.student_id, *[None if t is None else wall_time(t, zone) for t in times]]
+                [r.student_id, *[None if t is None else time_text(t, zone) for t in times]]
                 for r, times in zip(course.roster, course.submitted, strict=True)
             ],
         ]
-    sheets["Extensions"] = [HEADERS["Extensions"]]
+    sheets["Extensions"] = [
+        HEADERS["Extensions"],
+        *[
+            [
+                course.roster[i].student_id,
+                names[j],
+                None,
+                time_text(d, zone),
+                GRADESCOPE_EXTENSION if d > (dues.due[j] or d) else GRADESCOPE_EARLIER,
+            ]
+            for i, j, d in dues.extensions
+        ],
+    ]
     sheets["Overrides"] = [HEADERS["Overrides"]]
-    return sheets
+    source = [["Source", f"{course.source} export {course.path.name}"]]
+    if course.has_submissions:
+        source.append(
+            [
+                "Times are in",
+                f"{zone_name}, each written with its UTC offset: changing the Policy "
+                "timezone does not move them.",
+            ]
+        )
+    if dues.has_lateness and any(d is not None for d in dues.due):
+        source.append(
+            [
+                "Due dates",
+                "derived from Gradescope's lateness (submission time minus lateness, the "
+                f"value most students share); {len(dues.extensions)} student due "
+                f"time{'s' if len(dues.extensions) != 1 else ''} that differ are in Extensions.",
+            ]
+        )
+    sheets[IMPORT_SHEET] = [["Item", "Value"], *source, *notes]
+    return ImportPlan(sheets, zone_name, warnings, due_to_fill)
+
+
+CANVAS_ROSTER_COLUMNS = ["Canvas ID", "SIS User ID", "SIS Login ID"]
+
+
+def _set_setting(rows: list[list[object]], name: str, value: object) -> None:
+    for row in rows[1:]:
+        if row and normalise(row[0]) == normalise(name):
+            while len(row) < 2:
+                row.append(None)
+            row[1] = value
+            return
+    rows.append([name, value])
+
+
+def imported_sheets(
+    course: ImportedCourse, policy: dict[str, list[list[object]]], timezone: str | None = None
+) -> dict[str, list[list[object]]]:
+    """Every sheet of the new gradebook as rows of values, header first."""
+    return plan_import(course, policy, timezone).sheets
+
+
+def import_course(
+    course: ImportedCourse,
+    out_path: str | Path,
+    policy_path: str | Path | None = None,
+    timezone: str | None = None,
+    force: bool = False,
+) -> ImportPlan:
+    """Write `course` as a gradebook at `out_path`, whole or not at all; returns the plan.
+
+    Policy, Categories and Letters are copied (values) from `policy_path`, a gradebook, or
+    come from the syllabus template. Category stays blank for the instructor.
+    """
+    from gradeproc.template import template_rows
+    from gradeproc.write import Outputs
+
+    out_path = Path(out_path)
+    if timezone is not None and zone_or_none(timezone) is None:
+        raise NeedsTimezone(
+            f'"{timezone}" is not a time zone gradeproc knows; give an IANA name such as '
+            "America/New_York."
+        )
+    policy = read_policy_sheets(policy_path) if policy_path else template_rows()
+    plan = plan_import(course, policy, timezone)
+    protect = [course.path] + ([Path(policy_path)] if policy_path else [])
+    with Outputs(force) as outputs:
+        temp = outputs.claim(out_path, protect=protect)
+        with outputs.writing(temp):
+            _write_xlsx(temp, plan.sheets)
+    return plan
 
 
 def write_imported(
@@ -524,24 +872,44 @@ def write_imported(
     out_path: str | Path,
     policy_path: str | Path | None = None,
     force: bool = False,
+    timezone: str | None = None,
 ) -> Path:
-    """Write `course` as a gradebook at `out_path`, whole or not at all.
+    """`import_course`, returning only the path written."""
+    import_course(course, out_path, policy_path, timezone, force)
+    return Path(out_path)
 
-    Policy, Categories and Letters are copied (values) from `policy_path`, a gradebook, or
-    come from the syllabus template. Category and Due stay blank for the instructor.
+
+def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
+    """An imported gradebook's Import sheet, for the Run sheet: (rows, warnings).
+
+    Every row is shown in the Run sheet; a row whose Item is `Warning` is also a warning of
+    the run (on the terminal too), naming its cell.
     """
-    from gradeproc.template import template_rows
-    from gradeproc.write import Outputs
+    sheet = workbook.get(IMPORT_SHEET)
+    if sheet is None or sheet.frame.empty or len(sheet.frame.columns) < 2:
+        return [], []
+    item, value = sheet.frame.columns[:2]
+    rows: list[tuple[str, object]] = [("Imported", None)]
+    findings: list[Finding] = []
+    for number, record in sheet.frame.iterrows():
+        label, text = record[item], record[value]
+        if label is None and text is None:
+            continue
+        rows.append((str(label or ""), "" if text is None else str(text)))
+        if normalise(label or "") == normalise(IMPORT_WARNING) and text is not None:
+            findings.append(
+                Finding(
+                    "IMPORT_NOTE",
+                    str(text),
+                    sheet=sheet.title,
+                    cell=sheet.cell(value, int(number)),
+                    severity=WARNING,
+                )
+            )
+    return rows, findings
 
-    out_path = Path(out_path)
-    policy = read_policy_sheets(policy_path) if policy_path else template_rows()
-    sheets = imported_sheets(course, policy)
-    protect = [course.path] + ([Path(policy_path)] if policy_path else [])
-    with Outputs(force) as outputs:
-        temp = outputs.claim(out_path, protect=protect)
-        with outputs.writing(temp):
-            _write_xlsx(temp, sheets)
-    return out_path
+
+_TEXT_COLUMNS = ("student id", "section", "canvas id", "sis user id", "sis login id")
 
 
 def _write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
@@ -567,7 +935,7 @@ def _write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
             values = [r[c] for r in rows[1:] if c < len(r) and r[c] not in (None, "")]
             width = min(max([len(title), *(len(str(v)) for v in values[:500])]) + 2, 60)
             key = normalise(title)
-            if key in ("student id", "section"):
+            if key in _TEXT_COLUMNS:
                 column_format = text
             elif name == "Assessments" and key == "due":
                 column_format, width = due, max(width, 18)
@@ -588,7 +956,7 @@ def _write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
                     sheet.write_boolean(r, c, value)
                 elif isinstance(value, int | float):
                     sheet.write_number(r, c, value)
-                elif normalise(header[c] if c < len(header) else "") in ("student id", "section"):
+                elif normalise(header[c] if c < len(header) else "") in _TEXT_COLUMNS:
                     sheet.write_string(r, c, str(value), text)
                 else:
                     sheet.write_string(r, c, str(value))

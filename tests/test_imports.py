@@ -7,13 +7,14 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from gradeproc import api
 from gradeproc.cli import app
 from gradeproc.errors import FileProblem
-from gradeproc.imports import read_canvas, read_gradescope, wall_time, write_imported
+from gradeproc.imports import read_canvas, read_gradescope, time_text, write_imported
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 CANVAS = SAMPLES / "canvas_export.csv"
@@ -52,17 +53,13 @@ def by_id(course, sid: str) -> int:
 
 
 def fill_in(book: Path) -> None:
-    """What the instructor does next: a category and a due date for each assessment."""
+    """What the instructor does next: a category for each assessment (no due dates)."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(book)
     sheet = workbook["Assessments"]
     for row in range(2, sheet.max_row + 1):
-        name = sheet.cell(row, 1).value
-        sheet.cell(row, 2).value = CATEGORY[name]
-        sheet.cell(row, 4).value = DUE[name]
-        if DUE[name] is None:
-            sheet.cell(row, 5).value = "N"
+        sheet.cell(row, 2).value = CATEGORY[sheet.cell(row, 1).value]
     workbook.save(book)
 
 
@@ -88,7 +85,11 @@ def test_canvas_sample():
     assert course.scores[11][hw4] is None
     assert course.scores[0][:2] == [76.5, 86.0]
     assert course.submitted == []
-    assert course.warnings == []
+    assert [a.hidden for a in course.assessments] == ["", "", "", "Muted", "", "", ""]
+    assert course.warnings == [
+        "HW4: its scores are still hidden from students in Canvas (Muted); the Import sheet "
+        "and each graded workbook's Run sheet say so."
+    ]
 
 
 def semicolon_variant(source: Path, target: Path) -> Path:
@@ -148,7 +149,7 @@ def test_formula_like_names_stay_text(tmp_path):
     )
     book = write_imported(read_canvas(export), tmp_path / "evil.xlsx")
     roster = sheet_values(book, "Roster")[1]
-    assert roster == ["=1+1", "=cmd|' /C calc'!A0", "+Mallory", "@x", "-001"]
+    assert roster == ["=1+1", "=cmd|' /C calc'!A0", "+Mallory", "@x", "-001", "7", "=1+1", "@x"]
     assert sheet_values(book, "Scores")[1] == ["=1+1", "=2*5"]
     with zipfile.ZipFile(book) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
@@ -177,48 +178,92 @@ def test_gradescope_sample():
     assert course.warnings == []
 
 
-def test_gradescope_offset_lands_on_new_york_wall_time(tmp_path):
+def test_gradescope_times_keep_their_offset_in_new_york(tmp_path):
     book = write_imported(read_gradescope(GRADESCOPE), tmp_path / "book.xlsx")
     submitted = sheet_values(book, "Submitted")
     assert submitted[0] == ["Student ID", "HW1", "HW2", "HW3", "HW4", "Project Report"]
     # 2024-10-01 18:30:00 -0700 is 21:30 in New York (EDT, -0400)
-    assert submitted[5][2] == dt.datetime(2024, 10, 1, 21, 30)
+    assert submitted[5][2] == "2024-10-01 21:30:00-04:00"
     # -0500 after the clocks went back stays as written
-    assert submitted[1][4] == dt.datetime(2024, 11, 4, 3, 37, 36)
+    assert submitted[1][4] == "2024-11-04 03:37:36-05:00"
     assert submitted[12][4] == ""  # the missing submission
     assert sheet_values(book, "Roster")[1][0] == "0045127"
+    imported = dict(row[:2] for row in sheet_values(book, "Import")[1:])
+    assert imported["Times are in"] == (
+        "America/New_York, each written with its UTC offset: changing the Policy timezone "
+        "does not move them."
+    )
 
 
-def test_policy_time_zone_decides_the_wall_time(tmp_path):
+def policy_book(tmp_path: Path, zone: str) -> Path:
+    """A gradebook whose Policy sheet names `zone`, to import with --policy."""
     from openpyxl import load_workbook
 
-    template = tmp_path / "west.xlsx"
+    template = tmp_path / f"{zone.replace('/', '_')}.xlsx"
     api.init(template)
     workbook = load_workbook(template)
     for row in workbook["Policy"].iter_rows(min_row=2):
         if row[0].value == "timezone":
-            row[1].value = "America/Los_Angeles"
+            row[1].value = zone
     workbook.save(template)
+    return template
+
+
+def test_policy_time_zone_decides_how_times_are_shown(tmp_path):
+    template = policy_book(tmp_path, "America/Los_Angeles")
     book = write_imported(read_gradescope(GRADESCOPE), tmp_path / "book.xlsx", template)
-    assert sheet_values(book, "Submitted")[5][2] == dt.datetime(2024, 10, 1, 18, 30)
+    assert sheet_values(book, "Submitted")[5][2] == "2024-10-01 18:30:00-07:00"
     policy = {row[0]: row[1] for row in sheet_values(book, "Policy")[1:]}
     assert policy["timezone"] == "America/Los_Angeles"
 
 
+def test_timezone_option_beats_the_policy_and_becomes_its_timezone(tmp_path):
+    template = policy_book(tmp_path, "America/Los_Angeles")
+    book = write_imported(
+        read_gradescope(GRADESCOPE), tmp_path / "book.xlsx", template, timezone="Europe/Berlin"
+    )
+    assert sheet_values(book, "Submitted")[5][2] == "2024-10-02 03:30:00+02:00"
+    policy = {row[0]: row[1] for row in sheet_values(book, "Policy")[1:]}
+    assert policy["timezone"] == "Europe/Berlin"
+
+
+def set_policy_timezone(book: Path, zone: str) -> None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(book)
+    for row in workbook["Policy"].iter_rows(min_row=2):
+        if row[0].value == "timezone":
+            row[1].value = zone
+    workbook.save(book)
+
+
+def test_changing_the_policy_time_zone_moves_no_imported_instant(tmp_path):
+    """The trap: an import graded under two Policy zones must give the same lateness."""
+    book = write_imported(read_gradescope(GRADESCOPE), tmp_path / "book.xlsx")
+    fill_in(book)
+    east = api.process(book, output=tmp_path / "east.xlsx").details
+    set_policy_timezone(book, "Pacific/Auckland")
+    far = api.process(book, output=tmp_path / "far.xlsx").details
+    for frame in (east, far):  # Details shows times in the Policy zone: compare instants
+        for column in ("Submitted", "Effective due"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    columns = ["Submitted", "Effective due", "Days late", "Deduction", "Status", "Final score"]
+    assert east[columns].equals(far[columns])
+    assert (east["Days late"] > 0).sum() > 5  # the sample has late work to move
+
+
 def test_repeated_hour_keeps_its_offset():
     from zoneinfo import ZoneInfo
-
-    import pandas as pd
 
     from gradeproc.parse import parse_datetimes
 
     zone = ZoneInfo(NEW_YORK)
     first = dt.datetime(2024, 11, 3, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
     second = dt.datetime(2024, 11, 3, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
-    assert wall_time(first, zone) == dt.datetime(2024, 11, 3, 1, 30)
-    assert wall_time(second, zone) == "2024-11-03T01:30:00-05:00"
+    assert time_text(first, zone) == "2024-11-03 01:30:00-04:00"
+    assert time_text(second, zone) == "2024-11-03 01:30:00-05:00"
     read, invalid = parse_datetimes(
-        pd.Series([wall_time(first, zone), wall_time(second, zone)], dtype=object), NEW_YORK
+        pd.Series([time_text(first, zone), time_text(second, zone)], dtype=object), NEW_YORK
     )
     assert not invalid.any()
     assert list(read) == [pd.Timestamp(first), pd.Timestamp(second)]
@@ -246,10 +291,11 @@ def test_cli_import(tmp_path, kind, export, assessments):
     runner = CliRunner()
     result = runner.invoke(app, ["import", kind, str(export), "-o", str(book)])
     assert result.exit_code == 0, result.output
+    times = "Times are in America/New_York, each written with its UTC offset.\n"
     assert result.stdout == (
-        f"Imported 25 students and {assessments} assessments from {export} into {book}. "
-        f"Next: fill in each assessment's Category and Due, then run "
-        f"gradeproc validate {book}.\n"
+        f"Imported 25 students and {assessments} assessments from {export} into {book}.\n"
+        + (times if kind == "gradescope" else "")
+        + f"Next: fill in each assessment's Category, then run gradeproc validate {book}.\n"
     )
     again = runner.invoke(app, ["import", kind, str(export), "-o", str(book)])
     assert again.exit_code == 2
@@ -283,10 +329,10 @@ def test_imported_book_names_what_is_missing(tmp_path):
     report = api.validate(book)
     assert not report.ok
     located = {f"{f.sheet}!{f.cell}": f.message for f in report.errors}
-    assert located["Assessments!B2"] == "Category is blank"
-    assert "Assessments!D2" in located
-    # only the Assessments sheet needs the instructor: roster, scores and IDs are valid
-    assert {f.sheet for f in report.errors} == {"Assessments"}
+    # only the categories need the instructor: no due date is asked for (Late policy N)
+    assert located == {f"Assessments!B{row}": "Category is blank" for row in range(2, 9)}
+    assessments = sheet_values(book, "Assessments")[1:]
+    assert {(row[3], row[4]) for row in assessments} == {("", "N")}
 
 
 def test_imported_canvas_book_grades(tmp_path):
