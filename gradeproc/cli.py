@@ -330,7 +330,8 @@ LOOPBACK_ONLY = (
 @app.command()
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (other than this computer: --token).")
+        str,
+        typer.Option("--host", help="Address to listen on (other than this computer: --token)."),
     ] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")
@@ -349,7 +350,8 @@ def serve(
 ) -> None:
     """Grade gradebooks dropped on a web page on this computer (needs gradeproc[web])."""
     try:
-        from gradeproc.serve import is_loopback, new_token, serve as run_server
+        from gradeproc.serve import is_loopback, new_token
+        from gradeproc.serve import serve as run_server
     except ImportError as error:
         if debug:
             raise

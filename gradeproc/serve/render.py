@@ -89,7 +89,7 @@ def letter_chart(grades: pd.DataFrame, letter_order: list[str]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="chart-title chart-desc" class="chart">',
         '<title id="chart-title">Letters</title>',
-        "<desc id=\"chart-desc\">"
+        '<desc id="chart-desc">'
         + escape(
             "Students per letter: "
             + ", ".join(f"{r.Letter} {r.Students}" for r in counts.itertuples())
@@ -117,7 +117,7 @@ def letter_chart(grades: pd.DataFrame, letter_order: list[str]) -> str:
         label = escape(str(row.Letter))
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
-            f"fill={quoteattr(colour)} class=\"bar\"><title>{label}: {int(row.Students)}</title></rect>"
+            f'fill={quoteattr(colour)} class="bar"><title>{label}: {int(row.Students)}</title></rect>'
         )
         parts.append(
             f'<text x="{x + w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle" class="count">'
@@ -148,4 +148,3 @@ def graded(result, downloads: list[dict[str, object]], job_id: str) -> dict[str,
         "bands": {str(x): style.letter_band(x) for x in result.grades["Letter"].dropna().unique()},
         "downloads": downloads,
     }
-
