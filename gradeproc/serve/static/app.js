@@ -182,7 +182,11 @@
       const th = el("th", { scope: "col" });
       if (i === notesAt) th.className = "notes";
       if (sortState.col === i) th.setAttribute("aria-sort", sortState.dir > 0 ? "ascending" : "descending");
-      const button = el("button", { type: "button", text: name });
+      const button = el("button", { type: "button" });
+      name.split("/").forEach((part, k) => { // long category names may break after a slash
+        if (k) button.append("/", el("wbr"));
+        button.append(part);
+      });
       button.addEventListener("click", () => sortBy(i));
       th.append(button);
       row.append(th);
