@@ -311,6 +311,24 @@ def test_a_fault_in_gradeproc_is_a_message_not_a_crash(
     assert post(client, sample).status_code == 200
 
 
+def test_a_fault_outside_grading_is_answered_and_not_raised(
+    client: TestClient, sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = post(client, sample).json()["job"]
+    store = client.app.state.store
+
+    def broken(*args: object) -> None:
+        raise OSError("/tmp/gradeproc-serve-x/G00405642 is gone")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "take_download", broken)
+        answer = client.get(f"/api/jobs/{job}/files/workbook")  # the client re-raises faults
+    assert answer.status_code == 500
+    assert answer.json()["error"] == web.INTERNAL
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert client.get(f"/api/jobs/{job}/files/workbook").status_code == 200
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -97,7 +97,11 @@ DOWNLOADS: tuple[Download, ...] = (
 
 
 class SecurityHeaders:
-    """A strict Content-Security-Policy and friends on every response, static files included."""
+    """A strict Content-Security-Policy and friends on every response, static files included.
+
+    Also the last catch: a fault anywhere below becomes a plain 500 answer, and is not raised
+    on to the server, whose log would print the exception (and any student data in it).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -114,7 +118,18 @@ class SecurityHeaders:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception:
+            if not started:
+                await _error(500, INTERNAL)(scope, receive, send_with_headers)
 
 
 # --- The upload. ------------------------------------------------------------------------------
@@ -323,9 +338,6 @@ def create_app(
         store.forget(request.path_params["job"])
         return JSONResponse({"ok": True})
 
-    async def fault(request: Request, exc: Exception) -> StarletteResponse:
-        return _error(500, INTERNAL)
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async def sweeper() -> None:
@@ -351,7 +363,6 @@ def create_app(
             Route("/api/jobs/{job}", forget, methods=["DELETE"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        exception_handlers={Exception: fault},
         lifespan=lifespan,
     )
     app.add_middleware(SecurityHeaders)
