@@ -10,7 +10,7 @@ import re
 import secrets
 import shutil
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +165,7 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message, "groups": []}, status_code=status)
 
 
-async def _counted(request: Request, max_bytes: int) -> AsyncIterator[bytes]:
+async def _counted(request: Request, max_bytes: int) -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in request.stream():
         seen += len(chunk)
@@ -321,7 +321,7 @@ def create_app(
                 if job.graded is None:
                     with busy:
                         job.graded = grade_file(job.book)
-                workbook, gradebook, grading = job.graded  # type: ignore[misc]
+                workbook, gradebook, grading = job.graded
             return "\n".join(explain_student(workbook, gradebook, grading, student))
 
         try:

@@ -28,7 +28,7 @@ class Job:
     book: Path  # the uploaded gradebook, under the name the instructor gave it
     created: float
     downloads: dict[str, Path] = field(default_factory=dict)
-    graded: object = None  # (workbook, gradebook, grading), computed on the first explain
+    graded: tuple | None = None  # (workbook, gradebook, grading), made on the first explain
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
