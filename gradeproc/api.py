@@ -35,6 +35,11 @@ class Result:
         order += sorted(x for x in counts.index if x not in order)
         return {letter: int(counts[letter]) for letter in order}
 
+    def graded_line(self) -> str:
+        """`Graded 40 students: A 6, A- 6, ...`: the line the command line and the page show."""
+        letters = ", ".join(f"{k} {v}" for k, v in self.letter_counts().items())
+        return f"Graded {len(self.grades)} students: {letters}."
+
     def flag_counts(self) -> dict[str, int]:
         flags = self.grades["Flags"].str.split(", ").explode()
         return {k: int(v) for k, v in flags[flags.astype(bool)].value_counts().sort_index().items()}

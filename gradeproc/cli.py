@@ -14,7 +14,13 @@ import typer
 
 from gradeproc import __version__
 from gradeproc.cli_import import Debug, Force, import_app
-from gradeproc.errors import GradeprocError, Interrupted, Signalled, count_problems
+from gradeproc.errors import (
+    GradeprocError,
+    Interrupted,
+    Signalled,
+    count_problems,
+    finding_line,
+)
 
 app = typer.Typer(
     name="gradeproc",
@@ -53,10 +59,8 @@ def report_error(error: GradeprocError) -> None:
     echo_err(f"Error: {error.message}")
     errors = [f for f in error.findings if f.severity == "error"]
     warnings = [f for f in error.findings if f.severity != "error"]
-    for finding in errors:
-        echo_err(f"  {finding}")
-    for finding in warnings:
-        echo_err(f"  warning: {finding}")
+    for finding in [*errors, *warnings]:
+        echo_err(f"  {finding_line(finding)}")
 
 
 def fail(error: GradeprocError, debug: bool) -> typer.Exit:
@@ -121,8 +125,7 @@ def validate(
         raise typer.Exit(0 if report.ok else 1)
     errors, warnings = report.errors, report.warnings
     for finding in findings:
-        prefix = "  " if finding.severity == "error" else "  warning: "
-        (echo_err if errors else typer.echo)(f"{prefix}{finding}")
+        (echo_err if errors else typer.echo)(f"  {finding_line(finding)}")
     if errors:
         echo_err(f"{book.name}: {count_problems(errors)} found.")
         raise typer.Exit(1)
@@ -173,9 +176,8 @@ def process(
         typer.echo(json.dumps({"ok": True, **result.to_dict()}, indent=2))
         return
     for warning in result.warnings:
-        echo_err(f"warning: {warning}")
-    letters = ", ".join(f"{k} {v}" for k, v in result.letter_counts().items())
-    typer.echo(f"Graded {len(result.grades)} students: {letters}.")
+        echo_err(finding_line(warning))
+    typer.echo(result.graded_line())
     typer.echo(f"Wrote {result.output}")
     if result.registrar:
         typer.echo(f"Wrote {result.registrar}")
@@ -345,3 +347,60 @@ def batch(
         print_summary(result)
     if not result.ok:
         raise typer.Exit(1)
+
+
+LOOPBACK_ONLY = (
+    "--host {host} lets other computers reach the page, so it needs an access token: "
+    "add --token {token} (a new random one) or a token of your own."
+)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on (other than this computer: --token)."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")
+    ] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="Access token the page's address must carry (default: new)."),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Don't open the page in a browser.")
+    ] = False,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", min=0.001, help="Largest upload accepted, in MB.")
+    ] = 25,
+    debug: Debug = False,
+) -> None:
+    """Grade gradebooks dropped on a web page on this computer (needs gradeproc[web])."""
+    try:
+        from gradeproc.serve import is_loopback, new_token
+        from gradeproc.serve import serve as run_server
+    except ImportError as error:
+        if debug:
+            raise
+        echo_err(
+            f"Error: `gradeproc serve` needs the web extra ({error.name} is not installed): "
+            'pip install "gradeproc[web]"'
+        )
+        raise typer.Exit(2) from None
+    if not is_loopback(host) and not token:
+        echo_err("Error: " + LOOPBACK_ONLY.format(host=host, token=new_token()))
+        raise typer.Exit(2)
+    try:
+        run_server(
+            host,
+            port,
+            token or new_token(),
+            open_browser=not no_browser,
+            max_bytes=int(max_upload_mb * 1024 * 1024),
+            say=typer.echo,
+        )
+    except (Signalled, KeyboardInterrupt):
+        echo_err("Stopped; every uploaded gradebook and result was deleted.")
+    except GradeprocError as error:
+        raise fail(error, debug) from None

@@ -60,6 +60,11 @@ class Finding:
         return asdict(self)
 
 
+def finding_line(finding: Finding) -> str:
+    """A finding in the command line's words, without its indent: `Scores!C14: ...`, `warning: ...`."""
+    return str(finding) if finding.severity == ERROR else f"warning: {finding}"
+
+
 # The order sheets are reported in: the order an instructor fills them in.
 SHEET_ORDER = (
     "Policy",
