@@ -184,9 +184,10 @@ def test_the_sample_grades_as_the_command_line_grades_it(
     ]  # fmt: skip
     assert "<script" not in result["chart"] and " style=" not in result["chart"]
 
-    # Downloads: the workbook and the generic CSV; Banner says why it can't be made.
+    # Downloads: the workbook, the generic CSV and Canvas's import; Banner says why it can't be
+    # made.
     offered = {d["key"]: d for d in result["downloads"]}
-    assert list(offered) == ["workbook", "registrar", "banner"]
+    assert list(offered) == ["workbook", "registrar", "banner", "canvas"]
     assert offered["workbook"]["name"] == "fall2024_optml.graded.xlsx"
     book = client.get(f"/api/jobs/{result['job']}/files/workbook")
     assert book.status_code == 200
@@ -198,13 +199,20 @@ def test_the_sample_grades_as_the_command_line_grades_it(
     assert registrar.content == csv_out.read_bytes()
 
     banner = cli_lines(
-        ["export", "registrar", str(sample), "-o", str(tmp_path / "b.csv"),
+        ["export", "registrar", str(sample), "-o", str(tmp_path / "b.xlsx"),
          "--registrar-format", "banner"]
     )  # fmt: skip
     problems = offered["banner"]["problems"]
     assert problems["error"] == banner[0]
     assert sorted(page_lines(problems)) == sorted(banner[1:])
     assert client.get(f"/api/jobs/{result['job']}/files/banner").status_code == 410
+    canvas_out = tmp_path / "canvas.csv"
+    assert (
+        runner.invoke(cli, ["export", "canvas", str(sample), "-o", str(canvas_out)]).exit_code == 0
+    )
+    canvas = client.get(f"/api/jobs/{result['job']}/files/canvas")
+    assert canvas.status_code == 200
+    assert canvas.content == canvas_out.read_bytes()
 
 
 def test_each_download_is_handed_out_once(client: TestClient, sample: Path) -> None:

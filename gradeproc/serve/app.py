@@ -75,6 +75,12 @@ def _registrar(profile: str) -> Callable[[Path, Path], None]:
     return make
 
 
+def _canvas(book: Path, out: Path) -> None:
+    from gradeproc.canvas_export import export_canvas
+
+    export_canvas(book, out)
+
+
 @dataclass(frozen=True)
 class Download:
     """One file the page offers: `make(book, out)` writes it (None: `process` writes it)."""
@@ -89,7 +95,10 @@ class Download:
 DOWNLOADS: tuple[Download, ...] = (
     Download("workbook", "Graded workbook (.xlsx)", ".graded.xlsx", XLSX),
     Download("registrar", "Registrar CSV, generic", ".registrar.csv", CSV),
-    Download("banner", "Registrar CSV, Banner", ".banner.csv", CSV, _registrar("banner")),
+    Download(
+        "banner", "Registrar file, Banner (.xlsx)", ".banner.xlsx", XLSX, _registrar("banner")
+    ),
+    Download("canvas", "Canvas import (Override Score)", ".canvas.csv", CSV, _canvas),
 )
 
 
