@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.letters import snap
 from gradeproc.errors import WARNING, Finding, Interrupted, OutputExists, Signalled
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -369,7 +370,10 @@ def write_workbook(
     writer = SheetWriter(book, _formats(book))
     grades = grading.grades
     flagged = int(((grades["Flags"].fillna("") != "") & (grades["Notes"].fillna("") != "")).sum())
-    marked = int(np.isin(grading.status.to_numpy(dtype=object), list(style.SCORE_KINDS)).sum())
+    statuses = grading.status.to_numpy(dtype=object)
+    shaded = np.isin(statuses, list(style.SCORE_KINDS))
+    shaded &= (statuses != "UNGRADED") | style.handed_in(gradebook, grading.status)
+    marked = int(shaded.sum())
     grade_comments = flagged <= style.MAX_COMMENTS
     score_comments = marked <= style.MAX_COMMENTS
     limits: list[Finding] = []
@@ -651,22 +655,22 @@ def letter_counts(grades: pd.DataFrame, letter_order: list[str]) -> pd.DataFrame
         {
             "Letter": order,
             "Students": counts.to_numpy(dtype="int64"),
-            "Percent": (counts.to_numpy() * 100 / total) if total else np.zeros(len(order)),
+            "Percent": snap(counts.to_numpy() * 100 / total) if total else np.zeros(len(order)),
         }
     )
 
 
 def total_statistics(grades: pd.DataFrame) -> list[tuple[str, float]]:
+    """Count, mean, median, standard deviation, minimum and maximum of the totals, each
+    snapped to its decimal (the mean of 90.1 and 80.2 is 85.15, not 85.14999999999999)."""
     total = grades["Total"].dropna()
     if total.empty:
         return [("Students with a total", 0)]
+    values = snap([total.mean(), total.median(), total.std(ddof=0), total.min(), total.max()])
+    labels = ("Mean", "Median", "Standard deviation", "Minimum", "Maximum")
     return [
         ("Students with a total", int(total.count())),
-        ("Mean", float(total.mean())),
-        ("Median", float(total.median())),
-        ("Standard deviation", float(total.std(ddof=0))),
-        ("Minimum", float(total.min())),
-        ("Maximum", float(total.max())),
+        *((label, float(v)) for label, v in zip(labels, values, strict=True)),
     ]
 
 
