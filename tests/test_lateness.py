@@ -227,3 +227,50 @@ def test_grace_with_an_extension_across_the_dst_weekend() -> None:
     two_days = localize(naive("2024-11-06 00:09"), "America/New_York")[0]
     assert one_cell_days(on_time, extended, grace=GRACE) == 0
     assert one_cell_days(two_days, extended, grace=GRACE) == 2
+
+
+def test_grace_period_end_to_end_with_notes_and_explain(tmp_path) -> None:
+    """late_grace_minutes = 15 in the Policy sheet: HW3 (due 2024-10-15 23:59) handed in
+    10 min late is on time; 24 h 10 min late is 2 days (-10, 95 -> 85); 72 h 10 min late is
+    more than 3 days: not accepted."""
+    import datetime as dt
+
+    from gradeproc.api import process
+    from gradeproc.explain import explain
+    from tests.helpers import due, syllabus_sheets, write_book
+
+    students = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace"), ("S03", "Turing", "Alan")]
+    hw3 = due("HW3")
+    late = {"S01": dt.timedelta(minutes=10), "S02": dt.timedelta(hours=24, minutes=10)}
+    late["S03"] = dt.timedelta(hours=72, minutes=10)
+    sheets = syllabus_sheets(
+        students,
+        {sid: [100, 100, 95, 100, 100, 100, 100, 100, 100] for sid, _, _ in students},
+        {sid: [None, None, hw3 + late[sid]] for sid, _, _ in students},
+    )
+    for row in sheets["Policy"]:
+        if row[0] == "late_grace_minutes":
+            row[1] = 15
+    book = write_book(tmp_path / "grace.xlsx", sheets)
+    result = process(book)
+    hw3_rows = result.details[result.details["Assessment"] == "HW3"].set_index("Student ID")
+    assert hw3_rows[["Days late", "Deduction", "Final score", "Status"]].values.tolist() == [
+        [0, 0, 95, "ON_TIME"],
+        [2, 10, 85, "LATE"],
+        [4, 95, 0, "LATE_REJECTED"],
+    ]
+    notes = result.grades.set_index("Student ID")["Notes"]
+    assert notes["S01"] == ""
+    assert notes["S02"] == "HW3: 2 days late, -10 points (95 -> 85)."
+    assert notes["S03"] == (
+        "HW3: 4 days late, over the 3-day limit: not accepted, 0 points (was 95)."
+    )
+    assert (
+        "  HW3: 95 / 100, submitted 2024-10-16 00:09 EDT, due 2024-10-15 23:59 EDT: on time "
+        "(0 h 10 min after the due time, within the 15 min grace)."
+    ) in explain(book, "S01").splitlines()
+    assert (
+        "  HW3: 95 / 100, submitted 2024-10-17 00:09 EDT, due 2024-10-15 23:59 EDT: 2 days late "
+        "(1 day 0 h 10 min after the due time, more than the 15 min grace): -10 points, "
+        "95 -> 85 (2 days × 5 % of the 100 max points)."
+    ) in explain(book, "S02").splitlines()
