@@ -459,14 +459,20 @@ def ungraded_findings(
     `labels` are the Scores columns of `submitted`'s assessments, `sheet_rows` each roster
     student's Scores row.
     """
-    from gradeproc.compute.lateness import utc_ns
+    from gradeproc.compute.notes import local_minutes
 
-    stamps = utc_ns(submitted)
-    i, j = np.nonzero(blank & (stamps != parse.NOT_A_TIME))
-    if not len(i):
+    # Column by column, over the blank cells only: no students × assessments copy of times.
+    hits = []
+    for j in np.flatnonzero(blank.any(axis=0)):
+        times = submitted.iloc[:, j]
+        rows = np.flatnonzero(blank[:, j] & times.notna().to_numpy())
+        if len(rows):
+            hits.append((rows, np.full(len(rows), j), local_minutes(times.iloc[rows], timezone)))
+    if not hits:
         return []
-    when = pd.DatetimeIndex(stamps[i, j], tz="UTC").tz_convert(timezone)
-    when_text = when.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+    i, j, when_text = (np.concatenate(parts) for parts in zip(*hits, strict=True))
+    order = np.lexsort((j, i))  # student by student, as the Scores sheet reads
+    i, j, when_text = i[order], j[order], when_text[order]
     first = roster["First name"].to_numpy(dtype=object)[i]
     last = roster["Last name"].to_numpy(dtype=object)[i]
     ids = roster.index.to_numpy(dtype=object)[i]
