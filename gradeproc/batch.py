@@ -226,7 +226,8 @@ def ungraded_of(summary: dict[str, object]) -> int:
     count = summary.get("ungraded_students")
     if isinstance(count, int):
         return count
-    return int((summary.get("flags") or {}).get("UNGRADED", 0))
+    flags = summary.get("flags")
+    return int(flags.get("UNGRADED", 0)) if isinstance(flags, dict) else 0
 
 
 def public(summary: dict[str, object]) -> dict[str, object]:

@@ -425,7 +425,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             roster,
             np.isnan(points_matrix) & ~excused_matrix,
             submitted,
-            timezone,
+            str(timezone),
         )
     )
 
@@ -463,16 +463,18 @@ def ungraded_findings(
 
     # Column by column, over the blank cells only: no students × assessments copy of times.
     hits = []
-    for j in np.flatnonzero(blank.any(axis=0)):
-        times = submitted.iloc[:, j]
-        rows = np.flatnonzero(blank[:, j] & times.notna().to_numpy())
+    for col in np.flatnonzero(blank.any(axis=0)):
+        times = submitted.iloc[:, col]
+        rows = np.flatnonzero(blank[:, col] & times.notna().to_numpy())
         if len(rows):
-            hits.append((rows, np.full(len(rows), j), local_minutes(times.iloc[rows], timezone)))
+            hits.append((rows, np.full(len(rows), col), local_minutes(times.iloc[rows], timezone)))
     if not hits:
         return []
-    i, j, when_text = (np.concatenate(parts) for parts in zip(*hits, strict=True))
-    order = np.lexsort((j, i))  # student by student, as the Scores sheet reads
-    i, j, when_text = i[order], j[order], when_text[order]
+    i_all = np.concatenate([h[0] for h in hits])
+    j_all = np.concatenate([h[1] for h in hits])
+    order = np.lexsort((j_all, i_all))  # student by student, as the Scores sheet reads
+    i, j = i_all[order], j_all[order]
+    when_text = np.concatenate([h[2] for h in hits])[order]
     first = roster["First name"].to_numpy(dtype=object)[i]
     last = roster["Last name"].to_numpy(dtype=object)[i]
     ids = roster.index.to_numpy(dtype=object)[i]

@@ -230,7 +230,9 @@ def student_notes(
             when = local_minutes(gradebook.submitted[name][handed_in], policy.timezone)
             notes.add(
                 handed_in,
-                f"{name}: handed in " + when + ", not graded yet; left out of the total.",
+                (
+                    f"{name}: handed in " + when + ", not graded yet; left out of the total."
+                ).tolist(),
             )
         notes.add((st == "EXCUSED").to_numpy(), f"{name}: excused, left out of {category}.")
         dropped = (st == "DROPPED").to_numpy()
