@@ -705,7 +705,11 @@ def _write_summary(
     sheet.set_row(0, 24)
     sheet.write(0, 0, f"Summary: {course}" if course else "Summary", formats["title"])
     n_total = int(grades["Total"].notna().sum())
-    sheet.write(1, 0, f"{len(grades)} students, {n_total} with a total", formats["note"])
+    counts_line = f"{len(grades)} students, {n_total} with a total"
+    n_ungraded = int(grades["Flags"].fillna("").str.contains("UNGRADED", regex=False).sum())
+    if n_ungraded:
+        counts_line += f", {n_ungraded} with work handed in but not graded yet (flag UNGRADED)"
+    sheet.write(1, 0, counts_line, formats["note"])
 
     # The charts, side by side over the tables' width; the tables start below them.
     chart_row, chart_height = 3, 320

@@ -201,6 +201,13 @@ def test_the_workbook_shades_and_explains_the_ungraded_cells(graded) -> None:
     assert values["Deduction"] is None and values["Final score"] is None
 
 
+def test_summary_says_how_many_students_wait_for_a_score(graded) -> None:
+    summary = _open(graded.output)["Summary"]
+    assert summary["A2"].value == (
+        "3 students, 3 with a total, 2 with work handed in but not graded yet (flag UNGRADED)"
+    )
+
+
 def test_summary_shares_count_ungraded_apart_from_missing(book: Path) -> None:
     from gradeproc.style import assessment_statistics
 
