@@ -191,8 +191,14 @@ def _assessment_line(
     if bool(gradebook.excused.at[sid, name]):
         return f"{name}: excused (EX): left out of {category}."
     if pd.isna(raw) and status == "UNGRADED" and pd.notna(submitted):
+        days = int(detail["Days late"])
+        late = (
+            f" ({_plural(days, 'day')} late: the late penalty applies once it is scored)"
+            if days
+            else ""
+        )
         return (
-            f"{name}: handed in {_when(submitted, timezone)}, no score yet: left out of "
+            f"{name}: handed in {_when(submitted, timezone)}{late}, no score yet: left out of "
             f"{category} until it is graded, not counted as 0 (flag UNGRADED)."
         )
     if pd.isna(raw):

@@ -252,6 +252,16 @@ def test_explain_says_the_work_waits_for_a_score(book: Path) -> None:
         "is graded, not counted as 0 (flag UNGRADED)." in lines
     )
     assert "  Homework: 400 / 400 points = 100.00 %" in lines
+    alan = explain(book, "S03").splitlines()
+    assert (
+        "  Report: handed in 2024-12-11 00:30 EST (1 day late: the late penalty applies once it "
+        "is scored), no score yet: left out of Project report until it is graded, not counted "
+        "as 0 (flag UNGRADED)." in alan
+    )
+    assert (
+        "  Project report: no gradable work (excused or not graded yet): "
+        "the category leaves the total." in alan
+    )
 
 
 def test_diff_says_the_work_was_graded(book: Path, tmp_path: Path) -> None:
