@@ -44,12 +44,17 @@ class Result:
         flags = self.grades["Flags"].str.split(", ").explode()
         return {k: int(v) for k, v in flags[flags.astype(bool)].value_counts().sort_index().items()}
 
+    def ungraded_students(self) -> int:
+        """Students with work handed in but not graded yet (flag UNGRADED)."""
+        return self.flag_counts().get("UNGRADED", 0)
+
     def to_dict(self) -> dict[str, object]:
         totals = self.grades["Total"].dropna()
         return {
             "students": len(self.grades),
             "letters": self.letter_counts(),
             "flags": self.flag_counts(),
+            "ungraded_students": self.ungraded_students(),
             "mean_total": round(float(totals.mean()), 2) if len(totals) else None,
             "output": str(self.output) if self.output else None,
             "registrar": str(self.registrar) if self.registrar else None,

@@ -186,6 +186,7 @@ def _summary(job: Job, error: str | None = None) -> dict[str, object]:
         "students": None,
         "letters": {},
         "flags": {},
+        "ungraded_students": None,
         "mean_total": None,
         "status": "failed",
         "error": error,
@@ -219,6 +220,7 @@ def grade_one(job: Job) -> dict[str, object]:
             students=facts["students"],
             letters=dict(sorted(facts["letters"].items(), key=lambda kv: letter_key(kv[0]))),
             flags=facts["flags"],
+            ungraded_students=facts["ungraded_students"],
             mean_total=facts["mean_total"],
             status="ok",
             warnings=len(result.warnings),
@@ -257,6 +259,10 @@ class BatchResult:
     def ok(self) -> bool:
         return self.count("failed") == 0 and not self.skipped
 
+    def ungraded_students(self) -> int:
+        """Students, over every graded course, with work handed in but not graded yet."""
+        return sum(ungraded_of(c) for c in self.courses if c["status"] != "failed")
+
     def to_dict(self) -> dict[str, object]:
         return {
             "ok": self.ok,
@@ -264,11 +270,22 @@ class BatchResult:
             "graded": self.count("ok"),
             "unchanged": self.count("unchanged"),
             "failed": self.count("failed"),
+            "ungraded_students": self.ungraded_students(),
             "courses": [public(c) for c in self.courses],
             "report": str(self.report),
             "registrar": str(self.registrar) if self.registrar else None,
             "notes": self.notes,
         }
+
+
+def ungraded_of(summary: dict[str, object]) -> int:
+    """A course's students flagged UNGRADED (a summary recorded before the count had it
+    carries it in its flags)."""
+    count = summary.get("ungraded_students")
+    if isinstance(count, int):
+        return count
+    flags = summary.get("flags")
+    return int(flags.get("UNGRADED", 0)) if isinstance(flags, dict) else 0
 
 
 def public(summary: dict[str, object]) -> dict[str, object]:
@@ -588,7 +605,7 @@ def report_rows(courses: list[dict[str, object]]) -> tuple[list[str], list[list[
     """The batch report's header and one row per course (counts per letter and per flag)."""
     letters = sorted({k for c in courses for k in (c.get("letters") or {})}, key=letter_key)
     flags = sorted({k for c in courses for k in (c.get("flags") or {})})
-    header = ["File", "Course", "Term", "Status", "Students", "Mean total"]
+    header = ["File", "Course", "Term", "Status", "Students", "Ungraded", "Mean total"]
     header += letters + flags + ["Error", "Problems"]
     rows = []
     for c in courses:
@@ -602,6 +619,7 @@ def report_rows(courses: list[dict[str, object]]) -> tuple[list[str], list[list[
                 c.get("term"),
                 c["status"],
                 c.get("students"),
+                ungraded_of(c) if graded else None,
                 c.get("mean_total"),
                 *counts,
                 c.get("error"),
@@ -678,6 +696,14 @@ def print_summary(result: BatchResult) -> None:
             f"{result.count('unchanged')} unchanged, {result.count('failed')} failed."
         )
     )
+    ungraded = result.ungraded_students()
+    if ungraded:
+        out.print(
+            Text(
+                f"{ungraded} student{'s' if ungraded != 1 else ''} handed in work that has no "
+                "score yet (flag UNGRADED): it is left out of their totals until it is graded."
+            )
+        )
     out.print(Text(f"Wrote {result.report}"))
     if result.registrar:
         out.print(Text(f"Wrote {result.registrar}"))

@@ -46,6 +46,10 @@ CHANGES_CSV_COLUMNS = [
 # Notes sentences end with a full stop; the ones about the total restate it, not a reason.
 _SENTENCE_END = re.compile(r"(?<=\.)\s+(?=\S)")
 _TOTAL_SENTENCE = re.compile(r"^Total \S+ is ")
+# Work handed in but not graded yet (status UNGRADED), as the Notes say it.
+_UNGRADED_SENTENCE = re.compile(
+    r"^(?P<name>.+?): handed in (?P<when>.+?), not graded yet; left out of the total\.$"
+)
 
 
 def read_grades(path: str | Path) -> pd.DataFrame:
@@ -118,7 +122,7 @@ def _reason(old: pd.Series, new: pd.Series) -> str:
     before, after = _sentences(old["Notes"]), _sentences(new["Notes"])
     added = [s for s in after if s not in before]
     gone = [s for s in before if s not in after]
-    parts = added + [f"No longer: {s}" for s in gone]
+    parts = added + [_no_longer(s, added) for s in gone]
     if parts:
         return " ".join(parts)
     moved = []
@@ -130,6 +134,18 @@ def _reason(old: pd.Series, new: pd.Series) -> str:
             continue
         moved.append(f"{column}: {_total_text(a)} -> {_total_text(b)}.")
     return " ".join(moved)
+
+
+def _no_longer(sentence: str, added: list[str]) -> str:
+    """A Notes sentence that went away; work that was not graded yet and now counts is said
+    plainly (unless it became a missing score, which the added sentences say)."""
+    ungraded = _UNGRADED_SENTENCE.match(sentence)
+    if ungraded and not any(s.startswith(f"{ungraded['name']}: no score") for s in added):
+        return (
+            f"{ungraded['name']}: graded now (handed in {ungraded['when']}, "
+            "it was left out of the total)."
+        )
+    return f"No longer: {sentence}"
 
 
 def _same_number(a: float, b: float) -> bool:

@@ -190,6 +190,17 @@ def _assessment_line(
 
     if bool(gradebook.excused.at[sid, name]):
         return f"{name}: excused (EX): left out of {category}."
+    if pd.isna(raw) and status == "UNGRADED" and pd.notna(submitted):
+        days = int(detail["Days late"])
+        late = (
+            f" ({_plural(days, 'day')} late: the late penalty applies once it is scored)"
+            if days
+            else ""
+        )
+        return (
+            f"{name}: handed in {_when(submitted, timezone)}{late}, no score yet: left out of "
+            f"{category} until it is graded, not counted as 0 (flag UNGRADED)."
+        )
     if pd.isna(raw):
         if policy.blank_scores == "zero":
             text = f"{name}: no score: counted as 0 / {maximum} (missing)."
@@ -247,10 +258,8 @@ def _lateness_text(detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp
         return "on time."
     after = f"{_duration(elapsed)} after the due time"
     if grace_ns:
-        after += (
-            f"; less the {_points(policy.late_grace_minutes)} min grace, "
-            f"{_duration(elapsed - grace_ns)} count"
-        )
+        # The grace only decides whether it is late; the days count from the due time.
+        after += f", more than the {_points(policy.late_grace_minutes)} min grace"
     lateness = f"{_plural(days, 'day')} late ({after})"
     if days > policy.late_max_days:
         return (

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.letters import snap
 from gradeproc.compute.notes import days_text, points_text, points_unit
 from gradeproc.parse import parse_ids
 from gradeproc.read import normalise
@@ -45,6 +46,7 @@ AMBER = ("#FFEB9C", "#9C5700")
 ORANGE = ("#F8CBAD", "#843C0C")
 RED = ("#FFC7CE", "#9C0006")
 GREY = ("#E7E6E6", "#3A3838")
+PURPLE = ("#E4DFEC", "#5B2C6F")
 
 # Letter bands: (key, colours); a letter's band comes from its first character.
 BANDS: dict[str, tuple[str, str]] = {"A": GREEN, "B": BLUE, "C": AMBER, "F": RED, "other": GREY}
@@ -60,7 +62,7 @@ PASSING_WORDS = {"P", "PASS", "S", "SAT", "CR"}
 FAILING_WORDS = {"FAIL", "NP", "U", "NC"}
 
 # Flags that ask the instructor to do something.
-ACTION_FLAGS = ("LATE_REJECTED", "MISSING", "BORDERLINE", "POLICY_GAP")
+ACTION_FLAGS = ("LATE_REJECTED", "MISSING", "BORDERLINE", "POLICY_GAP", "UNGRADED")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ SCORE_KINDS: dict[str, ScoreKind] = {
         ScoreKind("LATE_REJECTED", "Later than the limit: not accepted, 0 points", RED),
         ScoreKind("MISSING", "No score: counted as 0", ORANGE),
         ScoreKind("EXCUSED", "Excused: left out of its category", BLUE),
+        ScoreKind("UNGRADED", "Handed in, not graded yet: left out of the total", PURPLE),
         ScoreKind("DROPPED", "Dropped by the category's drop rule", GREY, italic=True),
     )
 }
@@ -308,6 +311,9 @@ def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
     cols = np.array([columns.get(a, -1) for a in status.columns], dtype=np.int64)
     values = status.to_numpy(dtype=object)
     mask = np.isin(values, list(SCORE_KINDS))
+    # UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
+    # with no submission time is UNGRADED too, but there is nothing to act on yet.
+    mask &= (values != "UNGRADED") | handed_in(gradebook, status)
     mask &= ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
     i, j = np.nonzero(mask)
     if not len(i):
@@ -317,6 +323,12 @@ def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
     return list(
         map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
     )
+
+
+def handed_in(gradebook, status: pd.DataFrame) -> np.ndarray:
+    """Students × assessments (as `status`): a submission time was given."""
+    submitted = gradebook.submitted.reindex(index=status.index, columns=status.columns)
+    return submitted.notna().to_numpy()
 
 
 def _details_positions(details: pd.DataFrame, status: pd.DataFrame, i, j) -> np.ndarray:
@@ -349,6 +361,11 @@ def score_sentences(
     final = details["Final score"].to_numpy(dtype="float64")[k]
     maximum = details["Max points"].to_numpy(dtype="float64")[k]
     category = details["Category"].to_numpy(dtype=object)[k]
+    ungraded = kinds == "UNGRADED"
+    when = np.full(len(k), "", dtype=object)
+    if ungraded.any():
+        stamps = details["Submitted"].iloc[k[ungraded]]
+        when[ungraded] = stamps.dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy(dtype=object)
     raw_t, final_t = points_text(np.nan_to_num(raw)), points_text(np.nan_to_num(final))
     deduction_t, max_t = points_text(np.nan_to_num(deduction)), points_text(maximum)
     days_t = days_text(days)
@@ -380,9 +397,22 @@ def score_sentences(
         dropped_t + " It was " + np.where(deduction > 0, late_t, rejected_t),
         dropped_t,
     )
+    ungraded_t = "Handed in " + when + ", not graded yet: left out of the total."
     text = np.select(
-        [kinds == "LATE", kinds == "LATE_REJECTED", kinds == "MISSING", kinds == "EXCUSED"],
-        [late_t, rejected_t, "No score: counted as 0.", "Excused: left out of " + category + "."],
+        [
+            kinds == "LATE",
+            kinds == "LATE_REJECTED",
+            kinds == "MISSING",
+            kinds == "EXCUSED",
+            ungraded,
+        ],
+        [
+            late_t,
+            rejected_t,
+            "No score: counted as 0.",
+            "Excused: left out of " + category + ".",
+            ungraded_t,
+        ],
         default=dropped_t,
     )
     labels = np.array([SCORE_KINDS[x].label + "." for x in kinds.tolist()], dtype=object)
@@ -485,7 +515,8 @@ def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
 
 
 def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:
-    """Per assessment: mean and median final score, and the shares late, missing and excused."""
+    """Per assessment: mean and median final score, and the shares late, missing, not graded
+    yet and excused."""
     status = details["Status"].astype(object)
     raw = details["Raw score"]
     frame = pd.DataFrame(
@@ -493,7 +524,8 @@ def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> p
             "Assessment": details["Assessment"].astype(object),
             "final": details["Final score"],
             "late": details["Days late"].to_numpy(dtype="float64") > 0,
-            "missing": raw.isna() & status.ne("EXCUSED"),
+            "missing": raw.isna() & ~status.isin(["EXCUSED", "UNGRADED"]),
+            "ungraded": status.eq("UNGRADED"),
             "excused": status.eq("EXCUSED"),
         }
     )
@@ -502,9 +534,11 @@ def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> p
     stats = pd.DataFrame(index=names)
     stats["Category"] = assessments["category"].to_numpy(dtype=object)
     stats["Max points"] = assessments["max_points"].to_numpy(dtype="float64")
-    stats["Mean"] = grouped["final"].mean().reindex(names)
-    stats["Median"] = grouped["final"].median().reindex(names)
-    stats["Mean %"] = stats["Mean"] * 100 / stats["Max points"].where(stats["Max points"] > 0)
-    for column, key in (("Late", "late"), ("Missing", "missing"), ("Excused", "excused")):
-        stats[f"Share {column.lower()}"] = grouped[key].mean().reindex(names).fillna(0.0)
+    # Each statistic snapped to its decimal, as a person would work it out (compute.letters).
+    stats["Mean"] = snap(grouped["final"].mean().reindex(names))
+    stats["Median"] = snap(grouped["final"].median().reindex(names))
+    stats["Mean %"] = snap(stats["Mean"] * 100 / stats["Max points"].where(stats["Max points"] > 0))
+    shares = (("Late", "late"), ("Missing", "missing"), ("Ungraded", "ungraded"))
+    for column, key in (*shares, ("Excused", "excused")):
+        stats[f"Share {column.lower()}"] = snap(grouped[key].mean().reindex(names).fillna(0.0))
     return stats.rename_axis("Assessment").reset_index()

@@ -415,6 +415,19 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     submitted = _submitted_frame(
         submitted_sheet, submitted_columns, submitted_ns, order, roster.index
     )
+    score_rows = np.zeros(len(roster), dtype=np.int64)
+    score_rows[rows[keep]] = scores_sheet.frame.index.to_numpy()[keep]
+    report.extend(
+        ungraded_findings(
+            scores_sheet,
+            [label_of[name] for name in order],
+            score_rows,
+            roster,
+            np.isnan(points_matrix) & ~excused_matrix,
+            submitted,
+            str(timezone),
+        )
+    )
 
     gradebook = Gradebook(
         policy=policy,
@@ -428,6 +441,67 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
         warnings=report.warnings,
     )
     return gradebook, report
+
+
+def ungraded_findings(
+    sheet: Sheet,
+    labels: list[str],
+    sheet_rows: np.ndarray,
+    roster: pd.DataFrame,
+    blank: np.ndarray,
+    submitted: pd.DataFrame,
+    timezone: str,
+) -> list[Finding]:
+    """A warning per blank score beside a submission time: handed in, not graded yet.
+
+    Such work is left out of the total (never a 0), whatever `blank_scores` says; the
+    warning names the student and the Scores cell, so it is graded before the letters go out.
+    `labels` are the Scores columns of `submitted`'s assessments, `sheet_rows` each roster
+    student's Scores row.
+    """
+    from gradeproc.compute.notes import local_minutes
+
+    # Column by column, over the blank cells only: no students × assessments copy of times.
+    hits = []
+    for col in np.flatnonzero(blank.any(axis=0)):
+        times = submitted.iloc[:, col]
+        rows = np.flatnonzero(blank[:, col] & times.notna().to_numpy())
+        if len(rows):
+            hits.append((rows, np.full(len(rows), col), local_minutes(times.iloc[rows], timezone)))
+    if not hits:
+        return []
+    i_all = np.concatenate([h[0] for h in hits])
+    j_all = np.concatenate([h[1] for h in hits])
+    order = np.lexsort((j_all, i_all))  # student by student, as the Scores sheet reads
+    i, j = i_all[order], j_all[order]
+    when_text = np.concatenate([h[2] for h in hits])[order]
+    first = roster["First name"].to_numpy(dtype=object)[i]
+    last = roster["Last name"].to_numpy(dtype=object)[i]
+    ids = roster.index.to_numpy(dtype=object)[i]
+    names = submitted.columns.to_numpy(dtype=object)[j]
+    findings = []
+    for sid, a, b, name, label, row, stamp in zip(
+        ids.tolist(),
+        first.tolist(),
+        last.tolist(),
+        names.tolist(),
+        np.asarray(labels, dtype=object)[j].tolist(),
+        sheet_rows[i].tolist(),
+        when_text.tolist(),
+        strict=True,
+    ):
+        who = " ".join(str(x) for x in (sid, a, b) if pd.notna(x) and str(x).strip())
+        findings.append(
+            Finding(
+                "ungraded",
+                f"{who} handed in {name} on {stamp} but it has no score yet; "
+                "it is left out of the total until it is graded",
+                sheet.name,
+                sheet.cell(label, int(row)),
+                WARNING,
+            )
+        )
+    return findings
 
 
 def _roster_frame(sheet: Sheet, ids: pd.Series) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.letters import snap
 from gradeproc.errors import (
     WARNING,
     Finding,
@@ -527,7 +528,10 @@ def write_workbook(
     writer = SheetWriter(book, _formats(book))
     grades = grading.grades
     flagged = int(((grades["Flags"].fillna("") != "") & (grades["Notes"].fillna("") != "")).sum())
-    marked = int(np.isin(grading.status.to_numpy(dtype=object), list(style.SCORE_KINDS)).sum())
+    statuses = grading.status.to_numpy(dtype=object)
+    shaded = np.isin(statuses, list(style.SCORE_KINDS))
+    shaded &= (statuses != "UNGRADED") | style.handed_in(gradebook, grading.status)
+    marked = int(shaded.sum())
     grade_comments = flagged <= style.MAX_COMMENTS
     score_comments = marked <= style.MAX_COMMENTS
     limits: list[Finding] = []
@@ -809,22 +813,22 @@ def letter_counts(grades: pd.DataFrame, letter_order: list[str]) -> pd.DataFrame
         {
             "Letter": order,
             "Students": counts.to_numpy(dtype="int64"),
-            "Percent": (counts.to_numpy() * 100 / total) if total else np.zeros(len(order)),
+            "Percent": snap(counts.to_numpy() * 100 / total) if total else np.zeros(len(order)),
         }
     )
 
 
 def total_statistics(grades: pd.DataFrame) -> list[tuple[str, float]]:
+    """Count, mean, median, standard deviation, minimum and maximum of the totals, each
+    snapped to its decimal (the mean of 90.1 and 80.2 is 85.15, not 85.14999999999999)."""
     total = grades["Total"].dropna()
     if total.empty:
         return [("Students with a total", 0)]
+    values = snap([total.mean(), total.median(), total.std(ddof=0), total.min(), total.max()])
+    labels = ("Mean", "Median", "Standard deviation", "Minimum", "Maximum")
     return [
         ("Students with a total", int(total.count())),
-        ("Mean", float(total.mean())),
-        ("Median", float(total.median())),
-        ("Standard deviation", float(total.std(ddof=0))),
-        ("Minimum", float(total.min())),
-        ("Maximum", float(total.max())),
+        *((label, float(v)) for label, v in zip(labels, values, strict=True)),
     ]
 
 
@@ -859,7 +863,11 @@ def _write_summary(
     sheet.set_row(0, 24)
     sheet.write(0, 0, f"Summary: {course}" if course else "Summary", formats["title"])
     n_total = int(grades["Total"].notna().sum())
-    sheet.write(1, 0, f"{len(grades)} students, {n_total} with a total", formats["note"])
+    counts_line = f"{len(grades)} students, {n_total} with a total"
+    n_ungraded = int(grades["Flags"].fillna("").str.contains("UNGRADED", regex=False).sum())
+    if n_ungraded:
+        counts_line += f", {n_ungraded} with work handed in but not graded yet (flag UNGRADED)"
+    sheet.write(1, 0, counts_line, formats["note"])
 
     # The charts, side by side over the tables' width; the tables start below them.
     chart_row, chart_height = 3, 320

@@ -326,14 +326,14 @@ def test_the_batch_report_workbook(tmp_path: Path) -> None:
     batch(books, "-o", out, "--jobs", "1")
     rows = report_rows(out)
     assert rows[0] == (
-        "File", "Course", "Term", "Status", "Students", "Mean total",
+        "File", "Course", "Term", "Status", "Students", "Ungraded", "Mean total",
         "A", "Fail", "EXCUSED", "Error", "Problems",
     )  # fmt: skip
-    mean = rows[1][5]
-    assert rows[1][:5] == ("alpha.xlsx", "ALPHA 101", "Fall 2024", "ok", 2)
-    assert rows[1][6:] == (1, 1, 1, None, None)
+    mean = rows[1][6]
+    assert rows[1][:6] == ("alpha.xlsx", "ALPHA 101", "Fall 2024", "ok", 2, 0)
+    assert rows[1][7:] == (1, 1, 1, None, None)
     assert rows[2][:4] == ("beta.xlsx", "BETA 202", "Spring 2025", "ok")
-    assert rows[3][:7] == ("broken.xlsx", None, None, "failed", None, None, None)
+    assert rows[3][:8] == ("broken.xlsx", None, None, "failed", None, None, None, None)
     assert rows[4][:4] == ("dept/gamma.xlsx", "GAMMA 303", "Fall 2024", "ok")
     assert 50 < mean < 60
     assert len(rows) == 5
@@ -344,14 +344,14 @@ def test_json_output_shape(tmp_path: Path) -> None:
     result = batch(books, "-o", out, "--jobs", "1", "--json")
     data = json.loads(result.stdout)  # nothing but the JSON on stdout: no table
     assert set(data) == {
-        "ok", "gradebooks", "graded", "unchanged", "failed", "courses", "report", "registrar",
-        "notes",
+        "ok", "gradebooks", "graded", "unchanged", "failed", "ungraded_students", "courses",
+        "report", "registrar", "notes",
     }  # fmt: skip
     assert (data["ok"], data["gradebooks"], data["graded"], data["failed"]) == (True, 3, 3, 0)
     alpha = data["courses"][0]
     assert set(alpha) == {
-        "path", "output", "course", "term", "students", "letters", "flags", "mean_total",
-        "status", "error", "problems", "warnings",
+        "path", "output", "course", "term", "students", "letters", "flags",
+        "ungraded_students", "mean_total", "status", "error", "problems", "warnings",
     }  # fmt: skip
     assert alpha["path"] == "alpha.xlsx"
     assert alpha["course"] == "ALPHA 101"
@@ -376,7 +376,17 @@ def test_an_empty_folder_is_not_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"warning: no gradebooks (*.xlsx) found in {tmp_path / 'in'}" in result.stderr
     assert report_rows(tmp_path / "out") == [
-        ("File", "Course", "Term", "Status", "Students", "Mean total", "Error", "Problems")
+        (
+            "File",
+            "Course",
+            "Term",
+            "Status",
+            "Students",
+            "Ungraded",
+            "Mean total",
+            "Error",
+            "Problems",
+        )
     ]
 
 
@@ -410,3 +420,33 @@ def test_an_interrupted_batch_keeps_what_it_graded(
         "beta.xlsx": "ok",
         "dept/gamma.xlsx": "ok",
     }
+
+
+def test_the_batch_counts_students_with_work_not_graded_yet(tmp_path: Path) -> None:
+    """Work handed in with no score yet is counted per course: in the summary line, the
+    report's Ungraded column and the JSON, so no course's letters go out by accident."""
+    from tests.helpers import due
+
+    books, out = tmp_path / "in", tmp_path / "out"
+    course(books / "alpha.xlsx", "ALPHA 101")
+    sheets = syllabus_sheets(STUDENTS, scores={"00123": [None] + [100] * 8, "S02": [10] * 9})
+    sheets["Submitted"].append(["00123", due("HW1")])
+    for row in sheets["Policy"]:
+        if row[0] == "course":
+            row[1] = "DELTA 404"
+    write_book(books / "delta.xlsx", sheets)
+    result = batch(books, "-o", out, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert (
+        "1 student handed in work that has no score yet (flag UNGRADED): it is left out of "
+        "their totals until it is graded." in " ".join(result.stdout.split())
+    )
+    rows = report_rows(out)
+    assert rows[0][:7] == ("File", "Course", "Term", "Status", "Students", "Ungraded", "Mean total")
+    assert [row[5] for row in rows[1:]] == [0, 1]
+    assert rows[0][rows[0].index("UNGRADED")] == "UNGRADED"
+    assert rows[2][rows[0].index("UNGRADED")] == 1
+    data = json.loads(batch(books, "-o", out, "--jobs", "1", "--json").stdout)
+    assert data["ungraded_students"] == 1
+    assert [c["ungraded_students"] for c in data["courses"]] == [0, 1]
+    assert [c["status"] for c in data["courses"]] == ["unchanged", "unchanged"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradeproc.compute import grade
 from gradeproc.compute.lateness import late_deduction
+from gradeproc.compute.letters import snap
 from gradeproc.policy import (
     Category,
     LetterRange,
@@ -130,7 +132,9 @@ def test_a_penalty_never_makes_a_score_negative(
         points, pd.DataFrame({"A": [days]}), pd.Series([100.0], index=["A"]), pct, 3, basis
     )
     assert 0 <= after.iloc[0, 0] <= raw
-    assert deduction.iloc[0, 0] == raw - after.iloc[0, 0]
+    # What was removed is the difference, as a decimal: 1 - 0.99 is 0.01 (letters.snap).
+    assert deduction.iloc[0, 0] == snap(raw - after.iloc[0, 0])
+    assert deduction.iloc[0, 0] == pytest.approx(raw - after.iloc[0, 0], abs=1e-9)
 
 
 @settings(max_examples=60, deadline=None)

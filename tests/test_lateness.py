@@ -141,3 +141,136 @@ def test_extra_days_are_calendar_days_across_the_clock_change() -> None:
     local = effective.loc["s1", "HW4"].tz_convert("America/New_York")
     assert local.strftime("%Y-%m-%d %H:%M %Z") == "2024-11-04 23:59 EST"
     assert effective.loc["s1", "HW4"] - due_utc[0] == pd.Timedelta(hours=49)
+
+
+# --- the grace period decides whether a submission is late, not how late ---------------------
+
+GRACE = 15  # minutes
+
+
+@pytest.mark.parametrize(
+    ("after_due", "expected_days"),
+    [
+        (pd.Timedelta(minutes=10), 0),  # within the grace: on time
+        (pd.Timedelta(minutes=15), 0),  # the grace's last instant is still on time
+        (pd.Timedelta(minutes=15, seconds=1), 1),  # past the grace: 1 day, from the due time
+        (pd.Timedelta(hours=24), 1),  # exactly a day late is 1 day
+        (pd.Timedelta(hours=24, minutes=10), 2),  # counted from the due time: 2 days, not 1
+        (pd.Timedelta(hours=48, minutes=10), 3),
+        (pd.Timedelta(hours=72, minutes=10), 4),  # more than 3 days: not accepted
+    ],
+)
+def test_grace_decides_whether_late_and_days_count_from_the_due_time(
+    after_due: pd.Timedelta, expected_days: int
+) -> None:
+    assert one_cell_days(DUE + after_due, grace=GRACE) == expected_days
+
+
+def test_72_hours_10_minutes_late_with_grace_is_not_accepted() -> None:
+    days = one_cell_days(DUE + pd.Timedelta(hours=72, minutes=10), grace=GRACE)
+    assert penalise(95, days) == (95, 0, True)
+
+
+def _due_after_extension(due: pd.Timestamp, extra_days: float) -> pd.Timestamp:
+    table = extensions_table([("s1", "HW3", extra_days, None)])
+    effective, extended = effective_due(
+        pd.Series([due], index=pd.Index(["HW3"])), table, pd.Index(["s1"])
+    )
+    assert bool(extended.iloc[0, 0])
+    return effective.iloc[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("after_due", "expected_days", "without_the_extension"),
+    [
+        (pd.Timedelta(minutes=10), 0, 3),
+        (pd.Timedelta(hours=24, minutes=10), 2, 4),
+        (pd.Timedelta(hours=72, minutes=10), 4, 6),
+    ],
+)
+def test_grace_with_an_extension_counts_from_the_extended_due_time(
+    after_due: pd.Timedelta, expected_days: int, without_the_extension: int
+) -> None:
+    extended = _due_after_extension(DUE, 2)
+    assert extended == DUE + pd.Timedelta(days=2)
+    assert one_cell_days(extended + after_due, extended, grace=GRACE) == expected_days
+    assert one_cell_days(extended + after_due, DUE, grace=GRACE) == without_the_extension
+
+
+# HW4 of the template is due Saturday 2024-11-02 23:59 EDT; the clocks go back at 02:00 on
+# Sunday, so a day of wall clock after it is 25 hours of real time.
+DST_DUE = pd.Timestamp("2024-11-02 23:59", tz="America/New_York").tz_convert("UTC")
+
+
+@pytest.mark.parametrize(
+    ("submitted_wall_clock", "expected_days"),
+    [
+        ("2024-11-03 00:09", 0),  # 10 minutes after the due time: within the grace
+        ("2024-11-03 00:15", 1),  # 16 minutes: late, 1 day
+        # Sunday 23:09 EST is 23 h 10 min on the wall clock but 24 h 10 min elapsed: 2 days.
+        ("2024-11-03 23:09", 2),
+        ("2024-11-05 23:09", 4),  # 72 h 10 min elapsed: not accepted
+    ],
+)
+def test_grace_across_the_dst_weekend_counts_elapsed_time(
+    submitted_wall_clock: str, expected_days: int
+) -> None:
+    submitted = localize(naive(submitted_wall_clock), "America/New_York")[0]
+    assert one_cell_days(submitted, DST_DUE, grace=GRACE) == expected_days
+
+
+def test_grace_with_an_extension_across_the_dst_weekend() -> None:
+    # +2 days on Sat 23:59 EDT is Mon 2024-11-04 23:59 EST, 49 elapsed hours later.
+    extended = _due_after_extension(DST_DUE, 2)
+    assert extended.tz_convert("America/New_York").strftime("%a %H:%M %Z") == "Mon 23:59 EST"
+    on_time = localize(naive("2024-11-05 00:09"), "America/New_York")[0]
+    two_days = localize(naive("2024-11-06 00:09"), "America/New_York")[0]
+    assert one_cell_days(on_time, extended, grace=GRACE) == 0
+    assert one_cell_days(two_days, extended, grace=GRACE) == 2
+
+
+def test_grace_period_end_to_end_with_notes_and_explain(tmp_path) -> None:
+    """late_grace_minutes = 15 in the Policy sheet: HW3 (due 2024-10-15 23:59) handed in
+    10 min late is on time; 24 h 10 min late is 2 days (-10, 95 -> 85); 72 h 10 min late is
+    more than 3 days: not accepted."""
+    import datetime as dt
+
+    from gradeproc.api import process
+    from gradeproc.explain import explain
+    from tests.helpers import due, syllabus_sheets, write_book
+
+    students = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace"), ("S03", "Turing", "Alan")]
+    hw3 = due("HW3")
+    late = {"S01": dt.timedelta(minutes=10), "S02": dt.timedelta(hours=24, minutes=10)}
+    late["S03"] = dt.timedelta(hours=72, minutes=10)
+    sheets = syllabus_sheets(
+        students,
+        {sid: [100, 100, 95, 100, 100, 100, 100, 100, 100] for sid, _, _ in students},
+        {sid: [None, None, hw3 + late[sid]] for sid, _, _ in students},
+    )
+    for row in sheets["Policy"]:
+        if row[0] == "late_grace_minutes":
+            row[1] = 15
+    book = write_book(tmp_path / "grace.xlsx", sheets)
+    result = process(book)
+    hw3_rows = result.details[result.details["Assessment"] == "HW3"].set_index("Student ID")
+    assert hw3_rows[["Days late", "Deduction", "Final score", "Status"]].values.tolist() == [
+        [0, 0, 95, "ON_TIME"],
+        [2, 10, 85, "LATE"],
+        [4, 95, 0, "LATE_REJECTED"],
+    ]
+    notes = result.grades.set_index("Student ID")["Notes"]
+    assert notes["S01"] == ""
+    assert notes["S02"] == "HW3: 2 days late, -10 points (95 -> 85)."
+    assert notes["S03"] == (
+        "HW3: 4 days late, over the 3-day limit: not accepted, 0 points (was 95)."
+    )
+    assert (
+        "  HW3: 95 / 100, submitted 2024-10-16 00:09 EDT, due 2024-10-15 23:59 EDT: on time "
+        "(0 h 10 min after the due time, within the 15 min grace)."
+    ) in explain(book, "S01").splitlines()
+    assert (
+        "  HW3: 95 / 100, submitted 2024-10-17 00:09 EDT, due 2024-10-15 23:59 EDT: 2 days late "
+        "(1 day 0 h 10 min after the due time, more than the 15 min grace): -10 points, "
+        "95 -> 85 (2 days × 5 % of the 100 max points)."
+    ) in explain(book, "S02").splitlines()

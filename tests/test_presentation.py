@@ -234,9 +234,10 @@ def test_summary_has_both_charts_and_the_tables(graded: Path, wb) -> None:
         "Mean %",
         "Share late",
         "Share missing",
+        "Share ungraded",
         "Share excused",
     ]
-    hw1 = [c.value for c in sheet[row + 1]][:9]
+    hw1 = [c.value for c in sheet[row + 1]][:10]
     assert hw1[0] == "HW1" and hw1[1] == "Homework" and hw1[2] == 100
     assert hw1[6] == pytest.approx(1 / 7)  # 00123 late
     assert hw1[7] == pytest.approx(1 / 7)  # S04 blank

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.categories import category_table, weighted_total
-from gradeproc.compute.lateness import days_late_ns, effective_due_ns, late_deduction, utc_ns
+from gradeproc.compute.lateness import (
+    NOT_A_TIME,
+    days_late_ns,
+    effective_due_ns,
+    late_deduction,
+    utc_ns,
+)
 from gradeproc.compute.letters import apply_overrides, assign_letters
 from gradeproc.compute.notes import flags_text, student_notes
 
@@ -36,6 +42,7 @@ FLAGS = (
     "MISSING",
     "OVERRIDE",
     "POLICY_GAP",
+    "UNGRADED",
 )
 
 
@@ -56,12 +63,19 @@ def cell_status(
     late: np.ndarray,
     dropped: np.ndarray,
     blank_scores: str,
+    handed_in: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One status code per cell, as an index into STATUSES; the first rule that applies wins."""
+    """One status code per cell, as an index into STATUSES; the first rule that applies wins.
+
+    A blank score is MISSING under `blank_scores = zero`, UNGRADED under `ignore`, and
+    UNGRADED whatever the setting when a submission time says the work was handed in.
+    """
     code = {name: np.uint8(i) for i, name in enumerate(STATUSES)}
     status = np.where(late, code["LATE"], code["ON_TIME"])
     status = np.where(rejected, code["LATE_REJECTED"], status)
     status = np.where(blank, code["MISSING" if blank_scores == "zero" else "UNGRADED"], status)
+    if handed_in is not None:
+        status = np.where(blank & handed_in, code["UNGRADED"], status)
     status = np.where(excused, code["EXCUSED"], status)
     return np.where(dropped, code["DROPPED"], status).astype(np.uint8)
 
@@ -185,12 +199,14 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
     points = gradebook.points.to_numpy(dtype="float64")
     excused = gradebook.excused.to_numpy(dtype=bool)
     blank = np.isnan(points) & ~excused
+    # A blank score beside a submission time: handed in, not graded yet. Never a 0.
+    ungraded = blank & (submitted_ns != NOT_A_TIME)
     missing_counts = policy.blank_scores == "zero"
+    missing = blank & ~ungraded & missing_counts
     final = after_penalty.to_numpy()
-    if missing_counts:
-        final = np.where(blank, 0.0, final)
+    final = np.where(missing, 0.0, final)
     final = np.where(excused, np.nan, final)
-    counted = ~excused & (~blank | missing_counts)
+    counted = ~excused & (~blank | missing)
     final_frame = pd.DataFrame(final, index=students, columns=assessments.index)
     percents, dropped = category_table(
         final_frame,
@@ -207,7 +223,9 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
     rejected_values = rejected.to_numpy() & ~blank & ~excused
     late = (n_days > 0) & ~rejected_values & ~blank & ~excused
     dropped_values = dropped.to_numpy()
-    status = cell_status(excused, blank, rejected_values, late, dropped_values, policy.blank_scores)
+    status = cell_status(
+        excused, blank, rejected_values, late, dropped_values, policy.blank_scores, ungraded
+    )
     status_frame = pd.DataFrame(
         {
             name: pd.Categorical.from_codes(status[:, j], categories=list(STATUSES))
@@ -224,9 +242,10 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
             "EXTENDED": extended.any(axis=1),
             "LATE": late.any(axis=1),
             "LATE_REJECTED": rejected_values.any(axis=1),
-            "MISSING": (blank & missing_counts).any(axis=1),
+            "MISSING": missing.any(axis=1),
             "OVERRIDE": letters["override"].to_numpy(dtype=bool),
             "POLICY_GAP": letters["gap"].to_numpy(),
+            "UNGRADED": ungraded.any(axis=1),
         },
         index=students,
     )
@@ -269,8 +288,10 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
         detail_columns["submitted_ns"][cells] = submitted_ns.ravel()
         detail_columns["due_ns"][cells] = due_ns.ravel()
         detail_columns["days"][cells] = late_days.to_numpy().ravel()
+        # Blank for work not graded yet: there is nothing to deduct from.
+        not_graded = blank & ~missing
         detail_columns["deduction"][cells] = np.where(
-            rejected_values | late, deduction.to_numpy(), 0.0
+            rejected_values | late, deduction.to_numpy(), np.where(not_graded, np.nan, 0.0)
         ).ravel()
         detail_columns["final"][cells] = final.ravel()
         detail_columns["status"][cells] = status.ravel()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.letters import snap
 from gradeproc.policy import Category
 
 
@@ -100,15 +101,18 @@ def choose_drops(
 def category_percent(
     earned: np.ndarray, maximum: np.ndarray, kept: np.ndarray, aggregation: str = "points"
 ) -> np.ndarray:
-    """Percent per student over the kept items; NaN where nothing is gradable."""
+    """Percent per student over the kept items; NaN where nothing is gradable.
+
+    Snapped to its decimal (letters.snap): the sum of 86.8 and 94.2 is 181, not
+    180.99999999999997, and a percentage with endless decimals keeps nine.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation == "equal":
             share = np.where(kept, earned * 100 / np.where(kept, maximum, 1.0), 0.0)
-            return share.sum(axis=1) / kept.sum(axis=1)
+            return snap(share.sum(axis=1) / kept.sum(axis=1))
         # Sum the points first and divide once: 465 of 500 is exactly 93.
-        return (np.where(kept, earned, 0.0).sum(axis=1) * 100) / np.where(kept, maximum, 0.0).sum(
-            axis=1
-        )
+        earned_sum = snap(np.where(kept, earned, 0.0).sum(axis=1))
+        return snap((earned_sum * 100) / np.where(kept, maximum, 0.0).sum(axis=1))
 
 
 def category_table(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.letters import snap
+
 NS_PER_DAY = 86_400 * 10**9
 NS_PER_MINUTE = 60 * 10**9
 NOT_A_TIME = np.iinfo(np.int64).min
@@ -104,8 +106,10 @@ def days_late(
 ) -> pd.DataFrame:
     """Whole days late: ceil(elapsed / 24 h); 0 when on time or nothing to compare.
 
-    On time means at or before the due time plus the grace minutes. Assessments whose late
-    policy is N, and submissions or due times that are blank, are never late.
+    On time means at or before the due time plus the grace minutes. The grace only decides
+    whether a submission is late: a late one's days count from the due time itself, so with
+    15 minutes of grace 24 h 10 min late is 2 days. Assessments whose late policy is N, and
+    submissions or due times that are blank, are never late.
     """
     days = days_late_ns(
         utc_ns(submitted), utc_ns(due), late_policy.to_numpy(dtype=bool), grace_minutes
@@ -118,8 +122,9 @@ def days_late_ns(
 ) -> np.ndarray:
     """`days_late` on UTC nanosecond matrices, integer arithmetic throughout."""
     applies = (submitted_ns != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy
-    lateness = np.where(applies, submitted_ns - due_ns - round(grace_minutes * NS_PER_MINUTE), 0)
-    return np.where(lateness > 0, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
+    lateness = np.where(applies, submitted_ns - due_ns, 0)
+    late = lateness > max(round(grace_minutes * NS_PER_MINUTE), 0)
+    return np.where(late, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
 
 
 def late_deduction(
@@ -138,12 +143,14 @@ def late_deduction(
     earned = points.to_numpy(dtype="float64")
     n_days = days.to_numpy()
     base = earned if basis == "earned_score" else max_points.to_numpy(dtype="float64")[None, :]
-    # Multiply before dividing so 3 × 5 % of 100 is exactly 15, not 15.000000000000002.
-    penalty = n_days * percent_per_day * base / 100
+    # Multiply before dividing so 3 × 5 % of 100 is exactly 15, not 15.000000000000002, and
+    # snap each step to its decimal: 8.8 - 0.8 is 8 and 8.8 - 8 is 0.8, as on paper.
+    penalty = snap(n_days * percent_per_day * base / 100)
     rejected = n_days > max_days
-    after = np.where(rejected, 0.0, np.maximum(earned - penalty, 0.0))
+    penalised = np.clip(snap(earned - penalty), 0.0, earned)
+    after = np.where(rejected, 0.0, np.where(n_days > 0, penalised, earned))
     after = np.where(np.isnan(earned), np.nan, after)
-    deduction = np.where(np.isnan(earned), np.nan, earned - after)
+    deduction = np.where(np.isnan(earned), np.nan, snap(earned - after))
     idx, cols = points.index, points.columns
     return (
         pd.DataFrame(deduction, index=idx, columns=cols),

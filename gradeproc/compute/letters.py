@@ -15,6 +15,23 @@ from gradeproc.policy import Band
 NOISE_DECIMALS = 6  # in units of the rounding step: 1e-6 of 0.01 points
 
 
+# Every number gradeproc computes and writes (a deduction, a final score, a percentage, a
+# mean) is snapped to this many decimals: a result a person works out from scores with a few
+# decimals has fewer than this, so snapping restores it exactly (8.8 - 8 is 0.8, not
+# 0.8000000000000007), and a result with endless decimals (200/3) keeps nine.
+SNAP_DECIMALS = 9
+_SNAP_LIMIT = 2.0**53 / 10**SNAP_DECIMALS  # above this a float has no 9th decimal to snap
+
+
+def snap(values: np.ndarray | pd.Series | float) -> np.ndarray:
+    """Values as the nearest decimal of SNAP_DECIMALS places, half-up; NaN stays NaN."""
+    array = np.asarray(values, dtype="float64")
+    scale = 10.0**SNAP_DECIMALS
+    with np.errstate(invalid="ignore"):
+        snapped = np.floor(array * scale + 0.5) / scale
+        return np.where(np.abs(array) < _SNAP_LIMIT, snapped, array)
+
+
 def round_half_up_units(total: np.ndarray | pd.Series, decimals: int) -> np.ndarray:
     """Totals in whole units of 10**-decimals, rounded half-up on the decimal value."""
     scaled = np.asarray(total, dtype="float64") * 10**decimals

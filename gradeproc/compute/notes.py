@@ -20,6 +20,11 @@ def _days_text(days: int) -> str:
     return f"{days} day" if days == 1 else f"{days} days"
 
 
+def local_minutes(times: pd.Series, timezone: str) -> np.ndarray:
+    """UTC times as the course's wall clock to the minute (`2024-10-15 23:41`), as text."""
+    return times.dt.tz_convert(timezone).dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+
+
 @dataclass(frozen=True)
 class Coded:
     """Texts for many cells, each distinct text spelled once: `texts[codes]` is the text."""
@@ -220,6 +225,15 @@ def student_notes(
                 ),
             )
         notes.add((st == "MISSING").to_numpy(), f"{name}: no score, counted as 0.")
+        handed_in = (st == "UNGRADED").to_numpy() & gradebook.submitted[name].notna().to_numpy()
+        if handed_in.any():
+            when = local_minutes(gradebook.submitted[name][handed_in], policy.timezone)
+            notes.add(
+                handed_in,
+                (
+                    f"{name}: handed in " + when + ", not graded yet; left out of the total."
+                ).tolist(),
+            )
         notes.add((st == "EXCUSED").to_numpy(), f"{name}: excused, left out of {category}.")
         dropped = (st == "DROPPED").to_numpy()
         if dropped.any():
