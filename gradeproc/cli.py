@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from gradeproc import __version__
-from gradeproc.cli_import import Debug, Force, import_app
+from gradeproc.cli_import import Command, Debug, Force, Group, import_app
 from gradeproc.errors import GradeprocError, Interrupted, Signalled, count_problems
 
 app = typer.Typer(
@@ -23,8 +23,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=Group,
 )
-export_app = typer.Typer(help="Export grades for other systems.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export grades for other systems.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
+)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 
@@ -39,7 +46,10 @@ class RegistrarFormat(StrEnum):
 RegistrarFormatOption = Annotated[
     RegistrarFormat,
     typer.Option(
-        "--registrar-format", help="The registrar file's profile (see docs/registrar.md)."
+        "--registrar-format",
+        help="The registrar file's layout: generic (Student ID, Last name, First name, "
+        "Section, Grade) or banner (Ellucian Banner's Faculty Grade Entry upload: Term Code, "
+        "CRN, Student ID, Final Grade, ...; needs the term_code and crn settings in Policy).",
     ),
 ]
 
@@ -85,7 +95,7 @@ def root(
     """gradeproc: validate a gradebook, apply the late and weighting rules, assign letters."""
 
 
-@app.command()
+@app.command(cls=Command)
 def init(book: Book, force: Force = False, debug: Debug = False) -> None:
     """Write a new gradebook with the syllabus policy and an empty roster."""
     from gradeproc.api import init as init_book
@@ -99,7 +109,7 @@ def init(book: Book, force: Force = False, debug: Debug = False) -> None:
     )
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(
     book: Book,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -132,7 +142,7 @@ def validate(
     typer.echo(f"{book.name}: no problems found{suffix}.")
 
 
-@app.command()
+@app.command(cls=Command)
 def process(
     book: Book,
     output: Annotated[
@@ -183,7 +193,7 @@ def process(
         typer.echo(f"Wrote {result.registrar}")
 
 
-@export_app.command("registrar")
+@export_app.command("registrar", cls=Command)
 def export_registrar(
     book: Book,
     output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
@@ -201,7 +211,7 @@ def export_registrar(
     typer.echo(f"Wrote {path}")
 
 
-@app.command()
+@app.command(cls=Command)
 def explain(
     book: Book,
     student_id: Annotated[
@@ -219,7 +229,7 @@ def explain(
     typer.echo(text)
 
 
-@app.command()
+@app.command(cls=Command)
 def diff(
     old: Annotated[
         Path, typer.Argument(help="The earlier graded workbook (.graded.xlsx).", show_default=False)
@@ -261,7 +271,7 @@ def diff(
     raise typer.Exit(1 if len(changes) else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 def batch(
     in_dir: Annotated[
         Path,
@@ -276,7 +286,8 @@ def batch(
         Path, typer.Option("-o", "--output", help="Where the graded workbooks and report go.")
     ],
     jobs: Annotated[
-        int | None, typer.Option("--jobs", min=1, help="Worker processes (default: one per CPU).")
+        int | None,
+        typer.Option("--jobs", min=1, metavar="N", help="Worker processes (default: one per CPU)."),
     ] = None,
     registrar: Annotated[
         Path | None,
