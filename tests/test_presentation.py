@@ -339,7 +339,7 @@ def test_summary_counts_are_whole_and_the_mean_is_calm(graded: Path, wb) -> None
     rules = _rules(sheet)[f"{column}{header + 1}:{column}{header + 9}"]
     assert rules[0].type == "cellIs" and rules[0].operator == "lessThan"
     assert rules[0].formula == ["60"] and rules[0].stopIfTrue
-    assert rules[0].dxf.fill.fgColor.rgb.endswith(style.RED[0][1:])  # red: below passing only
+    assert rules[0].dxf.fill.bgColor.rgb.endswith(style.RED[0][1:])  # red: below passing only
     scale = rules[1].colorScale
     assert rules[1].type == "colorScale"
     assert [v.val for v in scale.cfvo] == ["60", "100"]
