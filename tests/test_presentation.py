@@ -342,7 +342,7 @@ def test_summary_counts_are_whole_and_the_mean_is_calm(graded: Path, wb) -> None
     assert rules[0].dxf.fill.bgColor.rgb.endswith(style.RED[0][1:])  # red: below passing only
     scale = rules[1].colorScale
     assert rules[1].type == "colorScale"
-    assert [v.val for v in scale.cfvo] == ["60", "100"]
+    assert [float(v.val) for v in scale.cfvo] == [60, 100]
     assert [c.rgb[-6:] for c in scale.color] == ["FFFFFF", "9BC2E6"]
 
 
