@@ -420,6 +420,13 @@ def write_workbook(
     return limits
 
 
+def setting_text(value: object) -> str:
+    """A Policy setting as the instructor typed it: `5`, not `5.0`; `0.5` stays `0.5`."""
+    if isinstance(value, float) and math.isfinite(value):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
 def course_title(policy) -> str:
     """`CS 747 Optimization for Machine Learning Fall 2024`: the course and term settings."""
     return " ".join(
