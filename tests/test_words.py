@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from gradeproc.api import process
 from gradeproc.cli import app
-from tests.helpers import syllabus_sheets, write_book
+from tests.helpers import syllabus_sheets, worked_sheets, write_book
 
 runner = CliRunner()
 STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
@@ -69,3 +70,37 @@ def test_the_run_sheet_shows_settings_as_typed(tmp_path: Path) -> None:
     assert run["borderline_margin"] == "0.5"
     assert run["total_decimals"] == "2"
     assert run["letter_gap_rule"] == "higher"
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_book(tmp_path_factory.mktemp("worked") / "course.xlsx", worked_sheets())
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [
+        ("123", "00123 (Knuth, Donald)"),  # the leading zeros left off
+        ("s01", "S01 (Lovelace, Ada)"),  # lower case
+        ("knuth", "00123 (Knuth, Donald)"),  # a surname
+        ("Lovelace, Ada", "S01 (Lovelace, Ada)"),  # a name as the Roster spells it
+        ("S001", "S01 (Lovelace, Ada)"),  # a character too many
+    ],
+)
+def test_explain_suggests_the_student_meant(worked: Path, typed: str, suggestion: str) -> None:
+    result = runner.invoke(app, ["explain", str(worked), typed])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: student ID {typed} is not on the Roster; did you mean {suggestion}?\n"
+    )
+    assert result.stdout == ""
+
+
+def test_explain_suggests_several_and_nothing_far_off(worked: Path) -> None:
+    result = runner.invoke(app, ["explain", str(worked), "S0"])
+    assert result.stderr == (
+        "Error: student ID S0 is not on the Roster; did you mean S01 (Lovelace, Ada), "
+        "S02 (Hopper, Grace) or S03 (Turing, Alan)?\n"
+    )
+    result = runner.invoke(app, ["explain", str(worked), "XYZ"])
+    assert result.stderr == "Error: student ID XYZ is not on the Roster\n"
