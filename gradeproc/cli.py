@@ -232,10 +232,17 @@ def explain(
 @app.command(cls=Command)
 def diff(
     old: Annotated[
-        Path, typer.Argument(help="The earlier graded workbook (.graded.xlsx).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The earlier grades: a graded workbook (.graded.xlsx) or a gradebook.",
+            show_default=False,
+        ),
     ],
     new: Annotated[
-        Path, typer.Argument(help="The later graded workbook (.graded.xlsx).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The later grades: a graded workbook or a gradebook.", show_default=False
+        ),
     ],
     registrar: Annotated[
         Path | None,
@@ -244,11 +251,14 @@ def diff(
     force: Force = False,
     debug: Debug = False,
 ) -> None:
-    """Show whose letter or total changed between two graded workbooks, and why.
+    """Show whose letter or total changed between two sets of grades, and why.
 
-    Exit status, like diff(1): 0 no grade changed, 1 some grade changed, 2 unusable input.
+    Either side may be a gradebook: it is graded in memory, nothing written. So
+    `gradeproc diff BOOK.graded.xlsx BOOK.xlsx` shows what grading again now would change.
+    Each line names the assessments whose scores moved.
 
-    Unusable: not a graded workbook (no Grades sheet), unreadable, or --registrar exists.
+    Exit status, like diff(1): 0 no grade changed, 1 some grade changed, 2 unusable input
+    (unreadable, a gradebook with problems, or --registrar exists without --force).
     """
     from gradeproc.diff import change_lines, diff_graded, write_grade_changes
 
