@@ -143,7 +143,9 @@ def run_info(workbook, gradebook) -> list[tuple[str, object]]:
         ("Assessments", len(gradebook.assessments)),
         ("Settings applied", None),
     ]
-    info += [(name, str(value)) for name, value in policy.settings.items()]
+    from gradeproc.write import setting_text
+
+    info += [(name, setting_text(value)) for name, value in policy.settings.items()]
     info.append(("Categories", None))
     info += [
         (c.name, f"weight {c.weight:g}, {c.aggregation}, drop lowest {c.drop_lowest}")
@@ -154,6 +156,9 @@ def run_info(workbook, gradebook) -> list[tuple[str, object]]:
     from gradeproc.imports import import_notes
 
     info += import_notes(workbook)[0]
+    if gradebook.notes:  # settled on purpose: said here once, not on the terminal
+        info.append(("Notes", None))
+        info += [(f"Note {n}", str(note)) for n, note in enumerate(gradebook.notes, 1)]
     return info
 
 

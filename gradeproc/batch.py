@@ -218,7 +218,7 @@ def grade_one(job: Job) -> dict[str, object]:
             course=_text(result.settings.get("course")) or None,
             term=_text(result.settings.get("term")) or None,
             students=facts["students"],
-            letters=dict(sorted(facts["letters"].items(), key=lambda kv: letter_key(kv[0]))),
+            letters=facts["letters"],  # in the course's Letters-sheet order
             flags=facts["flags"],
             ungraded_students=facts["ungraded_students"],
             mean_total=facts["mean_total"],
@@ -601,9 +601,29 @@ def _joined(counts: object) -> str:
     return ", ".join(f"{k} {v}" for k, v in (counts or {}).items())
 
 
+def letter_order(courses: list[dict[str, object]]) -> list[str]:
+    """Every letter of the courses, each course's in its Letters-sheet order.
+
+    Courses are taken in path order; a letter one course adds goes right after the letter
+    before it in that course (or before the one after it), so syllabi that share a scale
+    keep it, and the order is the same on every run."""
+    order: list[str] = []
+    for course in courses:
+        own = list(course.get("letters") or {})
+        for k, letter in enumerate(own):
+            if letter in order:
+                continue
+            if k and own[k - 1] in order:  # right after the letter before it
+                order.insert(order.index(own[k - 1]) + 1, letter)
+                continue
+            later = [x for x in own[k + 1 :] if x in order]  # else before the one after it
+            order.insert(order.index(later[0]) if later else len(order), letter)
+    return order
+
+
 def report_rows(courses: list[dict[str, object]]) -> tuple[list[str], list[list[object]]]:
     """The batch report's header and one row per course (counts per letter and per flag)."""
-    letters = sorted({k for c in courses for k in (c.get("letters") or {})}, key=letter_key)
+    letters = letter_order(courses)
     flags = sorted({k for c in courses for k in (c.get("flags") or {})})
     header = ["File", "Course", "Term", "Status", "Students", "Ungraded", "Mean total"]
     header += letters + flags + ["Error", "Problems"]
@@ -678,11 +698,12 @@ def print_summary(result: BatchResult) -> None:
     from rich.text import Text
 
     table = Table(title="gradeproc batch")
-    for name in ("Course", "Students", "Letters", "Flags", "Status"):
+    for name in ("File", "Course", "Students", "Letters", "Flags", "Status"):
         table.add_column(name, justify="right" if name == "Students" else "left")
-    for c in result.courses:
+    for c in result.courses:  # the file tells apart two courses of the same name
         table.add_row(
-            Text(str(c.get("course") or c["path"])),
+            Text(str(c["path"])),
+            Text(str(c.get("course") or "")),
             Text("" if c.get("students") is None else str(c["students"])),
             Text(_joined(c.get("letters"))),
             Text(_joined(c.get("flags"))),

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from gradeproc import __version__
-from gradeproc.cli_import import Debug, Force, import_app
+from gradeproc.cli_import import Command, Debug, Force, Group, import_app
 from gradeproc.errors import (
     GradeprocError,
     Interrupted,
@@ -28,8 +28,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=Group,
 )
-export_app = typer.Typer(help="Export grades for other systems.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export grades for other systems.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
+)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 
@@ -40,8 +47,10 @@ RegistrarFormatOption = Annotated[
     str,
     typer.Option(
         "--registrar-format",
-        help="The registrar file's profile: a built-in name (`gradeproc registrar-formats`) "
-        "or a .toml file (see docs/registrar.md).",
+        help="The registrar file's format: a built-in name (generic: Student ID, Last name, "
+        "First name, Section, Grade; banner: Ellucian Banner's Faculty Grade Entry upload, which "
+        "needs each student's CRN and the term_code setting; list them all with "
+        "`gradeproc registrar-formats`) or the path of a .toml format file of your own.",
     ),
 ]
 
@@ -85,7 +94,7 @@ def root(
     """gradeproc: validate a gradebook, apply the late and weighting rules, assign letters."""
 
 
-@app.command()
+@app.command(cls=Command)
 def init(book: Book, force: Force = False, debug: Debug = False) -> None:
     """Write a new gradebook with the syllabus policy and an empty roster."""
     from gradeproc.api import init as init_book
@@ -101,7 +110,7 @@ def init(book: Book, force: Force = False, debug: Debug = False) -> None:
     )
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(
     book: Book,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -133,7 +142,7 @@ def validate(
     typer.echo(f"{book.name}: no problems found{suffix}.")
 
 
-@app.command()
+@app.command(cls=Command)
 def process(
     book: Book,
     output: Annotated[
@@ -183,7 +192,7 @@ def process(
         typer.echo(f"Wrote {result.registrar}")
 
 
-@export_app.command("registrar")
+@export_app.command("registrar", cls=Command)
 def export_registrar(
     book: Book,
     output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
@@ -201,7 +210,7 @@ def export_registrar(
     typer.echo(f"Wrote {path}")
 
 
-@app.command("registrar-formats")
+@app.command("registrar-formats", cls=Command)
 def registrar_formats() -> None:
     """List the built-in registrar profiles, one line each."""
     from gradeproc.registrar import builtin_profiles
@@ -212,7 +221,7 @@ def registrar_formats() -> None:
         typer.echo(f"{profile.name:<{width}}  {profile.description}")
 
 
-@export_app.command("canvas")
+@export_app.command("canvas", cls=Command)
 def export_canvas(
     book: Book,
     output: Annotated[Path, typer.Option("-o", "--output", help="The CSV to write.")],
@@ -231,7 +240,7 @@ def export_canvas(
     typer.echo(f"Wrote {path}")
 
 
-@app.command()
+@app.command(cls=Command)
 def explain(
     book: Book,
     student_id: Annotated[
@@ -249,13 +258,20 @@ def explain(
     typer.echo(text)
 
 
-@app.command()
+@app.command(cls=Command)
 def diff(
     old: Annotated[
-        Path, typer.Argument(help="The earlier graded workbook (.graded.xlsx).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The earlier grades: a graded workbook (.graded.xlsx) or a gradebook.",
+            show_default=False,
+        ),
     ],
     new: Annotated[
-        Path, typer.Argument(help="The later graded workbook (.graded.xlsx).", show_default=False)
+        Path,
+        typer.Argument(
+            help="The later grades: a graded workbook or a gradebook.", show_default=False
+        ),
     ],
     registrar: Annotated[
         Path | None,
@@ -264,11 +280,14 @@ def diff(
     force: Force = False,
     debug: Debug = False,
 ) -> None:
-    """Show whose letter or total changed between two graded workbooks, and why.
+    """Show whose letter or total changed between two sets of grades, and why.
 
-    Exit status, like diff(1): 0 no grade changed, 1 some grade changed, 2 unusable input.
+    Either side may be a gradebook: it is graded in memory, nothing written. So
+    `gradeproc diff BOOK.graded.xlsx BOOK.xlsx` shows what grading again now would change.
+    Each line names the assessments whose scores moved.
 
-    Unusable: not a graded workbook (no Grades sheet), unreadable, or --registrar exists.
+    Exit status, like diff(1): 0 no grade changed, 1 some grade changed, 2 unusable input
+    (unreadable, a gradebook with problems, or --registrar exists without --force).
     """
     from gradeproc.diff import change_lines, diff_graded, write_grade_changes
 
@@ -291,7 +310,7 @@ def diff(
     raise typer.Exit(1 if len(changes) else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 def batch(
     in_dir: Annotated[
         Path,
@@ -306,7 +325,8 @@ def batch(
         Path, typer.Option("-o", "--output", help="Where the graded workbooks and report go.")
     ],
     jobs: Annotated[
-        int | None, typer.Option("--jobs", min=1, help="Worker processes (default: one per CPU).")
+        int | None,
+        typer.Option("--jobs", min=1, metavar="N", help="Worker processes (default: one per CPU)."),
     ] = None,
     registrar: Annotated[
         Path | None,

@@ -10,9 +10,56 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
+
+
+class _PlainHelp:
+    """Help that reads as typed: `BOOK`, not `{book}`; a flag shows no `<bool>` value."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if param.metavar is not None:
+                continue
+            if param.param_type_name == "argument":
+                param.metavar = param.name.upper()
+            elif getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """A command's whole first paragraph in a command list, wrapped, never cut off."""
+        import inspect
+
+        if self.short_help or not self.help:  # type: ignore[attr-defined]
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+        first = inspect.cleandoc(self.help).split("\n\n")[0]  # type: ignore[attr-defined]
+        return " ".join(first.split())
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []  # type: ignore[attr-defined]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(param.metavar if param.required else f"[{param.metavar}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+class Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class Group(_PlainHelp, TyperGroup):
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return TyperGroup.collect_usage_pieces(self, ctx)
+
 
 import_app = typer.Typer(
-    help="Start a gradebook from a Canvas or Gradescope grade export.", no_args_is_help=True
+    help="Start a gradebook from a Canvas or Gradescope grade export.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
 )
 
 Export = Annotated[Path, typer.Argument(help="The export (.csv).", show_default=False)]
@@ -84,7 +131,7 @@ def _run(
     typer.echo(f"Next: fill in each assessment's {todo}, then run gradeproc validate {output}.")
 
 
-@import_app.command("canvas")
+@import_app.command("canvas", cls=Command)
 def import_canvas(
     export: Export,
     output: Output,
@@ -97,7 +144,7 @@ def import_canvas(
     _run("read_canvas", export, output, policy, timezone, force, debug)
 
 
-@import_app.command("gradescope")
+@import_app.command("gradescope", cls=Command)
 def import_gradescope(
     export: Export,
     output: Output,

@@ -1,7 +1,10 @@
 """What changed between two graded workbooks: whose letter or total moved, and why.
 
-Both files are read the way gradeproc reads a gradebook (calamine, after the zip safety checks),
-and student IDs stay text: `00123` is never the number 123. Only the `Grades` sheet is used.
+Either side may also be a gradebook that was never graded (or was edited since): it is graded
+in memory, nothing written, so `diff BOOK.graded.xlsx BOOK.xlsx` answers "what would change if
+I graded again now?". Files are read the way gradeproc reads a gradebook (calamine, after the
+zip safety checks), and student IDs stay text: `00123` is never the number 123. The `Grades`
+sheet gives totals and letters, the `Details` sheets each assessment's final score.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from gradeproc.errors import FileProblem
 from gradeproc.read import normalise, sheet_from_rows
 
 GRADES_SHEET = "Grades"
+DETAILS_SHEET = "Details"
+RUN_SHEET = "Run"
+RUN_TITLE = "gradeproc run"  # cell A1 of the Run sheet of every workbook gradeproc writes
 NEEDED = ("Student ID", "Last name", "First name", "Total", "Letter", "Registrar code", "Notes")
 DIFF_COLUMNS = [
     "Student ID",
@@ -52,23 +58,102 @@ _UNGRADED_SENTENCE = re.compile(
 )
 
 
-def read_grades(path: str | Path) -> pd.DataFrame:
-    """The `Grades` sheet of a graded workbook: IDs and names as text, Total as numbers."""
+def _open(path: Path):
     from python_calamine import CalamineWorkbook
 
     from gradeproc.safety import inspect_workbook_file
 
-    path = Path(path)
     inspect_workbook_file(path)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own types for a broken file
         raise FileProblem(f"{path.name} could not be read as an Excel workbook ({exc}).") from exc
-    title = next((t for t in book.sheet_names if normalise(t) == normalise(GRADES_SHEET)), None)
+
+
+def _title(book, name: str) -> str | None:
+    return next((t for t in book.sheet_names if normalise(t) == normalise(name)), None)
+
+
+def is_graded(book) -> bool:
+    """A workbook `gradeproc process` wrote: Grades and Details sheets, and its Run sheet."""
+    run = _title(book, RUN_SHEET)
+    if run is None or _title(book, GRADES_SHEET) is None:
+        return False
+    rows = book.get_sheet_by_name(run).to_python(skip_empty_area=False)
+    return bool(rows and rows[0] and rows[0][0] == RUN_TITLE)
+
+
+def read_side(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(grades, final scores) of a graded workbook, or of a gradebook graded in memory.
+
+    Final scores are students x assessments (None when a graded workbook has no Details)."""
+    path = Path(path)
+    book = _open(path)
+    if is_graded(book) or _title(book, "Roster") is None:
+        return read_grades(path, book), read_finals(book)
+    from gradeproc.api import grade_file
+
+    grading = grade_file(path)[2]
+    grades = grading.grades.copy()
+    grades["Student ID"] = grades["Student ID"].astype(str)
+    grades = grades.set_index("Student ID", drop=False)
+    finals = _finals_frame(grading.details)
+    return grades, finals
+
+
+def read_finals(book) -> pd.DataFrame | None:
+    """Each student's final score per assessment, from the Details sheet(s)."""
+    titles = [
+        t
+        for t in book.sheet_names
+        if normalise(t) == normalise(DETAILS_SHEET) or re.fullmatch(r"Details \(\d+\)", t.strip())
+    ]
+    frames = []
+    for title in titles:
+        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        frame = sheet_from_rows(DETAILS_SHEET, title, rows).frame
+        if not {"Student ID", "Assessment", "Final score"} <= set(frame.columns):
+            return None
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Student ID": parse.parse_ids(frame["Student ID"]).to_numpy(dtype=object),
+                    "Assessment": frame["Assessment"].map(str, na_action="ignore"),
+                    "Final score": parse.parse_numbers(frame["Final score"]).to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return None
+    return _finals_frame(pd.concat(frames, ignore_index=True))
+
+
+def _finals_frame(details: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Student ID": details["Student ID"].astype(str).to_numpy(dtype=object),
+            "Assessment": details["Assessment"].astype(str).to_numpy(dtype=object),
+            "Final score": details["Final score"].to_numpy(dtype="float64"),
+        }
+    )
+    frame = frame[frame["Student ID"].notna() & frame["Assessment"].notna()]
+    frame = frame.drop_duplicates(["Student ID", "Assessment"])
+    order = pd.unique(frame["Assessment"])
+    table = frame.pivot(index="Student ID", columns="Assessment", values="Final score")
+    return table.reindex(columns=order)
+
+
+def read_grades(path: str | Path, book=None) -> pd.DataFrame:
+    """The `Grades` sheet of a graded workbook: IDs and names as text, Total as numbers."""
+    path = Path(path)
+    if book is None:
+        book = _open(path)
+    title = _title(book, GRADES_SHEET)
     if title is None:
         raise FileProblem(
-            f"{path.name} is not a graded workbook: it has no Grades sheet. "
-            "diff compares the BOOK.graded.xlsx files that `gradeproc process` writes."
+            f"{path.name} is neither a graded workbook nor a gradebook: it has no Grades "
+            "sheet and no Roster sheet. diff compares the BOOK.graded.xlsx files that "
+            "`gradeproc process` writes, or a gradebook it grades in memory."
         )
     rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
     frame = sheet_from_rows(GRADES_SHEET, title, rows).frame
@@ -117,12 +202,24 @@ def _sentences(notes: object) -> list[str]:
     return [s for s in _SENTENCE_END.split(notes.strip()) if not _TOTAL_SENTENCE.match(s)]
 
 
-def _reason(old: pd.Series, new: pd.Series) -> str:
-    """The Notes sentences that differ; failing those, the category percentages that moved."""
+def _reason(
+    old: pd.Series, new: pd.Series, old_scores: pd.Series | None, new_scores: pd.Series | None
+) -> str:
+    """The Notes sentences that differ, and each assessment whose final score moved that
+    they do not name; with no scores to compare, the category percentages that moved."""
     before, after = _sentences(old["Notes"]), _sentences(new["Notes"])
     added = [s for s in after if s not in before]
     gone = [s for s in before if s not in after]
     parts = added + [_no_longer(s, added) for s in gone]
+    if old_scores is not None and new_scores is not None:
+        for name in new_scores.index:
+            if name not in old_scores.index:
+                continue
+            a, b = old_scores[name], new_scores[name]
+            if _same_number(a, b) or any(_names(name, p) for p in parts):
+                continue
+            parts.append(f"{name}: {_points(a)} -> {_points(b)} points.")
+        return " ".join(parts)
     if parts:
         return " ".join(parts)
     moved = []
@@ -146,6 +243,18 @@ def _no_longer(sentence: str, added: list[str]) -> str:
             "it was left out of the total)."
         )
     return f"No longer: {sentence}"
+
+
+def _names(assessment: str, sentence: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(assessment)}(?!\w)", sentence) is not None
+
+
+def _points(value: float) -> str:
+    if pd.isna(value):
+        return "no score"
+    from gradeproc.compute.notes import points_text
+
+    return str(points_text([float(value)])[0])
 
 
 def _same_number(a: float, b: float) -> bool:
@@ -174,7 +283,7 @@ def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
 
     Rows follow the new workbook's order, then the removed students in the old order.
     """
-    old, new = read_grades(old_path), read_grades(new_path)
+    (old, old_finals), (new, new_finals) = read_side(old_path), read_side(new_path)
     # Compare whole columns first; only the students who changed are visited one by one.
     both = new.index[new.index.isin(old.index)]
     before_all, after_all = old.loc[both], new.loc[both]
@@ -199,11 +308,18 @@ def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
         else:
             before = old.loc[sid]
             change = "letter" if letter_moved[sid] else "total"
-            rows.append(_row(after, before, after, change, _reason(before, after)))
+            reason = _reason(before, after, _scores(old_finals, sid), _scores(new_finals, sid))
+            rows.append(_row(after, before, after, change, reason))
     for sid in old.index[~old.index.isin(new.index)]:
         before = old.loc[sid]
         rows.append(_row(before, before, None, "removed", "no longer on the roster"))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def _scores(finals: pd.DataFrame | None, sid: object) -> pd.Series | None:
+    if finals is None or sid not in finals.index:
+        return None
+    return finals.loc[sid]
 
 
 def _row(

@@ -7,6 +7,7 @@ compute core's own functions, so the explanation cannot disagree with the graded
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from pathlib import Path
 
@@ -83,8 +84,10 @@ def _range_text(letter: str, text: str) -> str:
 # --- finding the student -----------------------------------------------------------------------
 
 
-def find_student(roster_ids: pd.Index, student_id: str) -> str:
-    """The roster ID for what was typed: exact text first, then ignoring surrounding spaces."""
+def find_student(roster_ids: pd.Index, student_id: str, roster: pd.DataFrame | None = None) -> str:
+    """The roster ID for what was typed: exact text first, then ignoring surrounding spaces.
+
+    Anything else is refused, suggesting the near matches (`roster` gives their names)."""
     text = str(student_id)
     ids = [str(i) for i in roster_ids]
     if text in ids:
@@ -92,7 +95,68 @@ def find_student(roster_ids: pd.Index, student_id: str) -> str:
     stripped = [i.strip() for i in ids]
     if text.strip() in stripped:
         return roster_ids[stripped.index(text.strip())]
-    raise GradeprocError(f"student ID {student_id} is not on the Roster")
+    message = f"student ID {student_id} is not on the Roster"
+    near = near_matches(roster_ids, text.strip(), roster)
+    if near:
+        message += f"; did you mean {_or(near)}?"
+    raise GradeprocError(message)
+
+
+MAX_SUGGESTIONS = 3
+
+
+def near_matches(roster_ids: pd.Index, typed: str, roster: pd.DataFrame | None = None) -> list[str]:
+    """Roster students someone typing `typed` may have meant, as `00123 (Hopper, Grace)`:
+    the same ID but for leading zeros or letter case, the surname (or `Last, First`), then
+    IDs that differ by a character or two."""
+    if not typed:
+        return []
+    ids = [str(i) for i in roster_ids]
+    key = typed.casefold()
+    found: list[int] = []
+
+    def add(positions) -> None:
+        found.extend(p for p in positions if p not in found)
+
+    add(i for i, x in enumerate(ids) if x.strip().casefold() == key)
+    if key.lstrip("0"):
+        add(i for i, x in enumerate(ids) if x.strip().casefold().lstrip("0") == key.lstrip("0"))
+    names = _names(roster, len(ids))
+    if names is not None:
+        last, full = names
+        add(i for i, x in enumerate(last) if x == key)
+        add(i for i, x in enumerate(full) if x == key)
+    folded = [x.strip().casefold() for x in ids]
+    ratios = [difflib.SequenceMatcher(None, key, x).ratio() for x in folded]
+    add(sorted((i for i, r in enumerate(ratios) if r >= 0.75), key=lambda i: (-ratios[i], i)))
+    return [_who(ids[i], roster) for i in found[:MAX_SUGGESTIONS]]
+
+
+def _names(roster: pd.DataFrame | None, n: int) -> tuple[list[str], list[str]] | None:
+    """Surnames and `last, first` / `first last` spellings, case-folded, per roster row."""
+    if roster is None or len(roster) != n or "Last name" not in roster:
+        return None
+    last = [str(x).strip().casefold() if _given(x) else "" for x in roster["Last name"]]
+    first = [
+        str(x).strip().casefold() if _given(x) else ""
+        for x in roster.get("First name", pd.Series([None] * n))
+    ]
+    full = [f"{a}, {b}" if a and b else a or b for a, b in zip(last, first, strict=True)]
+    return last, full
+
+
+def _who(sid: str, roster: pd.DataFrame | None) -> str:
+    if roster is None or sid not in roster.index or "Last name" not in roster:
+        return sid
+    row = roster.loc[sid]
+    name = ", ".join(
+        str(row[c]) for c in ("Last name", "First name") if c in row and _given(row[c])
+    )
+    return f"{sid} ({name})" if name else sid
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 # --- the explanation ---------------------------------------------------------------------------
@@ -101,7 +165,7 @@ def find_student(roster_ids: pd.Index, student_id: str) -> str:
 def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
     """Every step of one student's grade, as lines of plain text."""
     policy = gradebook.policy
-    sid = find_student(gradebook.roster.index, student_id)
+    sid = find_student(gradebook.roster.index, student_id, gradebook.roster)
     student = pd.Index([sid], dtype=object)
     grades_row = grading.grades.loc[grading.grades["Student ID"] == sid].iloc[0]
     details = grading.details.loc[grading.details["Student ID"] == sid].set_index("Assessment")

@@ -71,9 +71,11 @@ MSG_PASSWORD = (
     "{name} is protected with a password, which gradeproc cannot open; open it in Excel, "
     "remove the password, and save a copy without one to grade."
 )
+# An .ods or .xls file named so is not "renamed": say what it is and how to save an .xlsx.
 MSG_OLD_XLS = (
-    "{name} is an old Excel 97-2003 (.xls) file renamed to .xlsx; open it in Excel and use "
-    'Save As with the type "Excel Workbook (.xlsx)".'
+    "{name} is an Excel 97-2003 workbook (.xls){renamed}, not the .xlsx workbook gradeproc "
+    'reads; open it in Excel, choose File > Save As, pick the type "Excel Workbook (.xlsx)", '
+    "and give gradeproc the .xlsx file."
 )
 MSG_CSV = (
     "{name} is a CSV or text file renamed to .xlsx, not an Excel workbook; open it in Excel "
@@ -96,8 +98,9 @@ MSG_ZIP_NOT_WORKBOOK = (
     "itself, not a zip archive."
 )
 MSG_ODS = (
-    "{name} is an OpenDocument spreadsheet (.ods) renamed to .xlsx; open it in LibreOffice "
-    'or Excel and save it with the type "Excel Workbook (.xlsx)".'
+    "{name} is an OpenDocument spreadsheet (.ods, LibreOffice's own format){renamed}, not the "
+    ".xlsx workbook gradeproc reads; open it in LibreOffice, choose File > Save As, pick the "
+    'type "Excel 2007-365 (.xlsx)" and Keep Current Format, and give gradeproc the .xlsx file.'
 )
 MSG_XLSB = (
     "{name} is an Excel binary workbook (.xlsb) renamed to .xlsx; open it in Excel and use "
@@ -314,7 +317,7 @@ def _not_a_zip_message(fh: BinaryIO, head: bytes, name: str) -> str:
         if _OLE_ENCRYPTED in found:
             return MSG_PASSWORD.format(name=name)
         if found:
-            return MSG_OLD_XLS.format(name=name)
+            return MSG_OLD_XLS.format(name=name, renamed=_renamed(name))
         return MSG_NOT_EXCEL.format(name=name)
     text = _as_text(head)
     if text is not None:
@@ -324,6 +327,11 @@ def _not_a_zip_message(fh: BinaryIO, head: bytes, name: str) -> str:
         if any(sep in text for sep in ",;\t"):
             return MSG_CSV.format(name=name)
     return MSG_NOT_EXCEL.format(name=name)
+
+
+def _renamed(name: str) -> str:
+    """`renamed to .xlsx` only for a file whose name claims to be one."""
+    return " renamed to .xlsx" if name.casefold().endswith(".xlsx") else ""
 
 
 def _scan_file_for(fh: BinaryIO, needles: tuple[bytes, ...]) -> set[bytes]:
@@ -405,7 +413,7 @@ def _inspect_zip(zf: zipfile.ZipFile, fh: BinaryIO, file_size: int, name: str) -
         if "xl/workbook.bin" in names:
             raise FileProblem(MSG_XLSB.format(name=name))
         if "content.xml" in names and "META-INF/manifest.xml" in names:
-            raise FileProblem(MSG_ODS.format(name=name))
+            raise FileProblem(MSG_ODS.format(name=name, renamed=_renamed(name)))
         raise FileProblem(MSG_ZIP_NOT_WORKBOOK.format(name=name))
 
     _check_declared_sizes(infos, name)

@@ -198,13 +198,71 @@ def status_formats(
         _column_rule(sheet, first_row, last_row, col, _equals(status, formats[f"score_{status}"]))
 
 
-def print_setup(sheet, header_row: int | None = 0, gridlines: bool = True) -> None:
-    """Landscape, one page wide, the header row on every page, sheet name and page numbers."""
+# Printing. Widths below are the narrower of the two usual papers (Letter, 11 x 8.5 in,
+# landscape) less the margins print_setup sets; a column's printed width is its width in
+# pixels at 96 per inch, as Excel converts a character width.
+PRINT_MARGIN_IN = 0.4
+PRINTABLE_PT = (11 - 2 * PRINT_MARGIN_IN) * 72
+BODY_FONT_PT = 11
+MIN_FONT_PT = 8
+MIN_PRINT_SCALE = math.ceil(100 * MIN_FONT_PT / BODY_FONT_PT)  # 73 %: 8.03 pt
+DEFAULT_WIDTH = 8.43  # a column gradeproc sets no width for
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels, as Excel converts its character width."""
+    return int(width * 7 + 0.5) + 5
+
+
+def fit_scale(widths: Sequence[float]) -> float:
+    """The print scale (1 = 100 %) that one page's width would need for these columns."""
+    points = sum(column_pixels(w) for w in widths) * 0.75
+    return min(1.0, PRINTABLE_PT / points) if points else 1.0
+
+
+def print_scale(widths: Sequence[float] | None) -> int | None:
+    """None where the sheet fits one page wide with its text at 8 pt or more; else the
+    percentage to print at (the 8-pt minimum), the columns continuing on further pages.
+
+    Measured in the workbook's own font (Calibri): a spreadsheet program drawing the text
+    in a wider font (LibreOffice without Calibri's metric twin Carlito) fits it smaller."""
+    if widths is None or fit_scale(widths) * 100 >= MIN_PRINT_SCALE:
+        return None
+    return MIN_PRINT_SCALE
+
+
+def header_text(text: str) -> str:
+    """Text for a page header: `&` is a code there, and Excel stops at 255 characters."""
+    return text.replace("&", "&&")[:200]
+
+
+def print_setup(
+    sheet,
+    header_row: int | None = 0,
+    gridlines: bool = True,
+    widths: Sequence[float] | None = None,
+    title: str = "",
+    repeat_columns: int = 0,
+) -> None:
+    """Landscape, one page wide where the text stays 8 pt or more (`print_scale`), else at
+    that size with the first `repeat_columns` columns (who a row is about) on every page,
+    pages read across then down. The header row repeats on every page; the course and term
+    head each page, the sheet name and page number foot it."""
     sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    scale = print_scale(widths)
+    if scale is None:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_print_scale(scale)
+        sheet.print_across()
+        if repeat_columns:
+            sheet.repeat_columns(0, repeat_columns - 1)
     if header_row is not None:
         sheet.repeat_rows(header_row)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    margin = PRINT_MARGIN_IN
+    sheet.set_margins(left=margin, right=margin, top=0.6, bottom=0.6)
+    if title:
+        sheet.set_header(f"&L{header_text(title)}")
     sheet.set_footer("&L&A&RPage &P of &N")
     if gridlines:
         sheet.hide_gridlines(0)  # print the cell grid of a table
@@ -490,7 +548,8 @@ def cutoff_text(letter: str, low: float, inclusive: bool) -> str:
 
 
 def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
-    """Students per 5-point bin of Total, split by letter band, with the cut-offs in each bin."""
+    """Students per 5-point bin of Total, split by letter band, with the cut-offs in each bin,
+    from the lowest bin holding a total or a cut-off to the highest."""
     labels = bin_labels()
     total = grades["Total"].to_numpy(dtype="float64")
     has = ~np.isnan(total)
@@ -511,6 +570,11 @@ def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
     for band in order:
         frame[names[band]] = np.bincount(bins[bands == band], minlength=len(labels))
     frame.attrs["bands"] = {names[band]: band for band in order}  # column -> band key
+    # The empty bins below the lowest total and cut-off, and above the highest, say nothing
+    # and would print as a page of zeros: the table (and chart) runs over the rest.
+    used = np.flatnonzero((frame["Students"].to_numpy() > 0) | (frame["Letter cut-offs"] != ""))
+    if len(used):
+        frame = frame.iloc[used[0] : used[-1] + 1].reset_index(drop=True)
     return frame
 
 

@@ -63,12 +63,19 @@ HEADERS = {
 }
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+# Widths (characters) that show a typical value whole, on screen and on paper: an email
+# address, a surname, a score such as 97.5 under a filter button.
+MIN_WIDTHS = {"Student ID": 12, "Last name": 16, "First name": 16, "Email": 30, "Section": 9}
+SCORE_WIDTH = 10
 
 
 def template_rows() -> dict[str, list[list[object]]]:
     """Every sheet of a new gradebook as rows of cell values, header first."""
     settings = {name: spec[0] for name, spec in SETTINGS.items()}
     settings.update(course=SYLLABUS_COURSE, term=SYLLABUS_TERM)
+    # Left blank (its default, higher, applies): the 93 between the syllabus's A and A- is a
+    # gap, and the instructor is told to settle it by writing the rule they want.
+    settings["letter_gap_rule"] = ""
     policy = [
         [name, settings[name] if settings[name] != "" else None, spec[3]]
         for name, spec in SETTINGS.items()
@@ -106,6 +113,9 @@ def write_template(path: str | Path) -> Path:
             letter = get_column_letter(index)
             values = [len(str(r[index - 1])) for r in rows if index - 1 < len(r) and r[index - 1]]
             width = min(max([len(header) + 2, *[v + 2 for v in values]]), 60)
+            width = max(width, MIN_WIDTHS.get(header, 0))
+            if name == "Scores" and header != "Student ID":
+                width = max(width, SCORE_WIDTH)
             sheet.column_dimensions[letter].width = width
             if header in ("Student ID", "Section"):
                 for r in range(1, 1001):

@@ -6,7 +6,7 @@ workbook without errors becomes a `Gradebook`, the typed frames the compute core
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,42 @@ class Gradebook:
     extensions: pd.DataFrame
     overrides: pd.DataFrame
     warnings: list[Finding] = field(default_factory=list)
+    # What the instructor settled on purpose (a letter gap under an explicit letter_gap_rule):
+    # said once in the Run sheet, not on every run's terminal.
+    notes: list[Finding] = field(default_factory=list)
+
+
+GAP_HOW_TO_SETTLE = (
+    "; to settle it, write letter_gap_rule (higher or lower) in the Policy sheet, "
+    "or close the gap in the Letters sheet"
+)
+
+
+def _setting_given(sheet: Sheet, name: str) -> bool:
+    """Whether the Policy sheet types a value for the setting (not left to its default)."""
+    frame = sheet.frame
+    if "Setting" not in frame or "Value" not in frame:
+        return False
+    for setting, value in zip(frame["Setting"], frame["Value"], strict=True):
+        if setting is not None and normalise(setting) == normalise(name):
+            return value is not None and str(value).strip() != ""
+    return False
+
+
+def _settle_gaps(report: Report, explicit: bool) -> list[Finding]:
+    """Letter gaps resolved by letter_gap_rule: a note when the rule was written on purpose,
+    else a warning that says how to settle it. Returns the notes (taken out of `report`)."""
+    gaps = [
+        f
+        for f in report.findings
+        if f.code == "letter-range-gap" and f.severity != "error" and "letter_gap_rule" in f.message
+    ]
+    for finding in gaps:
+        report.findings.remove(finding)
+    if explicit:
+        return gaps
+    report.extend(replace(f, message=f.message + GAP_HOW_TO_SETTLE) for f in gaps)
+    return []
 
 
 def _words(n: int) -> str:
@@ -316,6 +352,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     settings = read_settings(sheets["Policy"], report)
     categories = read_categories(sheets["Categories"], report)
     letters, bands = read_letters(sheets["Letters"], settings["letter_gap_rule"], report)
+    notes = _settle_gaps(report, _setting_given(sheets["Policy"], "letter_gap_rule"))
     assessments = read_assessments(sheets["Assessments"], settings, categories, report)
     timezone = settings["timezone"]
     extra_credit = settings["allow_extra_credit"] == "Y"
@@ -439,6 +476,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
         extensions=extensions,
         overrides=overrides,
         warnings=report.warnings,
+        notes=notes,
     )
     return gradebook, report
 

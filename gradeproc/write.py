@@ -562,21 +562,38 @@ def write_workbook(
             )
         )
     warnings = [*warnings, *(str(f) for f in limits)]
+    title = course_title(gradebook.policy)
     _write_grades(book, writer, grading, gradebook, grade_comments)
-    _write_details(book, writer, grading, detail_sheets)
+    _write_details(book, writer, grading, detail_sheets, title)
     _write_summary(book, writer, grading.grades, gradebook, grading.details)
-    _write_run(book, writer, run_info, warnings)
+    _write_run(book, writer, run_info, warnings, title)
 
     taken = {"grades", "summary", "run", *(t.casefold() for t, _, _ in detail_sheets)}
     for name in workbook.order:
         source = workbook.sheets[name]
-        title = source.title
-        if title.casefold() in taken:  # an instructor's own "Summary" keeps its values
-            title = f"{title} (input)"[:31]
-        taken.add(title.casefold())
-        _write_input_sheet(book, writer, title, name, source, grading, gradebook, score_comments)
+        sheet_title = source.title
+        if sheet_title.casefold() in taken:  # an instructor's own "Summary" keeps its values
+            sheet_title = f"{sheet_title} (input)"[:31]
+        taken.add(sheet_title.casefold())
+        _write_input_sheet(
+            book, writer, sheet_title, name, source, grading, gradebook, score_comments, title
+        )
     book.close()
     return limits
+
+
+def setting_text(value: object) -> str:
+    """A Policy setting as the instructor typed it: `5`, not `5.0`; `0.5` stays `0.5`."""
+    if isinstance(value, float) and math.isfinite(value):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def course_title(policy) -> str:
+    """`CS 747 Optimization for Machine Learning Fall 2024`: the course and term settings."""
+    return " ".join(
+        str(policy.settings.get(k)) for k in ("course", "term") if policy.settings.get(k)
+    )
 
 
 def _limit(sheet: str, message: str) -> Finding:
@@ -597,7 +614,7 @@ def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool 
     n = len(grades)
     sheet = book.add_worksheet("Grades")
     sheet.freeze_panes(1, 3)
-    _widths(
+    widths = _widths(
         sheet,
         grades,
         fixed={"Notes": (70, formats["wrap"]), "Flags": (26, formats["wrap"])},
@@ -618,7 +635,14 @@ def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool 
         style.letter_formats(sheet, 1, n, columns.index("Letter"), letters, formats)
     if "Flags" in columns:
         style.flag_formats(sheet, 1, n, columns.index("Flags"), formats["action"])
-    style.print_setup(sheet, header_row=0)
+    names = [c for c in ("Student ID", "Last name", "First name") if c in columns]
+    style.print_setup(
+        sheet,
+        header_row=0,
+        widths=widths,
+        title=course_title(gradebook.policy),
+        repeat_columns=len(names),
+    )
     style.ignore_id_warnings(sheet)
 
 
@@ -655,21 +679,75 @@ def details_sheets(n_rows: int, n_items: int) -> list[tuple[str, int, int]]:
     ]
 
 
-def _write_details(book, writer: SheetWriter, grading, sheets: list[tuple[str, int, int]]) -> None:
+def student_names(grades: pd.DataFrame) -> np.ndarray:
+    """`Last, First` per Grades row (whichever of the two is given; blank when neither)."""
+    last = grades["Last name"].astype(object).where(grades["Last name"].notna(), "").astype(str)
+    first = grades["First name"].astype(object).where(grades["First name"].notna(), "")
+    first = first.astype(str)
+    both = (last.str.strip() != "") & (first.str.strip() != "")
+    names = np.where(both, last + ", " + first, last + first)
+    return np.where(names == "", None, names).astype(object)
+
+
+def with_names(details: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
+    """Details with a `Name` column after `Student ID`: whose row it is, at a glance."""
+    names = student_names(grades)
+    ids = details["Student ID"]
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(
+        pd.Index(grades["Student ID"])
+    ):
+        rows = ids.cat.codes.to_numpy()  # Details lists students in Grades order
+    else:
+        rows = pd.Index(grades["Student ID"]).get_indexer(ids)
+    codes, uniques = pd.factorize(np.append(names, None))  # names may repeat; None -> -1
+    name_codes = codes[np.where(rows >= 0, rows, len(names))]
+    column = pd.Categorical.from_codes(name_codes, categories=uniques)
+    out = {c: details[c] for c in details.columns}
+    at = list(out).index("Student ID") + 1 if "Student ID" in out else 0
+    items = list(out.items())
+    items.insert(at, ("Name", pd.Series(column, index=details.index)))
+    return pd.DataFrame(dict(items), copy=False)
+
+
+# Details' number columns are narrow, their two-word headers wrapping, so the sheet prints
+# one page wide at a readable size.
+DETAIL_NUMBER_WIDTHS = {
+    "Max points": 9,
+    "Raw score": 9,
+    "Days late": 9,
+    "Deduction": 11,
+    "Final score": 9,
+}
+
+
+def _write_details(
+    book, writer: SheetWriter, grading, sheets: list[tuple[str, int, int]], title: str = ""
+) -> None:
     from gradeproc import style
 
-    columns = list(grading.details.columns)
-    for title, first, stop in sheets:
-        details = grading.details.iloc[first:stop]
-        sheet = book.add_worksheet(title)
-        sheet.freeze_panes(1, 2)
-        _widths(sheet, details, formats={"Status": writer.formats["centre"]})
+    columns = [*list(grading.details.columns[:1]), "Name", *list(grading.details.columns[1:])]
+    for sheet_title, first, stop in sheets:
+        details = with_names(grading.details.iloc[first:stop], grading.grades)
+        sheet = book.add_worksheet(sheet_title)
+        sheet.freeze_panes(1, 3)
+        fixed = {
+            name: (width, None)
+            for name, width in DETAIL_NUMBER_WIDTHS.items()
+            if name in columns and _fits(details[name], width)
+        }
+        widths = _widths(sheet, details, fixed=fixed, formats={"Status": writer.formats["centre"]})
         last = writer.frame(sheet, details)
         sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
         if "Status" in columns:
             style.status_formats(sheet, 1, len(details), columns.index("Status"), writer.formats)
-        style.print_setup(sheet, header_row=0)
+        style.print_setup(sheet, header_row=0, widths=widths, title=title, repeat_columns=3)
         style.ignore_id_warnings(sheet)
+
+
+def _fits(values: pd.Series, width: float) -> bool:
+    """Whether every number of the column's first rows shows in `width` characters."""
+    head = values.head(200).dropna()
+    return bool(head.round(2).astype(str).str.len().max() <= width - 2) if len(head) else True
 
 
 def _write_input_sheet(
@@ -681,6 +759,7 @@ def _write_input_sheet(
     grading,
     gradebook,
     comments: bool = True,
+    course: str = "",
 ) -> None:
     """An instructor's sheet with its values; on Scores, the exceptional scores shaded."""
     from gradeproc import style
@@ -697,10 +776,16 @@ def _write_input_sheet(
             if value is not None and value != "":
                 cell_formats.setdefault((header, c), writer.formats["header"])
         sheet.freeze_panes(header + 1, 1 if "Student ID" in source.frame.columns else 0)
-    _row_widths(sheet, rows)
+    widths = _row_widths(sheet, rows)
     if "Student ID" in source.frame.columns:
         style.ignore_id_warnings(sheet)
-    style.print_setup(sheet, header_row=header if rows else None)
+    style.print_setup(
+        sheet,
+        header_row=header if rows else None,
+        widths=widths,
+        title=course,
+        repeat_columns=1 if "Student ID" in source.frame.columns else 0,
+    )
     writer.rows(sheet, rows, cell_formats)
 
 
@@ -786,8 +871,12 @@ def _widths(
     return widths
 
 
-def _row_widths(sheet, rows: list[list[object]], sample: int = 200) -> None:
-    """Widths of an instructor's sheet from its first rows: dates fit, long text stops at 60."""
+def _row_widths(sheet, rows: list[list[object]], sample: int = 200) -> list[float]:
+    """Widths of an instructor's sheet from its first rows: dates fit, long text stops at 60.
+
+    Returns every column's width (a column with no value keeps Excel's default)."""
+    from gradeproc import style
+
     widths: dict[int, int] = {}
     for row in rows[:sample]:
         for c, value in enumerate(row):
@@ -802,6 +891,11 @@ def _row_widths(sheet, rows: list[list[object]], sample: int = 200) -> None:
             widths[c] = max(widths.get(c, 0), n)
     for c, n in widths.items():
         sheet.set_column(c, c, min(max(n + 2, 9), 60))
+    last = max(widths, default=-1)
+    return [
+        min(max(widths[c] + 2, 9), 60) if c in widths else style.DEFAULT_WIDTH
+        for c in range(last + 1)
+    ]
 
 
 def letter_counts(grades: pd.DataFrame, letter_order: list[str]) -> pd.DataFrame:
@@ -813,7 +907,8 @@ def letter_counts(grades: pd.DataFrame, letter_order: list[str]) -> pd.DataFrame
         {
             "Letter": order,
             "Students": counts.to_numpy(dtype="int64"),
-            "Percent": snap(counts.to_numpy() * 100 / total) if total else np.zeros(len(order)),
+            # a share (0.25 shows as 25.0%), formatted like the Assessments' share columns
+            "Percent": snap(counts.to_numpy() / total) if total else np.zeros(len(order)),
         }
     )
 
@@ -857,9 +952,7 @@ def _write_summary(
     tables = [t for t in (counts, totals, histogram, stats) if t is not None]
     widths = _summary_widths(sheet, tables)
 
-    course = " ".join(
-        str(policy.settings.get(k)) for k in ("course", "term") if policy.settings.get(k)
-    )
+    course = course_title(policy)
     sheet.set_row(0, 24)
     sheet.write(0, 0, f"Summary: {course}" if course else "Summary", formats["title"])
     n_total = int(grades["Total"].notna().sum())
@@ -885,7 +978,7 @@ def _write_summary(
 
     # Letters, coloured as on Grades.
     letters_top = row + 1
-    end = table("Letters", counts, row, Percent="percent")
+    end = table("Letters", counts, row, Percent="share")
     style.letter_formats(sheet, letters_top + 1, end - 1, 0, counts["Letter"].tolist(), formats)
     chart = book.add_chart({"type": "column"})
     chart.add_series(
@@ -903,7 +996,7 @@ def _write_summary(
     )
     chart.set_title({"name": "Letters", "name_font": {"size": 12}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"name": "Students", "major_gridlines": {"visible": True}})
+    chart.set_y_axis(COUNT_AXIS)
     sheet.insert_chart(
         chart_row, 0, chart, {"x_scale": letter_width / 480, "y_scale": chart_height / 288}
     )
@@ -920,7 +1013,7 @@ def _write_summary(
 
     # The distribution of totals, stacked by letter band, with the cut-offs in each bin.
     row += 2
-    page_breaks = [row]  # printed, each table below the charts starts a page
+    page_breaks = [row]  # printed, the tables below the charts and the Letters start a page
     hist_top = row + 1
     end = table("Distribution of totals", histogram, row)
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
@@ -946,7 +1039,7 @@ def _write_summary(
             "num_font": {"rotation": -45, "size": 8},
         }
     )
-    chart.set_y_axis({"name": "Students", "major_gridlines": {"visible": True}})
+    chart.set_y_axis(COUNT_AXIS)
     chart.set_legend({"position": "right", "font": {"size": 9}})
     sheet.insert_chart(
         chart_row,
@@ -962,7 +1055,6 @@ def _write_summary(
     # How each assessment went: a colour scale on the mean, bars on the shares.
     if stats is not None:
         row = end + 1
-        page_breaks.append(row)
         top = row + 1
         share_columns = [c for c in stats.columns if c.startswith("Share ")]
         end = table(
@@ -976,16 +1068,36 @@ def _write_summary(
         )
         if end - 1 > top:
             mean = stats.columns.get_loc("Mean %")
+            # Red only below the lowest passing cut-off; above it a calm white-to-blue
+            # scale over the range where letters are given, so a 76 % mean is no alarm.
+            floor = min((low for _, low, _ in style.cutoffs(policy)), default=60.0)
+            floor = int(floor) if float(floor).is_integer() else floor
             sheet.conditional_format(
                 top + 1,
                 mean,
                 end - 1,
                 mean,
                 {
-                    "type": "3_color_scale",
-                    "min_color": "#F8696B",
-                    "mid_color": "#FFEB84",
-                    "max_color": "#63BE7B",
+                    "type": "cell",
+                    "criteria": "<",
+                    "value": floor,
+                    "format": formats["band_F"],
+                    "stop_if_true": True,
+                },
+            )
+            sheet.conditional_format(
+                top + 1,
+                mean,
+                end - 1,
+                mean,
+                {
+                    "type": "2_color_scale",
+                    "min_type": "num",
+                    "min_value": floor,
+                    "min_color": "#FFFFFF",
+                    "max_type": "num",
+                    "max_value": 100,
+                    "max_color": "#9BC2E6",
                 },
             )
             for name in share_columns:
@@ -1012,15 +1124,25 @@ def _write_summary(
             formats["note"],
         )
     sheet.set_h_pagebreaks(page_breaks)
-    style.print_setup(sheet, header_row=0, gridlines=False)
+    style.print_setup(sheet, header_row=0, gridlines=False, widths=widths, title=course)
 
 
 CHART_ROW_PX = 20  # a default row, in pixels
+# A chart axis counting students: whole numbers, one gridline per student at most.
+COUNT_AXIS = {
+    "name": "Students",
+    "major_gridlines": {"visible": True},
+    "min": 0,
+    "major_unit": 1,
+    "num_format": "0",
+}
 
 
 def _pixels(width: float) -> int:
     """A column's width in pixels, as Excel converts its character width."""
-    return int(width * 7 + 0.5) + 5
+    from gradeproc import style
+
+    return style.column_pixels(width)
 
 
 def _table_header_height(frame: pd.DataFrame, widths: list[float]) -> float | None:
@@ -1047,7 +1169,7 @@ def _summary_widths(sheet, tables: list[pd.DataFrame]) -> list[float]:
     return out
 
 
-def _write_run(book, writer: SheetWriter, run_info, warnings: list[str]) -> None:
+def _write_run(book, writer: SheetWriter, run_info, warnings: list[str], title: str = "") -> None:
     """The run as a page: a title, a section per kind of fact, every warning in full."""
     from gradeproc import style
 
@@ -1083,4 +1205,4 @@ def _write_run(book, writer: SheetWriter, run_info, warnings: list[str]) -> None
         sheet.write(row, 0, f"Warning {number}", formats["label"])
         sheet.write(row, 1, message, formats["value"])
         row += 1
-    style.print_setup(sheet, header_row=0, gridlines=False)
+    style.print_setup(sheet, header_row=0, gridlines=False, widths=[34, 100], title=title)

@@ -32,7 +32,9 @@ def test_validate_a_clean_book(book: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
-        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP\n'
+        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP; to settle it, write '
+        "letter_gap_rule (higher or lower) in the Policy sheet, or close the gap in the Letters "
+        "sheet\n"
         "course.xlsx: no problems found (1 warning).\n"
     )
 
@@ -45,7 +47,9 @@ def test_validate_prints_every_problem_and_exits_1(bad_book: Path) -> None:
         '  Scores!B2: "9O" is not a number of points\n'
         "  Scores!C2: -5 is negative; a score is 0 or more points\n"
         "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
-        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP\n'
+        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP; to settle it, write '
+        "letter_gap_rule (higher or lower) in the Policy sheet, or close the gap in the Letters "
+        "sheet\n"
         "bad.xlsx: 3 problems (Categories 1, Scores 2) found.\n"
     )
     assert sorted(p.name for p in bad_book.parent.iterdir()) == ["bad.xlsx"]

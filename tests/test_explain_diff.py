@@ -324,9 +324,59 @@ def test_added_and_removed_students_keep_text_ids(tmp_path: Path, v1: Path) -> N
     ]
 
 
-def test_a_gradebook_that_was_not_graded_is_unusable_input(v1: Path) -> None:
+def test_a_graded_workbook_against_its_gradebook_has_no_changes(v1: Path) -> None:
     graded = process(v1).output
-    result = runner.invoke(app, ["diff", str(v1), str(graded)])
+    result = runner.invoke(app, ["diff", str(graded), str(v1)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No grade changes.\n"
+
+
+def test_diff_against_an_edited_gradebook_grades_it_in_memory(v1: Path, tmp_path: Path) -> None:
+    """`diff BOOK.graded.xlsx BOOK.xlsx`: what would change if I graded again now?"""
+    graded = process(v1).output
+    sheets = base_sheets()
+    sheets["Scores"][2][1] = 60  # Bob's HW1: 80 -> 60, nothing else about him changes
+    sheets["Extensions"].append(["S001", "HW3", 3, None, "medical note"])
+    edited = write_book(tmp_path / "v1.xlsx", sheets)  # the instructor saved over v1.xlsx
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = runner.invoke(app, ["diff", str(graded), str(edited)])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "S001 Smith, Ann: B+ -> A- (89.73 -> 91.23). Extension on HW3: +3 days (medical note). "
+        "No longer: HW3: 3 days late, -15 points (95 -> 80).",
+        "S002 Jones, Bob: Fail (53.00 -> 50.50). HW1: 80 -> 60 points.",
+        "2 students changed: 1 letter, 1 total only.",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_diff_names_the_assessment_that_moved_between_graded_workbooks(
+    v1: Path, tmp_path: Path
+) -> None:
+    sheets = base_sheets()
+    sheets["Scores"][1][1] = 80  # Ann's HW1: 90 -> 80
+    sheets["Scores"][1][8] = 90  # Ann's Report: 88 -> 90
+    new = process(write_book(tmp_path / "v4.xlsx", sheets)).output
+    frame = diff_graded(process(v1).output, new)
+    assert frame["Reason"].tolist() == ["HW1: 90 -> 80 points. Report: 88 -> 90 points."]
+
+
+def test_diff_refuses_a_gradebook_with_problems(v1: Path, tmp_path: Path) -> None:
+    sheets = base_sheets()
+    sheets["Scores"][1][1] = "9O"
+    broken = write_book(tmp_path / "broken.xlsx", sheets)
+    result = runner.invoke(app, ["diff", str(process(v1).output), str(broken)])
     assert result.exit_code == 2
-    assert "v1.xlsx is not a graded workbook: it has no Grades sheet" in result.stderr
+    assert 'Scores!B2: "9O" is not a number of points' in result.stderr
     assert result.stdout == ""
+
+
+def test_a_workbook_with_neither_grades_nor_a_roster_is_unusable_input(tmp_path: Path) -> None:
+    other = write_book(tmp_path / "other.xlsx", {"Sheet1": [["a", "b"], [1, 2]]})
+    result = runner.invoke(app, ["diff", str(other), str(other)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: other.xlsx is neither a graded workbook nor a gradebook: it has no Grades "
+        "sheet and no Roster sheet. diff compares the BOOK.graded.xlsx files that `gradeproc "
+        "process` writes, or a gradebook it grades in memory.\n"
+    )

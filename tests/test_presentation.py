@@ -218,9 +218,11 @@ def test_summary_has_both_charts_and_the_tables(graded: Path, wb) -> None:
     row = column_a["Distribution of totals"] + 1
     header = [c.value for c in sheet[row] if c.value is not None]
     assert header[:3] == ["Total", "Letter cut-offs", "Students"]
-    bins = [sheet.cell(row=row + 1 + i, column=1).value for i in range(21)]
-    assert bins[0] == "0–5" and bins[-2] == "95–100" and bins[-1] == "100+"
-    students = sum(sheet.cell(row=row + 1 + i, column=3).value for i in range(21))
+    # Bins run from the lowest holding a total or a cut-off (D >= 60) to the highest.
+    bins = [sheet.cell(row=row + 1 + i, column=1).value for i in range(9)]
+    assert bins[0] == "60–65" and bins[-1] == "100+"
+    assert sheet.cell(row=row + 10, column=1).value is None
+    students = sum(sheet.cell(row=row + 1 + i, column=3).value for i in range(9))
     assert students == len(STUDENTS)
 
     row = column_a["Assessments"] + 1
@@ -260,13 +262,89 @@ def test_run_reads_as_a_page(wb) -> None:
     assert warning.alignment.wrap_text
 
 
-def test_every_sheet_prints_landscape_one_page_wide_with_its_header(wb) -> None:
+def _widths(sheet) -> list[float]:
+    """Column widths as set (openpyxl adds 0.71, Excel's padding, to each it reads)."""
+    widths: list[float] = []
+    for dimension in sorted(sheet.column_dimensions.values(), key=lambda d: d.min or 0):
+        if dimension.min is None or not dimension.customWidth:
+            continue
+        widths += [style.DEFAULT_WIDTH] * (dimension.min - 1 - len(widths))
+        widths += [round(dimension.width - 0.71, 2)] * (dimension.max - dimension.min + 1)
+    return widths
+
+
+def _printed_font(sheet) -> float:
+    """The size 11-point text prints at: the set scale, or what fitting the width implies."""
+    fitted = sheet.sheet_properties.pageSetUpPr and sheet.sheet_properties.pageSetUpPr.fitToPage
+    scale = style.fit_scale(_widths(sheet)) if fitted else sheet.page_setup.scale / 100
+    return 11 * scale
+
+
+def test_every_sheet_prints_landscape_readable_with_its_header_and_course(wb) -> None:
     for sheet in wb.worksheets:
         assert sheet.page_setup.orientation == "landscape", sheet.title
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
-        assert sheet.page_setup.fitToWidth in (1, None), sheet.title  # 1 is the default
-        assert sheet.page_setup.fitToHeight == 0, sheet.title
         assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert _printed_font(sheet) >= 8, sheet.title
+        assert sheet.oddHeader.left.text == "CS 747 Optimization for Machine Learning Fall 2024", (
+            sheet.title
+        )
+        assert sheet.oddFooter.left.text == "&A", sheet.title
+        assert sheet.oddFooter.right.text == "Page &P of &N", sheet.title
+
+
+def test_grades_print_at_8_point_with_who_on_every_page(wb) -> None:
+    """Too wide to fit a page at 8 pt: a set scale, the names repeated on each page."""
+    sheet = wb["Grades"]
+    assert style.fit_scale(_widths(sheet)) < 0.73
+    assert not (sheet.sheet_properties.pageSetUpPr and sheet.sheet_properties.pageSetUpPr.fitToPage)
+    assert sheet.page_setup.scale == 73
+    assert sheet.page_setup.pageOrder == "overThenDown"
+    assert sheet.print_title_cols == "$A:$C"
+    assert sheet.column_dimensions[_letter("Notes")].width == pytest.approx(70.71, abs=0.01)
+
+
+def test_narrow_sheets_fit_the_page_width() -> None:
+    assert style.print_scale([15] * 5) is None  # fits at 100 %
+    assert style.print_scale([15] * 12) is None  # fits at 74 %: 8.2 pt
+    assert style.print_scale([15] * 13) == 73  # would be 68 %: 7.5 pt
+    assert style.fit_scale([15] * 11) == pytest.approx(734.4 / (11 * 110 * 0.75))
+    assert style.MIN_PRINT_SCALE * 11 / 100 >= 8
+
+
+def test_the_details_sheet_names_the_student_and_fits_the_page(wb) -> None:
+    sheet = wb["Details"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Student ID", "Name", "Assessment")
+    assert rows[1][:3] == ("S01", "Lovelace, Ada", "HW1")
+    assert sheet.freeze_panes == "D2"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert _printed_font(sheet) >= 8
+
+
+def test_summary_counts_are_whole_and_the_mean_is_calm(graded: Path, wb) -> None:
+    with zipfile.ZipFile(graded) as z:
+        charts = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        for name in charts:
+            value_axis = z.read(name).decode().split("<c:valAx>")[1].split("</c:valAx>")[0]
+            assert '<c:numFmt formatCode="0" sourceLinked="0"/>' in value_axis, name
+            assert '<c:majorUnit val="1"/>' in value_axis, name
+            assert '<c:min val="0"/>' in value_axis, name
+    sheet = wb["Summary"]
+    column_a = {c.value: c.row for c in sheet["A"] if c.value is not None}
+    header = column_a["Letters"] + 1
+    assert [c.value for c in sheet[header]][:4] == ["Letter", "Range", "Students", "Percent"]
+    first = sheet.cell(row=header + 1, column=4)
+    assert first.number_format == "0.0%" and 0 <= first.value <= 1
+    header = column_a["Assessments"] + 1
+    column = chr(ord("A") + [c.value for c in sheet[header]].index("Mean %"))
+    rules = _rules(sheet)[f"{column}{header + 1}:{column}{header + 9}"]
+    assert rules[0].type == "cellIs" and rules[0].operator == "lessThan"
+    assert rules[0].formula == ["60"] and rules[0].stopIfTrue
+    assert rules[0].dxf.fill.bgColor.rgb.endswith(style.RED[0][1:])  # red: below passing only
+    scale = rules[1].colorScale
+    assert rules[1].type == "colorScale"
+    assert [float(v.val) for v in scale.cfvo] == [60, 100]
+    assert [c.rgb[-6:] for c in scale.color] == ["FFFFFF", "9BC2E6"]
 
 
 def test_sheets_with_ids_ignore_number_stored_as_text(graded: Path) -> None:
@@ -333,7 +411,7 @@ def test_details_past_excel_s_row_limit_continue_on_more_sheets(
     ids = []
     for title in ("Details", "Details (2)", "Details (3)"):
         rows = list(graded[title].iter_rows(values_only=True))
-        assert rows[0][:2] == ("Student ID", "Assessment")
+        assert rows[0][:3] == ("Student ID", "Name", "Assessment")
         assert len(rows) - 1 == {"Details": 18, "Details (2)": 18, "Details (3)": 9}[title]
         ids += [row[0] for row in rows[1:]]
     assert ids == [sid for sid, _, _ in students for _ in range(9)]

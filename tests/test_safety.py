@@ -101,8 +101,32 @@ def test_truncated(corpus: dict[str, Path]) -> None:
 
 def test_renamed_xls(corpus: dict[str, Path]) -> None:
     assert refusal(corpus["renamed_xls.xlsx"]) == (
-        "renamed_xls.xlsx is an old Excel 97-2003 (.xls) file renamed to .xlsx; open it in "
-        'Excel and use Save As with the type "Excel Workbook (.xlsx)".'
+        "renamed_xls.xlsx is an Excel 97-2003 workbook (.xls) renamed to .xlsx, not the .xlsx "
+        "workbook gradeproc reads; open it in Excel, choose File > Save As, pick the type "
+        '"Excel Workbook (.xlsx)", and give gradeproc the .xlsx file.'
+    )
+
+
+def test_an_xls_named_so_is_not_called_renamed(corpus: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "course.xls"
+    path.write_bytes(corpus["renamed_xls.xlsx"].read_bytes())
+    assert refusal(path) == (
+        "course.xls is an Excel 97-2003 workbook (.xls), not the .xlsx workbook gradeproc reads; "
+        'open it in Excel, choose File > Save As, pick the type "Excel Workbook (.xlsx)", and '
+        "give gradeproc the .xlsx file."
+    )
+
+
+def test_an_ods_named_so_is_not_called_renamed(tmp_path: Path) -> None:
+    path = tmp_path / "course.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        for member in ("mimetype", "content.xml", "META-INF/manifest.xml"):
+            zf.writestr(member, b"x")
+    assert refusal(path) == (
+        "course.ods is an OpenDocument spreadsheet (.ods, LibreOffice's own format), not the "
+        ".xlsx workbook gradeproc reads; open it in LibreOffice, choose File > Save As, pick "
+        'the type "Excel 2007-365 (.xlsx)" and Keep Current Format, and give gradeproc the '
+        ".xlsx file."
     )
 
 
@@ -161,7 +185,7 @@ def test_other_spreadsheet_zips(tmp_path: Path, members: list[str], expected: st
     with zipfile.ZipFile(path, "w") as zf:
         for member in members:
             zf.writestr(member, b"x")
-    assert refusal(path) == expected.format(name="book.xlsx")
+    assert refusal(path) == expected.format(name="book.xlsx", renamed=" renamed to .xlsx")
 
 
 def test_zip_bomb_refused_before_decompressing(

@@ -63,3 +63,35 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("gradeproc ")
+
+
+def widths(path: Path) -> dict[str, dict[str, float]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {
+        sheet.title: {k: d.width for k, d in sheet.column_dimensions.items()}
+        for sheet in book.worksheets
+    }
+
+
+def test_init_and_the_committed_template_have_the_same_column_widths(tmp_path: Path) -> None:
+    assert widths(init(tmp_path / "new.xlsx")) == widths(TEMPLATE)
+
+
+def test_template_columns_show_their_contents_whole() -> None:
+    sheets = widths(TEMPLATE)
+    assert sheets["Roster"]["D"] >= 30  # Email: a whole address
+    assert sheets["Roster"]["B"] >= 16 and sheets["Roster"]["C"] >= 16
+    assert all(width >= 10 for column, width in sheets["Scores"].items() if column != "A")
+
+
+def test_the_template_leaves_letter_gap_rule_to_the_instructor(tmp_path: Path) -> None:
+    policy = {row[0]: row[1] for row in values(TEMPLATE)["Policy"][1:]}
+    assert policy["letter_gap_rule"] == ""
+    report = validate(init(tmp_path / "new.xlsx"))
+    assert [str(w) for w in report.warnings] == [
+        "Letters: no letter covers totals of exactly 93 (between A- and A); letter_gap_rule "
+        '"higher" gives them A and flags them POLICY_GAP; to settle it, write letter_gap_rule '
+        "(higher or lower) in the Policy sheet, or close the gap in the Letters sheet"
+    ]
