@@ -47,6 +47,7 @@ RegistrarFormatOption = Annotated[
     str,
     typer.Option(
         "--registrar-format",
+        metavar="NAME",
         help="The registrar file's format: a built-in name (generic: Student ID, Last name, "
         "First name, Section, Grade; banner: Ellucian Banner's Faculty Grade Entry upload, which "
         "needs each student's CRN and the term_code setting; list them all with "
@@ -375,28 +376,46 @@ LOOPBACK_ONLY = (
 )
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     host: Annotated[
         str,
-        typer.Option("--host", help="Address to listen on (other than this computer: --token)."),
+        typer.Option(
+            "--host",
+            metavar="HOST",
+            help="Address to listen on (other than this computer: --token).",
+        ),
     ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")
+        int,
+        typer.Option(
+            "--port", metavar="PORT", min=0, max=65535, help="Port to listen on (0: any free one)."
+        ),
     ] = 8000,
     token: Annotated[
         str | None,
-        typer.Option("--token", help="Access token the page's address must carry (default: new)."),
+        typer.Option(
+            "--token",
+            metavar="TOKEN",
+            help="Access token the page's address must carry (default: new).",
+        ),
     ] = None,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Don't open the page in a browser.")
     ] = False,
     max_upload_mb: Annotated[
-        float, typer.Option("--max-upload-mb", min=0.001, help="Largest upload accepted, in MB.")
+        float,
+        typer.Option(
+            "--max-upload-mb", metavar="MB", min=0.001, help="Largest upload accepted, in MB."
+        ),
     ] = 25,
     debug: Debug = False,
 ) -> None:
-    """Grade gradebooks dropped on a web page on this computer (needs gradeproc[web])."""
+    """Grade gradebooks dropped on a web page on this computer.
+
+    Needs the web extra: pip install "gradeproc[web]". The page's address carries an access
+    token; nothing is loaded from the internet, and uploads are forgotten after download.
+    """
     try:
         from gradeproc.serve import is_loopback, new_token
         from gradeproc.serve import serve as run_server

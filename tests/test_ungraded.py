@@ -45,7 +45,8 @@ ALAN_WARNING = (
 )
 GAP_WARNING = (
     'Letters: no letter covers totals of exactly 93 (between A- and A); letter_gap_rule "higher" '
-    "gives them A and flags them POLICY_GAP"
+    "gives them A and flags them POLICY_GAP; to settle it, write letter_gap_rule (higher or "
+    "lower) in the Policy sheet, or close the gap in the Letters sheet"
 )
 
 
