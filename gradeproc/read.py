@@ -11,10 +11,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from gradeproc.errors import FileProblem, Finding, column_letter
+from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
+
+if TYPE_CHECKING:
+    from gradeproc.safety import SheetCells
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
 REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
@@ -53,6 +58,8 @@ class Sheet:
     letters: dict[str, str]
     header_row: int
     rows: list[list[object]] = field(repr=False, default_factory=list)
+    # Cells (`C2`) holding a number formatted as a percentage: validation decides what they mean.
+    percent_cells: frozenset[str] = field(repr=False, default=frozenset())
 
     def cell(self, column: str, row: int) -> str:
         return f"{self.letters.get(column, '?')}{row}"
@@ -89,7 +96,10 @@ def _is_blank(value: object) -> bool:
 
 
 def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
-    """Header = the first non-blank row; fully blank rows below it are ignored."""
+    """Header = the first non-blank row; fully blank rows below it are ignored.
+
+    `rows[i]` is Excel row i + 1; an empty list is an absent row (sparse sheets).
+    """
     header_index = next(
         (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row)), None
     )
@@ -111,9 +121,13 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         letters[label] = column_letter(pos)
         positions.append(pos)
     body = rows[header_index + 1 :]
-    data = [[(row[p] if p < len(row) else "") for p in positions] for row in body]
+    present = [i for i, row in enumerate(body) if row]
+    data = [[(body[i][p] if p < len(body[i]) else "") for p in positions] for i in present]
     frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    if len(present) == len(body):
+        frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    else:
+        frame.index = pd.Index(np.asarray(present, dtype=np.int64) + header_index + 2)
     if len(frame):
         blank = frame.apply(_blank_mask)
         frame = frame[~blank.all(axis=1)]
@@ -155,12 +169,17 @@ def read_workbook(path: str | Path) -> Workbook:
     wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
     sheets: dict[str, Sheet] = {}
     order: list[str] = []
+    error_findings: list[Finding] = []
     for title in book.sheet_names:
         name = wanted.get(normalise(title), title)
         if name in sheets:  # two sheets that differ only by case or spaces
             name = title
-        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        cells = inspection.sheet_cells.get(title)
+        rows = _read_rows(book, path, title, cells)
         sheets[name] = sheet_from_rows(name, title, rows)
+        if cells is not None:
+            sheets[name].percent_cells = frozenset(cells.percent)
+            error_findings.extend(_error_findings(name, cells))
         order.append(name)
     missing = [n for n in REQUIRED_SHEETS if n not in sheets]
     if missing:
@@ -175,4 +194,119 @@ def read_workbook(path: str | Path) -> Workbook:
         replace(f, sheet=by_title.get(f.sheet, f.sheet))
         for f in [*inspection.formulas_without_values, *inspection.lost_features]
     ]
-    return Workbook(path, sha, sheets, order, findings)
+    return Workbook(path, sha, sheets, order, [*error_findings, *findings])
+
+
+# A sheet whose cells reach much further than they fill (one stray value at XFD1048576) is
+# read cell by cell: the fast reader allocates the whole rectangle the cells span.
+SPARSE_SLACK_CELLS = 250_000
+
+ERROR_CELL_CODE = "error-cell"
+MSG_ERROR_CELL = (
+    "holds the error {error}; correct the formula or type the value in, and save the workbook again"
+)
+MSG_ERROR_CELL_COPIED = (
+    "holds the error {error}; gradeproc does not read this sheet, and copies the cell into "
+    "the graded workbook as a blank"
+)
+MSG_ERROR_CELL_MORE = "and {count:,} more cells in this sheet hold errors such as #N/A"
+MSG_SHEET_UNREADABLE = (
+    '{name}: the sheet "{sheet}" could not be read ({reason}); open the workbook in Excel '
+    "or LibreOffice and save it again."
+)
+_MAX_REASON = 160
+
+
+def is_sparse(cells: SheetCells | None) -> bool:
+    """Whether a sheet's cells fill so little of the rectangle they span that it is read sparsely."""
+    return cells is not None and cells.area > 2 * cells.cells + SPARSE_SLACK_CELLS
+
+
+def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
+    """Every error cell is a finding: an error in a sheet gradeproc reads stops the run."""
+    contract = name in KNOWN_COLUMNS
+    template = MSG_ERROR_CELL if contract else MSG_ERROR_CELL_COPIED
+    severity = ERROR if contract else WARNING
+    findings = [
+        Finding(ERROR_CELL_CODE, template.format(error=error), name, cell or None, severity)
+        for cell, error in cells.errors
+    ]
+    more = cells.error_count - len(cells.errors)
+    if more > 0:
+        message = MSG_ERROR_CELL_MORE.format(count=more)
+        findings.append(Finding(ERROR_CELL_CODE, message, name, None, severity))
+    return findings
+
+
+def _unreadable(path: Path, title: str, exc: BaseException) -> FileProblem:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 3] + "..."
+    message = MSG_SHEET_UNREADABLE.format(name=path.name, sheet=title, reason=reason)
+    return FileProblem(message)
+
+
+def _read_rows(book, path: Path, title: str, cells: SheetCells | None) -> list[list[object]]:
+    """A sheet's rows as the cells hold them; any failure is a FileProblem naming the sheet."""
+    try:
+        if is_sparse(cells):
+            return _sparse_rows(path, title)
+        return book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's and the XML parser's own errors
+        raise _unreadable(path, title, exc) from exc
+    except BaseException as exc:  # a Rust panic inside calamine (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(path, title, exc) from exc
+
+
+_ABSENT: list[object] = []  # every absent row of a sparse sheet: one shared empty list
+
+
+def _sparse_rows(path: Path, title: str) -> list[list[object]]:
+    """A sheet read cell by cell, costing memory for the cells present, not their rectangle.
+
+    Absent rows are empty lists; a row holds values up to its last present cell. Error
+    cells are blank, as the fast reader gives them (they are findings of their own).
+    """
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[title]
+        rows: list[list[object]] = []
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                row: list[object] = []
+                for cell in cells:
+                    value = cell["value"]
+                    if value is None or cell["data_type"] == "e":
+                        continue
+                    col = cell["column"] - 1
+                    if col >= len(row):
+                        row.extend([None] * (col + 1 - len(row)))
+                    row[col] = value
+                if not row:
+                    continue
+                if number > len(rows):
+                    rows.extend([_ABSENT] * (number - 1 - len(rows)))
+                    rows.append(row)
+                else:  # a row out of order: merged with what is already there
+                    old = rows[number - 1]
+                    merged = [*old, *([None] * (len(row) - len(old)))]
+                    for c, value in enumerate(row):
+                        if value is not None:
+                            merged[c] = value
+                    rows[number - 1] = merged
+        return rows
+    finally:
+        book.close()

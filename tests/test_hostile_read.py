@@ -1,0 +1,187 @@
+"""What spreadsheet programs really save, read without a silent wrong grade or a traceback.
+
+Each hostile workbook is built here: with openpyxl, or by editing a sheet's XML in the zip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gradeproc.api import grade_file, validate
+from gradeproc.cli import app
+from gradeproc.errors import ERROR, WARNING, FileProblem, Finding
+from gradeproc.read import read_workbook
+from tests.helpers import syllabus_sheets, write_book
+
+runner = CliRunner()
+STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
+
+
+def book_with(tmp_path: Path, edit=None, name: str = "book.xlsx") -> Path:
+    """The two-student syllabus book, with `edit(openpyxl workbook)` applied before saving."""
+    from openpyxl import load_workbook
+
+    path = write_book(tmp_path / name, syllabus_sheets(STUDENTS))
+    if edit is not None:
+        wb = load_workbook(path)
+        edit(wb)
+        wb.save(path)
+    return path
+
+
+def edit_member(path: Path, member: str, change) -> Path:
+    """Rewrite one zip member's bytes with change(bytes) -> bytes (or None to drop it)."""
+    with zipfile.ZipFile(path) as zf:
+        items = [(info, zf.read(info.filename)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            if info.filename == member:
+                data = change(data)
+                if data is None:
+                    continue
+            zf.writestr(info.filename, data)
+    return path
+
+
+def sheet_part(path: Path, title: str) -> str:
+    """The zip member of a sheet (openpyxl numbers them in order)."""
+    from openpyxl import load_workbook
+
+    names = load_workbook(path, read_only=True).sheetnames
+    return f"xl/worksheets/sheet{names.index(title) + 1}.xml"
+
+
+# --- Error cells ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!"])
+def test_an_error_cell_in_scores_is_an_error_finding(tmp_path: Path, error: str) -> None:
+    def edit(wb):
+        wb["Scores"]["C2"] = error  # openpyxl stores an error code as an error cell, t="e"
+
+    path = book_with(tmp_path, edit)
+    assert f't="e"><v>{error}</v>'.encode() in zipfile.ZipFile(path).read(
+        sheet_part(path, "Scores")
+    )
+    assert validate(path).errors == [
+        Finding(
+            "error-cell",
+            f"holds the error {error}; correct the formula or type the value in, and save "
+            "the workbook again",
+            "Scores",
+            "C2",
+            ERROR,
+        )
+    ]
+
+
+def test_an_error_cell_with_its_formula_as_a_spreadsheet_saves_it(tmp_path: Path) -> None:
+    """=NA() saved by Excel: the formula and the cached error value."""
+    path = book_with(tmp_path)
+    part = sheet_part(path, "Submitted")
+    # A submission time cell holding =1/0 saved as #DIV/0!: the late penalty must not vanish.
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(part)
+    assert b"<sheetData>" in xml or b"<sheetData/>" in xml
+    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>S01</t></is></c>'
+    row += b'<c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
+    if b"<sheetData/>" in xml:
+        new = xml.replace(b"<sheetData/>", b"<sheetData>" + row + b"</sheetData>")
+    else:
+        new = xml.replace(b"</row>", b"</row>" + row, 1)
+    edit_member(path, part, lambda _: new)
+    errors = validate(path).errors
+    assert [str(f) for f in errors] == [
+        "Submitted!B2: holds the error #DIV/0!; correct the formula or type the value in, "
+        "and save the workbook again"
+    ]
+
+
+def test_error_cells_exit_1_on_the_command_line(tmp_path: Path) -> None:
+    def edit(wb):
+        wb["Scores"]["C2"] = "#N/A"
+        wb["Roster"]["B3"] = "#VALUE!"
+
+    path = book_with(tmp_path, edit)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "  Roster!B3: holds the error #VALUE!; correct the formula" in result.stderr
+    assert "  Scores!C2: holds the error #N/A; correct the formula" in result.stderr
+    result = runner.invoke(app, ["process", str(path)])
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_an_error_on_the_instructor_s_own_sheet_is_a_warning(tmp_path: Path) -> None:
+    def edit(wb):
+        wb.create_sheet("Notes")["B4"] = "#REF!"
+
+    path = book_with(tmp_path, edit)
+    report = validate(path)
+    assert report.errors == []
+    assert (
+        Finding(
+            "error-cell",
+            "holds the error #REF!; gradeproc does not read this sheet, and copies the cell into "
+            "the graded workbook as a blank",
+            "Notes",
+            "B4",
+            WARNING,
+        )
+        in report.warnings
+    )
+
+
+# --- Percentage-formatted scores ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number_format", ["0%", "0.00%", "0.0%;[Red]-0.0%"])
+def test_a_percent_score_is_that_share_of_max_points_and_said(
+    tmp_path: Path, number_format: str
+) -> None:
+    def edit(wb):
+        for cell in ("J2", "J3"):  # Participation, out of 100 points
+            wb["Scores"][cell] = 0.95
+            wb["Scores"][cell].number_format = number_format
+
+    path = book_with(tmp_path, edit)
+    _, gradebook, _ = grade_file(path)
+    assert list(gradebook.points["Participation"]) == [95.0, 95.0]
+    assert [str(w) for w in gradebook.warnings if w.code == "percent-score"] == [
+        "Scores!J2: 2 scores of Participation (J2, J3) are formatted as a percentage and read "
+        "as that share of its 100 points (95% = 95 points)"
+    ]
+
+
+def test_percent_is_read_against_the_assessment_s_own_max(tmp_path: Path) -> None:
+    def edit(wb):
+        wb["Assessments"]["C10"] = 10  # Participation out of 10
+        wb["Scores"]["J2"] = 0.95
+        wb["Scores"]["J2"].number_format = "0%"
+        wb["Scores"]["J3"] = 8
+
+    path = book_with(tmp_path, edit)
+    _, gradebook, _ = grade_file(path)
+    assert gradebook.points.loc["S01", "Participation"] == 9.5
+    assert gradebook.points.loc["S02", "Participation"] == 8  # not a percentage: 8 points
+    warnings = [str(w) for w in gradebook.warnings if w.code == "percent-score"]
+    assert warnings == [
+        "Scores!J2: 1 score of Participation (J2) is formatted as a percentage and read as "
+        "that share of its 10 points (95% = 9.5 points)"
+    ]
+
+
+def test_a_custom_percent_format_is_found_in_styles(tmp_path: Path) -> None:
+    from gradeproc.safety import is_percent_format
+
+    assert is_percent_format("0%")
+    assert is_percent_format('0.0"pts"%')
+    assert not is_percent_format('0.0" %"')
+    assert not is_percent_format("[Red]0.00")
+    assert not is_percent_format("0\\%")
+    assert not is_percent_format("yyyy-mm-dd")
