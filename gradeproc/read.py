@@ -211,8 +211,8 @@ MSG_ERROR_CELL_COPIED = (
 )
 MSG_ERROR_CELL_MORE = "and {count:,} more cells in this sheet hold errors such as #N/A"
 MSG_SHEET_UNREADABLE = (
-    '{name}: the sheet "{sheet}" could not be read ({reason}); open the workbook in Excel '
-    "or LibreOffice and save it again."
+    '{name} could not be read: its sheet "{sheet}" is damaged ({reason}); open the workbook '
+    "in Excel or LibreOffice and save it again."
 )
 _MAX_REASON = 160
 
@@ -260,6 +260,7 @@ def _read_rows(book, path: Path, title: str, cells: SheetCells | None) -> list[l
         raise _unreadable(path, title, exc) from exc
 
 
+_CELL_TYPES = frozenset(("n", "s", "b", "e", "d", "str", "inlineStr", "f"))
 _ABSENT: list[object] = []  # every absent row of a sparse sheet: one shared empty list
 
 
@@ -289,6 +290,8 @@ def _sparse_rows(path: Path, title: str) -> list[list[object]]:
                 row: list[object] = []
                 for cell in cells:
                     value = cell["value"]
+                    if cell["data_type"] not in _CELL_TYPES:
+                        raise ValueError(f"Unknown cell 't' attribute: \"{cell['data_type']}\"")
                     if value is None or cell["data_type"] == "e":
                         continue
                     col = cell["column"] - 1

@@ -185,3 +185,130 @@ def test_a_custom_percent_format_is_found_in_styles(tmp_path: Path) -> None:
     assert not is_percent_format("[Red]0.00")
     assert not is_percent_format("0\\%")
     assert not is_percent_format("yyyy-mm-dd")
+
+
+# --- Sparse sheets: memory for the cells present, not the rectangle they span -----------------
+
+
+def test_a_stray_value_at_the_last_cell_of_an_extra_sheet(tmp_path: Path) -> None:
+    from gradeproc.read import is_sparse
+    from gradeproc.safety import inspect_workbook_file
+
+    def edit(wb):
+        notes = wb.create_sheet("Notes")
+        notes["A1"] = "my notes"
+        notes["XFD1048576"] = "stray"
+
+    path = book_with(tmp_path, edit)
+    cells = inspect_workbook_file(path).sheet_cells["Notes"]
+    assert (cells.cells, cells.max_row, cells.max_col) == (2, 1_048_576, 16_384)
+    assert is_sparse(cells)
+    rows = read_workbook(path).sheets["Notes"].rows
+    assert len(rows) == 1_048_576
+    assert rows[0] == ["my notes"]
+    assert rows[1] == [] and rows[1] is rows[500_000]  # absent rows share one empty list
+    assert len(rows[-1]) == 16_384 and rows[-1][-1] == "stray"
+    result = runner.invoke(app, ["process", str(path)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "book.graded.xlsx") as zf:
+        names = zf.namelist()
+        notes = next(n for n in names if n.startswith("xl/worksheets/") and b"stray" in zf.read(n))
+        assert b'r="XFD1048576"' in zf.read(notes)
+
+
+def test_a_stray_score_far_below_the_class_is_a_finding(tmp_path: Path) -> None:
+    def edit(wb):
+        wb["Scores"]["B1048576"] = 5
+
+    path = book_with(tmp_path, edit)
+    errors = validate(path).errors
+    assert [f.location for f in errors] == ["Scores!A1048576"]
+
+
+def test_sparse_and_dense_reading_give_the_same_grades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cell-by-cell reader agrees with the fast reader on every sheet of a real book."""
+    from tests.helpers import worked_sheets
+
+    path = write_book(tmp_path / "worked.xlsx", worked_sheets())
+    _, dense_book, dense = grade_file(path)
+    monkeypatch.setattr("gradeproc.read.SPARSE_SLACK_CELLS", -1_000_000)  # every sheet sparse
+    _, sparse_book, sparse = grade_file(path)
+    assert sparse.grades.equals(dense.grades)
+    assert sparse.details.equals(dense.details)
+    assert [str(w) for w in sparse_book.warnings] == [str(w) for w in dense_book.warnings]
+
+
+# --- Malformed sheet XML in a sound zip -------------------------------------------------------
+
+SCORES_B2 = b'<c r="B2" t="n"><v>100</v></c>'
+BROKEN_SCORES = {
+    "unclosed <v>": (
+        b'<c r="B2" t="n"><v>100</c>',
+        "ill-formed document: start tag not closed: `</v>` not found before end of input",
+    ),
+    "text in a number cell": (
+        b'<c r="B2" t="n"><v>eighty</v></c>',
+        "Parse float error: invalid float literal",
+    ),
+    "a boolean holding yes": (
+        b'<c r="B2" t="b"><v>yes</v></c>',
+        "Unrecognized boolean cell value: yes",
+    ),
+    "an unknown cell type": (
+        b'<c r="B2" t="zz"><v>100</v></c>',
+        "Unknown cell 't' attribute: \"zz\"",
+    ),
+    "a shared string missing": (  # openpyxl writes no sharedStrings.xml at all
+        b'<c r="B2" t="s"><v>7</v></c>',
+        "Cell string index not found in shared strings table",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_SCORES))
+@pytest.mark.parametrize("sparse", [False, True], ids=["fast", "sparse"])
+def test_malformed_sheet_xml_is_a_file_problem_naming_the_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, sparse: bool
+) -> None:
+    cell, reason = BROKEN_SCORES[case]
+    path = book_with(tmp_path)
+    edit_member(path, sheet_part(path, "Scores"), lambda xml: xml.replace(SCORES_B2, cell, 1))
+    if sparse:
+        monkeypatch.setattr("gradeproc.read.SPARSE_SLACK_CELLS", -1_000_000)
+    with pytest.raises(FileProblem) as caught:
+        read_workbook(path)
+    message = caught.value.message
+    assert message.startswith('book.xlsx could not be read: its sheet "Scores" is damaged (')
+    assert message.endswith("); open the workbook in Excel or LibreOffice and save it again.")
+    if not sparse:
+        assert message == (
+            f'book.xlsx could not be read: its sheet "Scores" is damaged ({reason}); open the '
+            "workbook in Excel or LibreOffice and save it again."
+        )
+        result = runner.invoke(app, ["process", str(path)])
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: {message}\n"
+        assert "Traceback" not in result.output
+
+
+def test_an_input_rewritten_during_the_run_is_a_file_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked as sound, then cut short by another program before the sheets are read."""
+    import gradeproc.safety
+
+    path = book_with(tmp_path)
+    inspect = gradeproc.safety.inspect_workbook_file
+
+    def inspect_then_truncate(p):
+        inspection = inspect(p)
+        data = Path(p).read_bytes()
+        Path(p).write_bytes(data[: len(data) // 2])
+        return inspection
+
+    monkeypatch.setattr(gradeproc.safety, "inspect_workbook_file", inspect_then_truncate)
+    with pytest.raises(FileProblem) as caught:
+        read_workbook(path)
+    assert caught.value.message.startswith("book.xlsx could not be read as an Excel workbook (")
