@@ -312,3 +312,52 @@ def test_an_input_rewritten_during_the_run_is_a_file_problem(
     with pytest.raises(FileProblem) as caught:
         read_workbook(path)
     assert caught.value.message.startswith("book.xlsx could not be read as an Excel workbook (")
+
+
+# --- Output sheet names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("titles", "expected"),
+    [
+        (["Grades (input)", "Grades"], ["Grades (input)", "Grades (input 2)"]),
+        (["Grades", "Grades (input)"], ["Grades (input 2)", "Grades (input)"]),
+        (["summary", "RUN", "Notes"], ["summary (input)", "RUN (input)", "Notes"]),
+        (["Details (2)"], ["Details (2) (input)"]),
+        (["Grades" + "x" * 25], ["Grades" + "x" * 25]),
+    ],
+)
+def test_input_sheet_names_never_collide(titles: list[str], expected: list[str]) -> None:
+    from gradeproc.write import input_sheet_titles
+
+    ours = ["Grades", "Summary", "Run", "Details", "Details (2)"]
+    result = input_sheet_titles(titles, ours)
+    assert result == expected
+    folded = [t.casefold() for t in [*ours, *result]]
+    assert len(set(folded)) == len(folded)
+    assert all(len(t) <= 31 for t in result)
+
+
+def test_a_long_name_keeps_its_suffix_within_31_characters() -> None:
+    from gradeproc.write import input_sheet_titles
+
+    long = "Summary of the term, by section"  # 31 characters
+    assert input_sheet_titles([long, long[:23] + " (input)"], [long]) == [
+        long[:21] + " (input 2)",
+        long[:23] + " (input)",
+    ]
+
+
+def test_an_instructor_s_grades_input_sheet_before_their_grades_sheet(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    def edit(wb):
+        wb.create_sheet("Grades (input)", 0)["A1"] = "first"
+        wb.create_sheet("Grades", 1)["A1"] = "second"
+
+    path = book_with(tmp_path, edit)
+    result = runner.invoke(app, ["process", str(path)])
+    assert result.exit_code == 0, result.output
+    graded = load_workbook(tmp_path / "book.graded.xlsx", read_only=True)
+    assert graded["Grades (input)"]["A1"].value == "first"
+    assert graded["Grades (input 2)"]["A1"].value == "second"
