@@ -361,3 +361,90 @@ def test_an_instructor_s_grades_input_sheet_before_their_grades_sheet(tmp_path: 
     graded = load_workbook(tmp_path / "book.graded.xlsx", read_only=True)
     assert graded["Grades (input)"]["A1"].value == "first"
     assert graded["Grades (input 2)"]["A1"].value == "second"
+
+
+# --- Typo'd years and huge numbers -------------------------------------------------------------
+
+TYPO = "is in the year {year}; a date outside 1900-2200 is a typo, so correct the year"
+
+
+def _set(sheet: str, row: list[object]):
+    def edit(sheets):
+        sheets[sheet].append(row)
+
+    return edit
+
+
+def _due(value: object):
+    def edit(sheets):
+        sheets["Assessments"][2][3] = value  # HW2's Due
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            _set("Submitted", ["S01", dt.datetime(2924, 10, 1, 12, 0)]),
+            "Submitted!B2: 2924-10-01 12:00:00 " + TYPO.format(year=2924),
+        ),
+        (
+            _set("Submitted", ["S01", "2924-10-01 23:59"]),
+            'Submitted!B2: "2924-10-01 23:59" ' + TYPO.format(year=2924),
+        ),
+        (_due("2924-10-01 23:59"), 'Assessments!D3: "2924-10-01 23:59" ' + TYPO.format(year=2924)),
+        (
+            _due(dt.datetime(2924, 10, 1, 23, 59)),
+            "Assessments!D3: 2924-10-01 23:59:00 " + TYPO.format(year=2924),
+        ),
+        (
+            _set("Extensions", ["S01", "HW1", None, dt.datetime(2294, 1, 1), "typo"]),
+            "Extensions!D2: 2294-01-01 " + TYPO.format(year=2294),
+        ),
+        (
+            _set("Extensions", ["S01", "HW1", None, "2294-01-01 10:00", "typo"]),
+            'Extensions!D2: "2294-01-01 10:00" ' + TYPO.format(year=2294),
+        ),
+        (
+            _set("Extensions", ["S01", "HW1", 100000, None, "typo"]),
+            "Extensions!C2: Extra days 100000 is more than 3,650 days (ten years); a typo?",
+        ),
+        (
+            _set("Extensions", ["S01", "*", 1e300, None, "typo"]),
+            "Extensions!C2: Extra days 1e+300 is more than 3,650 days (ten years); a typo?",
+        ),
+    ],
+    ids=[
+        "submitted",
+        "submitted-text",
+        "due-text",
+        "due",
+        "new-due",
+        "new-due-text",
+        "days",
+        "1e300",
+    ],
+)
+def test_typo_d_years_and_huge_numbers_are_findings(tmp_path: Path, edit, expected: str) -> None:
+    sheets = syllabus_sheets(STUDENTS)
+    edit(sheets)
+    path = write_book(tmp_path / "book.xlsx", sheets)
+    assert [str(f) for f in validate(path).errors] == [expected]
+    result = runner.invoke(app, ["process", str(path)])
+    assert result.exit_code == 1
+    assert f"  {expected}\n" in result.stderr
+
+
+def test_the_years_1900_and_2200_are_dates() -> None:
+    import pandas as pd
+
+    from gradeproc.parse import implausible_year, parse_datetimes
+
+    cells = pd.Series(
+        [dt.datetime(1900, 3, 1), "2200-12-31 23:59", dt.date(2201, 1, 1), "1899-12-31"],
+        dtype=object,
+    )
+    _, invalid = parse_datetimes(cells, "UTC")
+    assert list(invalid) == [False, False, True, True]
+    assert [implausible_year(v) for v in cells] == [None, None, 2201, 1899]
