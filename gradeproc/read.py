@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,9 +44,28 @@ KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Characters no one sees in a cell: zero-width space, non-joiner and joiner, word joiner,
+# byte order mark, soft hyphen. Copied from web pages and LMS exports; ignored everywhere.
+INVISIBLE = {
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u2060": "word joiner",
+    "\ufeff": "byte order mark",
+    "\u00ad": "soft hyphen",
+}
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE, None))
+_INVISIBLE_RX = "[" + "".join(INVISIBLE) + "]"
+
+
+def visible(text: str) -> str:
+    """The text without invisible characters (see INVISIBLE)."""
+    return text.translate(_DROP_INVISIBLE)
+
+
 def normalise(text: object) -> str:
-    """How headers and sheet names are compared: case and surrounding spaces ignored."""
-    return " ".join(str(text).split()).casefold()
+    """How headers and sheet names are compared: case, spaces and invisible characters ignored."""
+    return " ".join(visible(str(text)).split()).casefold()
 
 
 @dataclass
@@ -60,6 +80,10 @@ class Sheet:
     rows: list[list[object]] = field(repr=False, default_factory=list)
     # Cells (`C2`) holding a number formatted as a percentage: validation decides what they mean.
     percent_cells: frozenset[str] = field(repr=False, default=frozenset())
+    # Cells whose text held invisible characters, dropped when read.
+    invisible_cells: list[str] = field(repr=False, default_factory=list)
+    # Non-blank rows above the header (a title), not read.
+    title_rows: int = 0
 
     def cell(self, column: str, row: int) -> str:
         return f"{self.letters.get(column, '?')}{row}"
@@ -95,16 +119,37 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
-    """Header = the first non-blank row; fully blank rows below it are ignored.
+# How far down a contract sheet's header may be (below a title row, say).
+HEADER_SEARCH_ROWS = 5
 
-    `rows[i]` is Excel row i + 1; an empty list is an absent row (sparse sheets).
+
+def _header_index(name: str, rows: list[list[object]]) -> int | None:
+    """The header row (0-based): the first non-blank row, unless one of the next few
+    non-blank rows holds one of the sheet's own columns (a title row above the header)."""
+    filled = (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row))
+    first = next(filled, None)
+    known = {normalise(c) for c in KNOWN_COLUMNS.get(name, ())}
+    if first is None or not known:
+        return first
+    candidates = [first, *islice(filled, HEADER_SEARCH_ROWS - 1)]
+    for i in candidates:
+        if any(isinstance(v, str) and normalise(v) in known for v in rows[i]):
+            return i
+    return first
+
+
+def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
+    """Header = the first non-blank row (on a contract sheet, the first of the first few that
+    holds one of its columns); fully blank rows below it are ignored.
+
+    `rows[i]` is Excel row i + 1; an empty list is an absent row (sparse sheets). On a
+    contract sheet, invisible characters are dropped from text cells, and their cells listed.
     """
-    header_index = next(
-        (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row)), None
-    )
+    header_index = _header_index(name, rows)
     if header_index is None:
         return Sheet(name, title, pd.DataFrame(), {}, 1, rows)
+    contract = name in KNOWN_COLUMNS
+    invisible: list[str] = []
     header = rows[header_index]
     canonical = {normalise(c): c for c in KNOWN_COLUMNS.get(name, ())}
     columns: list[str] = []
@@ -114,6 +159,11 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         if _is_blank(raw):
             continue
         text = raw if isinstance(raw, str) else _header_text(raw)
+        if contract and visible(text) != text:
+            invisible.append(f"{column_letter(pos)}{header_index + 1}")
+            text = visible(text)
+            if not text.strip():
+                continue
         label = canonical.get(normalise(text), " ".join(text.split()))
         if label in letters:  # a repeated header: the first one counts, the twin is reported
             label = f"{label} ({column_letter(pos)})"
@@ -128,11 +178,38 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
     else:
         frame.index = pd.Index(np.asarray(present, dtype=np.int64) + header_index + 2)
+    if len(frame) and contract:
+        invisible += _drop_invisible(frame, letters)
     if len(frame):
         blank = frame.apply(_blank_mask)
         frame = frame[~blank.all(axis=1)]
         frame = frame.where(~blank, None)
-    return Sheet(name, title, frame, letters, header_index + 1, rows)
+    sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
+    sheet.invisible_cells = invisible
+    if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
+        sheet.title_rows = header_index
+    return sheet
+
+
+def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
+    """Remove invisible characters from the frame's text cells; the cells they were in."""
+    cells: list[str] = []
+    everything = frame.to_numpy(dtype=object).ravel()
+    text = "".join([v for v in everything if type(v) is str])
+    if not any(ch in text for ch in INVISIBLE):
+        return cells  # the common case, at the cost of one pass over the cells
+    for label in frame.columns:
+        column = frame[label]
+        is_text = column.map(type).eq(str)
+        if not is_text.any():
+            continue
+        text = column[is_text]
+        hit = text.str.contains(_INVISIBLE_RX, regex=True)
+        if hit.any():
+            rows = hit.index[hit.to_numpy()]
+            frame.loc[rows, label] = text[hit].map(visible)
+            cells += [f"{letters[label]}{r}" for r in rows]
+    return cells
 
 
 def _header_text(value: object) -> str:
@@ -177,6 +254,7 @@ def read_workbook(path: str | Path) -> Workbook:
         cells = inspection.sheet_cells.get(title)
         rows = _read_rows(book, path, title, cells)
         sheets[name] = sheet_from_rows(name, title, rows)
+        error_findings.extend(_layout_findings(sheets[name]))
         if cells is not None:
             sheets[name].percent_cells = frozenset(cells.percent)
             error_findings.extend(_error_findings(name, cells))
@@ -235,6 +313,49 @@ def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
     if more > 0:
         message = MSG_ERROR_CELL_MORE.format(count=more)
         findings.append(Finding(ERROR_CELL_CODE, message, name, None, severity))
+    return findings
+
+
+INVISIBLE_CODE = "invisible-characters"
+TITLE_ROWS_CODE = "title-rows"
+
+
+def _layout_findings(sheet: Sheet) -> list[Finding]:
+    """Warnings for what reading a contract sheet quietly got past: invisible characters
+    dropped from its cells, title rows above its header."""
+    findings: list[Finding] = []
+    cells = sheet.invisible_cells
+    if cells:
+        first_row = sheet.rows[int(cells[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1]
+        raw = next((v for v in first_row if isinstance(v, str) and visible(v) != v), "")
+        names = sorted({INVISIBLE[ch] for ch in raw if ch in INVISIBLE}) or [
+            "an invisible character"
+        ]
+        n = len(cells) - 1
+        more = f"; so {'does' if n == 1 else 'do'} {n:,} more cell{'s' if n != 1 else ''}"
+        more = f"{more} of this sheet" if n else ""
+        findings.append(
+            Finding(
+                INVISIBLE_CODE,
+                f"holds text with invisible characters ({', '.join(names)}), which gradeproc "
+                f"ignores{more}",
+                sheet.name,
+                cells[0],
+                WARNING,
+            )
+        )
+    if sheet.title_rows:
+        above = "row 1" if sheet.title_rows == 1 else f"rows 1-{sheet.title_rows}"
+        findings.append(
+            Finding(
+                TITLE_ROWS_CODE,
+                f"the header is row {sheet.header_row}; {above} above it "
+                f"{'is' if sheet.title_rows == 1 else 'are'} taken as a title and not read",
+                sheet.name,
+                f"A{sheet.header_row}",
+                WARNING,
+            )
+        )
     return findings
 
 

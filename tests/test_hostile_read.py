@@ -448,3 +448,62 @@ def test_the_years_1900_and_2200_are_dates() -> None:
     _, invalid = parse_datetimes(cells, "UTC")
     assert list(invalid) == [False, False, True, True]
     assert [implausible_year(v) for v in cells] == [None, None, 2201, 1899]
+
+
+# --- Invisible characters, title rows ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [("\u200b", "zero-width space"), ("\ufeff", "byte order mark"), ("\u2060", "word joiner")],
+)
+def test_invisible_characters_in_ids_headers_and_names_are_ignored_and_said(
+    tmp_path: Path, char: str, name: str
+) -> None:
+    from tests.helpers import worked_sheets
+
+    clean = write_book(tmp_path / "clean.xlsx", worked_sheets())
+    sheets = worked_sheets()
+    sheets["Scores"][2][0] = "S02" + char  # an ID
+    sheets["Scores"][0][3] = char + "HW3"  # a header
+    sheets["Assessments"][4][0] = "HW4" + char  # an assessment name
+    sheets["Roster"][1][1] = "\u00a0Lovelace\u00a0"  # non-breaking spaces: already trimmed
+    dirty = write_book(tmp_path / "dirty.xlsx", sheets)
+    _, _, expected = grade_file(clean)
+    _, gradebook, graded = grade_file(dirty)
+    assert graded.grades.equals(expected.grades)
+    warnings = [str(w) for w in gradebook.warnings if w.code == "invisible-characters"]
+    assert warnings == [
+        f"Assessments!A5: holds text with invisible characters ({name}), which gradeproc ignores",
+        f"Scores!D1: holds text with invisible characters ({name}), which gradeproc ignores; "
+        "so does 1 more cell of this sheet",
+    ]
+
+
+def test_a_title_row_above_the_header_is_found_and_said(tmp_path: Path) -> None:
+    from tests.helpers import worked_sheets
+
+    clean = write_book(tmp_path / "clean.xlsx", worked_sheets())
+    sheets = worked_sheets()
+    sheets["Scores"].insert(0, ["CS 747 scores, fall term"])
+    sheets["Roster"].insert(0, ["Class list"])
+    sheets["Roster"].insert(1, [])
+    dirty = write_book(tmp_path / "dirty.xlsx", sheets)
+    _, _, expected = grade_file(clean)
+    _, gradebook, graded = grade_file(dirty)
+    assert graded.grades.equals(expected.grades)
+    warnings = [str(w) for w in gradebook.warnings if w.code == "title-rows"]
+    assert warnings == [
+        "Roster!A3: the header is row 3; rows 1-2 above it are taken as a title and not read",
+        "Scores!A2: the header is row 2; row 1 above it is taken as a title and not read",
+    ]
+
+
+def test_a_sheet_without_its_header_in_the_first_rows_keeps_the_first_row() -> None:
+    from gradeproc.read import sheet_from_rows
+
+    rows = [["Title"], ["a"], ["b"], ["c"], ["d"], ["Student ID", "HW1"], ["S01", 5]]
+    sheet = sheet_from_rows("Scores", "Scores", rows)
+    assert sheet.header_row == 1
+    assert list(sheet.frame.columns) == ["Title"]
+    assert sheet.title_rows == 0
