@@ -9,6 +9,7 @@ column letter, so any finding can name `Sheet!Cell`.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -231,16 +232,19 @@ def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from gradeproc.safety import inspect_workbook_file
+    from gradeproc.safety import inspect_workbook_file, shown_name
 
     path = Path(path)
     inspection = inspect_workbook_file(path)
     sha = file_sha256(path)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        # Opened by Python, not by calamine from its name: a file name that is not UTF-8
+        # (possible on Linux) is a name calamine cannot open.
+        with open(path, "rb") as fh:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except Exception as exc:  # calamine raises its own types for a broken file
         raise FileProblem(
-            f"{path.name} could not be read as an Excel workbook ({exc}). "
+            f"{shown_name(path)} could not be read as an Excel workbook ({exc}). "
             "Open it in your spreadsheet program and save it again as .xlsx."
         ) from exc
     wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
@@ -263,7 +267,7 @@ def read_workbook(path: str | Path) -> Workbook:
     if missing:
         listed = ", ".join(f'"{n}"' for n in missing)
         raise FileProblem(
-            f"{path.name} has no {listed} sheet{'s' if len(missing) > 1 else ''}. "
+            f"{shown_name(path)} has no {listed} sheet{'s' if len(missing) > 1 else ''}. "
             f"A gradebook needs the sheets {', '.join(REQUIRED_SHEETS)}; "
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
@@ -363,7 +367,9 @@ def _unreadable(path: Path, title: str, exc: BaseException) -> FileProblem:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if len(reason) > _MAX_REASON:
         reason = reason[: _MAX_REASON - 3] + "..."
-    message = MSG_SHEET_UNREADABLE.format(name=path.name, sheet=title, reason=reason)
+    from gradeproc.safety import shown_name
+
+    message = MSG_SHEET_UNREADABLE.format(name=shown_name(path), sheet=title, reason=reason)
     return FileProblem(message)
 
 

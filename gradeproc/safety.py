@@ -239,10 +239,21 @@ def max_uncompressed_bytes() -> int:
     return MAX_UNCOMPRESSED_BYTES
 
 
+def shown_name(path: Path | str) -> str:
+    """A file's name as messages show it: a name that is not valid UTF-8 (bytes on Linux)
+    shows its odd bytes as \\xNN instead of unprintable surrogates."""
+    name = Path(path).name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
 def inspect_workbook_file(path: Path | str) -> Inspection:
     """Check that `path` is an .xlsx gradeproc can safely read; raise FileProblem if not."""
     path = Path(path)
-    name = path.name
+    name = shown_name(path)
     if not path.exists():
         raise FileProblem(MSG_MISSING.format(name=name))
     if path.is_dir():

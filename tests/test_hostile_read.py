@@ -6,6 +6,7 @@ Each hostile workbook is built here: with openpyxl, or by editing a sheet's XML 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import zipfile
 from pathlib import Path
 
@@ -507,3 +508,29 @@ def test_a_sheet_without_its_header_in_the_first_rows_keeps_the_first_row() -> N
     assert sheet.header_row == 1
     assert list(sheet.frame.columns) == ["Title"]
     assert sheet.title_rows == 0
+
+
+# --- A file name that is not UTF-8 ------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
+def test_a_non_utf8_file_name_is_read_and_printed_readably(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    clean = write_book(tmp_path / "clean.xlsx", syllabus_sheets(STUDENTS))
+    odd = os.path.join(os.fsencode(tmp_path), b"caf\xe9.xlsx")  # Latin-1, not UTF-8
+    os.rename(clean, odd)
+    gradeproc = Path(sys.executable).with_name("gradeproc")
+    result = subprocess.run([gradeproc, "validate", odd], capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(b"caf\\xe9.xlsx: no problems found (1 warning).\n")
+    result = subprocess.run([gradeproc, "process", odd], capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert os.path.exists(os.path.join(os.fsencode(tmp_path), b"caf\xe9.graded.xlsx"))
+    missing = os.path.join(os.fsencode(tmp_path), b"th\xe9.xlsx")
+    result = subprocess.run([gradeproc, "validate", missing], capture_output=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr == (
+        b"Error: th\\xe9.xlsx was not found; check the file name and the folder it is in.\n"
+    )
