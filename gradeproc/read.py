@@ -139,18 +139,21 @@ def _header_index(name: str, rows: list[list[object]]) -> int | None:
     return first
 
 
-def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
+def sheet_from_rows(
+    name: str, title: str, rows: list[list[object]], *, invisible: bool = True
+) -> Sheet:
     """Header = the first non-blank row (on a contract sheet, the first of the first few that
     holds one of its columns); fully blank rows below it are ignored.
 
     `rows[i]` is Excel row i + 1; an empty list is an absent row (sparse sheets). On a
-    contract sheet, invisible characters are dropped from text cells, and their cells listed.
+    contract sheet, invisible characters are dropped from text cells, and their cells listed
+    (`invisible=False`: the caller knows there are none).
     """
     header_index = _header_index(name, rows)
     if header_index is None:
         return Sheet(name, title, pd.DataFrame(), {}, 1, rows)
     contract = name in KNOWN_COLUMNS
-    invisible: list[str] = []
+    cleaned: list[str] = []
     header = rows[header_index]
     canonical = {normalise(c): c for c in KNOWN_COLUMNS.get(name, ())}
     columns: list[str] = []
@@ -161,7 +164,7 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
             continue
         text = raw if isinstance(raw, str) else _header_text(raw)
         if contract and visible(text) != text:
-            invisible.append(f"{column_letter(pos)}{header_index + 1}")
+            cleaned.append(f"{column_letter(pos)}{header_index + 1}")
             text = visible(text)
             if not text.strip():
                 continue
@@ -179,14 +182,14 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
     else:
         frame.index = pd.Index(np.asarray(present, dtype=np.int64) + header_index + 2)
-    if len(frame) and contract:
-        invisible += _drop_invisible(frame, letters)
+    if len(frame) and contract and invisible:
+        cleaned += _drop_invisible(frame, letters)
     if len(frame):
         blank = frame.apply(_blank_mask)
         frame = frame[~blank.all(axis=1)]
         frame = frame.where(~blank, None)
     sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
-    sheet.invisible_cells = invisible
+    sheet.invisible_cells = cleaned
     if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
         sheet.title_rows = header_index
     return sheet
@@ -257,7 +260,7 @@ def read_workbook(path: str | Path) -> Workbook:
             name = title
         cells = inspection.sheet_cells.get(title)
         rows = _read_rows(book, path, title, cells)
-        sheets[name] = sheet_from_rows(name, title, rows)
+        sheets[name] = sheet_from_rows(name, title, rows, invisible=inspection.invisible_text)
         error_findings.extend(_layout_findings(sheets[name]))
         if cells is not None:
             sheets[name].percent_cells = frozenset(cells.percent)

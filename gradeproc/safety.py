@@ -174,6 +174,9 @@ _READ_CHUNK = 256 * 1024  # compressed bytes read at a time
 _OUT_CHUNK = 1024 * 1024  # decompressed bytes produced at a time
 _MAX_CELL_BYTES = 1024 * 1024  # no real <c> element is this long (32,767-char strings)
 _MAX_TAG_BYTES = 4096  # how far before a cell's style attribute its start tag may begin
+# Zero-width space, non-joiner, joiner, word joiner, byte order mark, soft hyphen, in UTF-8.
+_INVISIBLE_UTF8 = tuple(ch.encode() for ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_UTF8_BOM = b"\xef\xbb\xbf"
 _TAIL = 64  # bytes carried between chunks so a tag split across them is still seen
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -216,6 +219,8 @@ class Inspection:
     unverified_formula_values: list[Finding] = field(default_factory=list)
     # Per sheet name: what the cell types and styles say that a value reader does not.
     sheet_cells: dict[str, SheetCells] = field(default_factory=dict)
+    # Whether any sheet or shared string holds an invisible character (U+200B and the like).
+    invisible_text: bool = False
 
     @property
     def findings(self) -> list[Finding]:
@@ -427,13 +432,25 @@ def _inspect_zip(zf: zipfile.ZipFile, fh: BinaryIO, file_size: int, name: str) -
                 sheet, want_with_values=book.full_calc_on_load, percent_styles=percent_styles
             ),
         )
+    invisible = False  # any invisible character in a sheet's or shared string's text
     for member_name, member in members.items():
         if member_name in done:
             continue
         is_xml = member_name.lower().endswith(_XML_SUFFIXES) or member_name in rel_targets
         scanner = scanners.get(member_name)
+        look = scanner is not None or member_name.endswith("sharedStrings.xml")
         head = b""
+        tail = b""
         for chunk in _stream_member(fh, member, name):
+            if look and not invisible:
+                if not head and chunk.startswith(_UTF8_BOM):  # the part's own byte order mark
+                    chunk_text = chunk[len(_UTF8_BOM) :]
+                else:
+                    chunk_text = tail + chunk
+                invisible = not chunk_text.isascii() and any(
+                    mark in chunk_text for mark in _INVISIBLE_UTF8
+                )
+                tail = chunk[-2:]
             if is_xml and len(head) < _HEAD_BYTES:
                 head += chunk[: _HEAD_BYTES - len(head)]
                 if len(head) >= _HEAD_BYTES:
@@ -461,6 +478,7 @@ def _inspect_zip(zf: zipfile.ZipFile, fh: BinaryIO, file_size: int, name: str) -
         lost_features=lost,
         unverified_formula_values=unverified,
         sheet_cells={sheet: scanners[part].cells for part, sheet in book.sheets},
+        invisible_text=invisible,
     )
 
 
