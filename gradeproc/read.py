@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -265,6 +266,7 @@ def read_workbook(path: str | Path) -> Workbook:
         if cells is not None:
             sheets[name].percent_cells = frozenset(cells.percent)
             error_findings.extend(_error_findings(name, cells))
+            error_findings.extend(_percent_findings(sheets[name]))
         order.append(name)
     missing = [n for n in REQUIRED_SHEETS if n not in sheets]
     if missing:
@@ -320,6 +322,40 @@ def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
     if more > 0:
         message = MSG_ERROR_CELL_MORE.format(count=more)
         findings.append(Finding(ERROR_CELL_CODE, message, name, None, severity))
+    return findings
+
+
+PERCENT_CELL_CODE = "percent-cell"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _percent_findings(sheet: Sheet) -> list[Finding]:
+    """A number shown as a percentage in a contract sheet other than Scores is refused:
+    `5%` as a late penalty or `40%` as a weight holds 0.05 or 0.4, and which one was meant
+    is not for gradeproc to guess. (Scores are read as a share of max points.)"""
+    if sheet.name == "Scores" or sheet.name not in KNOWN_COLUMNS or not sheet.percent_cells:
+        return []
+    findings: list[Finding] = []
+    for ref in sorted(sheet.percent_cells):
+        match = _CELL_REF.match(ref)
+        if match is None:
+            continue
+        col = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(match.group(1)))) - 1
+        row = int(match.group(2)) - 1
+        values = sheet.rows[row] if row < len(sheet.rows) else []
+        value = values[col] if col < len(values) else None
+        if type(value) not in (int, float):
+            continue
+        shown = f"{round(value * 100, 9):g}"
+        findings.append(
+            Finding(
+                PERCENT_CELL_CODE,
+                f"shows {shown}% but holds the number {value:g}; type {shown} (or whatever "
+                "number you mean) in a cell formatted as a plain number",
+                sheet.name,
+                ref,
+            )
+        )
     return findings
 
 

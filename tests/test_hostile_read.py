@@ -534,3 +534,33 @@ def test_a_non_utf8_file_name_is_read_and_printed_readably(tmp_path: Path) -> No
     assert result.stderr == (
         b"Error: th\\xe9.xlsx was not found; check the file name and the folder it is in.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "expected"),
+    [
+        (
+            "Policy",
+            "B5",
+            0.05,
+            "Policy!B5: shows 5% but holds the number 0.05; type 5 (or whatever number you "
+            "mean) in a cell formatted as a plain number",
+        ),
+        (
+            "Categories",
+            "B2",
+            0.5,
+            "Categories!B2: shows 50% but holds the number 0.5; type 50 (or whatever number you "
+            "mean) in a cell formatted as a plain number",
+        ),
+    ],
+)
+def test_a_percentage_outside_scores_is_refused(
+    tmp_path: Path, sheet: str, cell: str, value: float, expected: str
+) -> None:
+    def edit(wb):
+        wb[sheet][cell] = value
+        wb[sheet][cell].number_format = "0%"
+
+    path = book_with(tmp_path, edit)
+    assert expected in [str(f) for f in validate(path).errors]
