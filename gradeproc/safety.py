@@ -838,6 +838,7 @@ class _Patterns:
     f_elem: re.Pattern[bytes]
     v_elem: re.Pattern[bytes]
     row_ref: re.Pattern[bytes]  # a row's number
+    dimension: re.Pattern[bytes]  # <dimension ref="A1:F20">: a single last column letter
     wide_ref: re.Pattern[bytes]  # a cell in column AA or beyond: its letters
     error_cell: re.Pattern[bytes]  # the start tag of a cell holding an error
 
@@ -857,6 +858,7 @@ def _patterns(prefix: bytes) -> _Patterns:
         f_any=re.compile(rb"<" + p + rb"f[\s>/]"),
         f_elem=re.compile(rb"<" + p + rb"f(?:\s[^>]*?)?(?:/>|>(.*?)</" + p + rb"f>)", re.S),
         v_elem=re.compile(rb"<" + p + rb"v(?:\s[^>]*?)?(?:/>|>(.*?)</" + p + rb"v>)", re.S),
+        dimension=re.compile(rb"<" + p + rb"dimension\s+ref\s*=\s*[\"'][A-Z]*\d*:?([A-Z])\d+[\"']"),
         row_ref=re.compile(rb"<" + p + rb"row\s[^>]*?(?<=\s)r\s*=\s*[\"'](\d+)"),
         wide_ref=re.compile(rb"""r=["']([A-Z]{2,})\d"""),
         error_cell=re.compile(rb"<" + p + rb"c\s[^>]*?(?<=\s)t\s*=\s*[\"']e[\"'][^>]*>"),
@@ -905,6 +907,7 @@ class _SheetScanner:
         self.percent_styles = percent_styles
         self._percent: re.Pattern[bytes] | None = None
         self.cells = SheetCells()
+        self._narrow: int | None = None
         self.missing: list[Finding] = []
         self.missing_count = 0  # all of them; `missing` keeps the first few hundred
         self.data_validation = False
@@ -1040,11 +1043,14 @@ class _SheetScanner:
         rows = pat.row_ref.findall(buf)
         if rows:
             info.max_row = max(info.max_row, max(map(int, rows)))
+        if self._narrow is None:  # the dimension's last column, if it is one of A-Z
+            dimension = pat.dimension.search(buf, 0, cut)
+            self._narrow = _column_number(dimension.group(1)) if dimension else 26
         wide = pat.wide_ref.findall(buf)
-        if wide:
+        if wide:  # columns from AA on are counted exactly
             info.max_col = max(info.max_col, max(map(_column_number, set(wide))))
-        else:
-            info.max_col = max(info.max_col, 26 if info.cells else 0)
+        elif info.cells:  # within A-Z the dimension may tell, else assume Z
+            info.max_col = max(info.max_col, self._narrow)
         if (b'"e"' in buf or b"'e'" in buf) and pat.error_cell.search(buf, 0, cut) is not None:
             for m in pat.error_cell.finditer(buf, 0, cut):
                 if m.start() >= cut:
