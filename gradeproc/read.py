@@ -344,7 +344,7 @@ def _percent_findings(sheet: Sheet) -> list[Finding]:
         row = int(match.group(2)) - 1
         values = sheet.rows[row] if row < len(sheet.rows) else []
         value = values[col] if col < len(values) else None
-        if type(value) not in (int, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             continue
         shown = f"{round(value * 100, 9):g}"
         findings.append(

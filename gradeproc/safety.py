@@ -1059,9 +1059,10 @@ class _SheetScanner:
                 if len(info.errors) >= MAX_FORMULA_FINDINGS_PER_SHEET:
                     continue
                 ref = _R_ATTR.search(m.group(0))
-                end = buf.find(pat.cell_close, m.end())
+                end = -1 if m.group(0).endswith(b"/>") else buf.find(pat.cell_close, m.end())
                 value = pat.v_elem.search(buf, m.end(), end) if end >= 0 else None
-                text = html.unescape((value.group(1) or b"").decode("utf-8", "replace")).strip()
+                raw = (value.group(1) if value else None) or b""
+                text = html.unescape(raw.decode("utf-8", "replace")).strip()
                 info.errors.append(
                     (ref.group(1).decode("ascii", "replace") if ref else "", text or "#VALUE!")
                 )

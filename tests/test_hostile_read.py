@@ -564,3 +564,13 @@ def test_a_percentage_outside_scores_is_refused(
 
     path = book_with(tmp_path, edit)
     assert expected in [str(f) for f in validate(path).errors]
+
+
+def test_an_error_cell_without_a_value_is_still_named(tmp_path: Path) -> None:
+    path = book_with(tmp_path)
+    part = sheet_part(path, "Scores")
+    edit_member(path, part, lambda xml: xml.replace(SCORES_B2, b'<c r="B2" t="e"/>', 1))
+    assert [str(f) for f in validate(path).errors] == [
+        "Scores!B2: holds the error #VALUE!; correct the formula or type the value in, and "
+        "save the workbook again"
+    ]
