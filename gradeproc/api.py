@@ -132,10 +132,12 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
 
 
 def run_info(workbook, gradebook) -> list[tuple[str, object]]:
+    from gradeproc.safety import shown_name
+
     policy = gradebook.policy
     info: list[tuple[str, object]] = [
         ("gradeproc version", __version__),
-        ("Input file", workbook.path.name),
+        ("Input file", shown_name(workbook.path)),
         ("Input SHA-256", workbook.sha256),
         ("Ran at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
         ("Python / pandas", f"{platform.python_version()} / {pd.__version__}"),

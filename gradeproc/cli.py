@@ -119,6 +119,7 @@ def validate(
 ) -> None:
     """Report every problem in a gradebook, each with its sheet and cell; writes nothing."""
     from gradeproc.api import validate as validate_book
+    from gradeproc.safety import shown_name
 
     try:
         report = validate_book(book)
@@ -137,10 +138,10 @@ def validate(
     for finding in findings:
         (echo_err if errors else typer.echo)(f"  {finding_line(finding)}")
     if errors:
-        echo_err(f"{book.name}: {count_problems(errors)} found.")
+        echo_err(f"{shown_name(book)}: {count_problems(errors)} found.")
         raise typer.Exit(1)
     suffix = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-    typer.echo(f"{book.name}: no problems found{suffix}.")
+    typer.echo(f"{shown_name(book)}: no problems found{suffix}.")
 
 
 @app.command(cls=Command)

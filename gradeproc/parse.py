@@ -123,6 +123,13 @@ def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     naive_parts: list[pd.Series] = []
 
     stamps = types.isin((dt.datetime, pd.Timestamp))
+    dates = types.eq(dt.date)
+    plausible = column.map(_plausible, na_action="ignore")
+    implausible = (stamps | dates) & plausible.eq(False)
+    if implausible.any():  # a typo'd year: a finding, and never an out-of-bounds timestamp
+        invalid |= implausible
+        stamps &= ~implausible
+        dates &= ~implausible
     if stamps.any():
         values = column[stamps]
         aware = values.map(lambda v: v.tzinfo is not None)
@@ -130,22 +137,23 @@ def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
             result[aware[aware].index] = pd.to_datetime(list(values[aware]), utc=True)
         naive_parts.append(values[~aware])
 
-    dates = types.eq(dt.date)
     if dates.any():
         naive_parts.append(column[dates].map(lambda d: dt.datetime.combine(d, dt.time())))
 
     text = types.eq(str)
     if text.any():
         parsed = column[text].map(_parse_iso)
-        bad = parsed.isna()
+        plausible_text = [_plausible(v) for v in parsed]
+        bad = parsed.isna() | ~pd.Series(plausible_text, index=parsed.index, dtype=bool)
         invalid[bad[bad].index] = True
         parsed = parsed[~bad]
-        aware = parsed.map(lambda v: v.tzinfo is not None)
-        if aware.any():
-            result[aware[aware].index] = pd.to_datetime(list(parsed[aware]), utc=True)
-        naive_parts.append(parsed[~aware])
+        if len(parsed):
+            aware = parsed.map(lambda v: v.tzinfo is not None).astype(bool)
+            if aware.any():
+                result[aware[aware].index] = pd.to_datetime(list(parsed[aware]), utc=True)
+            naive_parts.append(parsed[~aware])
 
-    other = column.notna() & ~stamps & ~dates & ~text
+    other = column.notna() & ~stamps & ~dates & ~text & ~implausible
     invalid |= other
 
     naive_parts = [p for p in naive_parts if len(p)]
@@ -173,6 +181,27 @@ def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray
         stamps[present] = values.array.as_unit("ns").asi8
         invalid[present] = bad.to_numpy()
     return stamps.reshape(block.shape), invalid.reshape(block.shape)
+
+
+# Years a gradebook's dates can have; any other is a typo (2924 for 2024), and would not fit
+# the nanosecond timestamps the computation uses (years 1677-2262).
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+
+
+def _plausible(value: object) -> bool:
+    year = getattr(value, "year", None)
+    return year is None or FIRST_YEAR <= year <= LAST_YEAR
+
+
+def implausible_year(value: object) -> int | None:
+    """The year of a date cell or ISO text outside FIRST_YEAR..LAST_YEAR, else None."""
+    if isinstance(value, str):
+        value = _parse_iso(value)
+    year = getattr(value, "year", None)
+    if isinstance(year, int) and not FIRST_YEAR <= year <= LAST_YEAR:
+        return year
+    return None
 
 
 def _parse_iso(text: str) -> dt.datetime | None:

@@ -12,13 +12,20 @@ import errno
 import hashlib
 import io
 import os
+import re
 import stat
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from gradeproc.errors import FileProblem, Finding, column_letter
+from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
+
+if TYPE_CHECKING:
+    from gradeproc.safety import SheetCells
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
 REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
@@ -53,9 +60,28 @@ KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Characters no one sees in a cell: zero-width space, non-joiner and joiner, word joiner,
+# byte order mark, soft hyphen. Copied from web pages and LMS exports; ignored everywhere.
+INVISIBLE = {
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u2060": "word joiner",
+    "\ufeff": "byte order mark",
+    "\u00ad": "soft hyphen",
+}
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE, None))
+_INVISIBLE_RX = "[" + "".join(INVISIBLE) + "]"
+
+
+def visible(text: str) -> str:
+    """The text without invisible characters (see INVISIBLE)."""
+    return text.translate(_DROP_INVISIBLE)
+
+
 def normalise(text: object) -> str:
-    """How headers and sheet names are compared: case and surrounding spaces ignored."""
-    return " ".join(str(text).split()).casefold()
+    """How headers and sheet names are compared: case, spaces and invisible characters ignored."""
+    return " ".join(visible(str(text)).split()).casefold()
 
 
 @dataclass
@@ -68,6 +94,12 @@ class Sheet:
     letters: dict[str, str]
     header_row: int
     rows: list[list[object]] = field(repr=False, default_factory=list)
+    # Cells (`C2`) holding a number formatted as a percentage: validation decides what they mean.
+    percent_cells: frozenset[str] = field(repr=False, default=frozenset())
+    # Cells whose text held invisible characters, dropped when read.
+    invisible_cells: list[str] = field(repr=False, default_factory=list)
+    # Non-blank rows above the header (a title), not read.
+    title_rows: int = 0
 
     def cell(self, column: str, row: int) -> str:
         return f"{self.letters.get(column, '?')}{row}"
@@ -106,13 +138,40 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
-    """Header = the first non-blank row; fully blank rows below it are ignored."""
-    header_index = next(
-        (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row)), None
-    )
+# How far down a contract sheet's header may be (below a title row, say).
+HEADER_SEARCH_ROWS = 5
+
+
+def _header_index(name: str, rows: list[list[object]]) -> int | None:
+    """The header row (0-based): the first non-blank row, unless one of the next few
+    non-blank rows holds one of the sheet's own columns (a title row above the header)."""
+    filled = (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row))
+    first = next(filled, None)
+    known = {normalise(c) for c in KNOWN_COLUMNS.get(name, ())}
+    if first is None or not known:
+        return first
+    candidates = [first, *islice(filled, HEADER_SEARCH_ROWS - 1)]
+    for i in candidates:
+        if any(isinstance(v, str) and normalise(v) in known for v in rows[i]):
+            return i
+    return first
+
+
+def sheet_from_rows(
+    name: str, title: str, rows: list[list[object]], *, invisible: bool = True
+) -> Sheet:
+    """Header = the first non-blank row (on a contract sheet, the first of the first few that
+    holds one of its columns); fully blank rows below it are ignored.
+
+    `rows[i]` is Excel row i + 1; an empty list is an absent row (sparse sheets). On a
+    contract sheet, invisible characters are dropped from text cells, and their cells listed
+    (`invisible=False`: the caller knows there are none).
+    """
+    header_index = _header_index(name, rows)
     if header_index is None:
         return Sheet(name, title, pd.DataFrame(), {}, 1, rows)
+    contract = name in KNOWN_COLUMNS
+    cleaned: list[str] = []
     header = rows[header_index]
     canonical = {normalise(c): c for c in KNOWN_COLUMNS.get(name, ())}
     columns: list[str] = []
@@ -122,6 +181,11 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         if _is_blank(raw):
             continue
         text = raw if isinstance(raw, str) else _header_text(raw)
+        if contract and visible(text) != text:
+            cleaned.append(f"{column_letter(pos)}{header_index + 1}")
+            text = visible(text)
+            if not text.strip():
+                continue
         label = canonical.get(normalise(text), " ".join(text.split()))
         if label in letters:  # a repeated header: the first one counts, the twin is reported
             label = f"{label} ({column_letter(pos)})"
@@ -129,14 +193,45 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         letters[label] = column_letter(pos)
         positions.append(pos)
     body = rows[header_index + 1 :]
-    data = [[(row[p] if p < len(row) else "") for p in positions] for row in body]
+    present = [i for i, row in enumerate(body) if row]
+    data = [[(body[i][p] if p < len(body[i]) else "") for p in positions] for i in present]
     frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    if len(present) == len(body):
+        frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    else:
+        frame.index = pd.Index(np.asarray(present, dtype=np.int64) + header_index + 2)
+    if len(frame) and contract and invisible:
+        cleaned += _drop_invisible(frame, letters)
     if len(frame):
         blank = frame.apply(_blank_mask)
         frame = frame[~blank.all(axis=1)]
         frame = frame.where(~blank, None)
-    return Sheet(name, title, frame, letters, header_index + 1, rows)
+    sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
+    sheet.invisible_cells = cleaned
+    if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
+        sheet.title_rows = header_index
+    return sheet
+
+
+def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
+    """Remove invisible characters from the frame's text cells; the cells they were in."""
+    cells: list[str] = []
+    everything = frame.to_numpy(dtype=object).ravel()
+    text = "".join([v for v in everything if type(v) is str])
+    if not any(ch in text for ch in INVISIBLE):
+        return cells  # the common case, at the cost of one pass over the cells
+    for label in frame.columns:
+        column = frame[label]
+        is_text = column.map(type).eq(str)
+        if not is_text.any():
+            continue
+        text = column[is_text]
+        hit = text.str.contains(_INVISIBLE_RX, regex=True)
+        if hit.any():
+            rows = hit.index[hit.to_numpy()]
+            frame.loc[rows, label] = text[hit].map(visible)
+            cells += [f"{letters[label]}{r}" for r in rows]
+    return cells
 
 
 def _header_text(value: object) -> str:
@@ -158,7 +253,7 @@ def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes
+    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes, shown_name
 
     path = Path(path)
     data = read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
@@ -168,24 +263,31 @@ def read_workbook(path: str | Path) -> Workbook:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for a broken file
         raise FileProblem(
-            f"{path.name} could not be read as an Excel workbook ({exc}). "
+            f"{shown_name(path)} could not be read as an Excel workbook ({exc}). "
             "Open it in your spreadsheet program and save it again as .xlsx."
         ) from exc
     wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
     sheets: dict[str, Sheet] = {}
     order: list[str] = []
+    error_findings: list[Finding] = []
     for title in book.sheet_names:
         name = wanted.get(normalise(title), title)
         if name in sheets:  # two sheets that differ only by case or spaces
             name = title
-        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        sheets[name] = sheet_from_rows(name, title, rows)
+        cells = inspection.sheet_cells.get(title)
+        rows = _read_rows(book, path, data, title, cells)
+        sheets[name] = sheet_from_rows(name, title, rows, invisible=inspection.invisible_text)
+        error_findings.extend(_layout_findings(sheets[name]))
+        if cells is not None:
+            sheets[name].percent_cells = frozenset(cells.percent)
+            error_findings.extend(_error_findings(name, cells))
+            error_findings.extend(_percent_findings(sheets[name]))
         order.append(name)
     missing = [n for n in REQUIRED_SHEETS if n not in sheets]
     if missing:
         listed = ", ".join(f'"{n}"' for n in missing)
         raise FileProblem(
-            f"{path.name} has no {listed} sheet{'s' if len(missing) > 1 else ''}. "
+            f"{shown_name(path)} has no {listed} sheet{'s' if len(missing) > 1 else ''}. "
             f"A gradebook needs the sheets {', '.join(REQUIRED_SHEETS)}; "
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
@@ -194,4 +296,203 @@ def read_workbook(path: str | Path) -> Workbook:
         replace(f, sheet=by_title.get(f.sheet, f.sheet))
         for f in [*inspection.formulas_without_values, *inspection.lost_features]
     ]
-    return Workbook(path, sha, sheets, order, findings)
+    return Workbook(path, sha, sheets, order, [*error_findings, *findings])
+
+
+# A sheet whose cells reach much further than they fill (one stray value at XFD1048576) is
+# read cell by cell: the fast reader allocates the whole rectangle the cells span.
+SPARSE_SLACK_CELLS = 250_000
+
+ERROR_CELL_CODE = "error-cell"
+MSG_ERROR_CELL = (
+    "holds the error {error}; correct the formula or type the value in, and save the workbook again"
+)
+MSG_ERROR_CELL_COPIED = (
+    "holds the error {error}; gradeproc does not read this sheet, and copies the cell into "
+    "the graded workbook as a blank"
+)
+MSG_ERROR_CELL_MORE = "and {count:,} more cells in this sheet hold errors such as #N/A"
+MSG_SHEET_UNREADABLE = (
+    '{name} could not be read: its sheet "{sheet}" is damaged ({reason}); open the workbook '
+    "in Excel or LibreOffice and save it again."
+)
+_MAX_REASON = 160
+
+
+def is_sparse(cells: SheetCells | None) -> bool:
+    """Whether a sheet's cells fill so little of the rectangle they span that it is read sparsely."""
+    return cells is not None and cells.area > 2 * cells.cells + SPARSE_SLACK_CELLS
+
+
+def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
+    """Every error cell is a finding: an error in a sheet gradeproc reads stops the run."""
+    contract = name in KNOWN_COLUMNS
+    template = MSG_ERROR_CELL if contract else MSG_ERROR_CELL_COPIED
+    severity = ERROR if contract else WARNING
+    findings = [
+        Finding(ERROR_CELL_CODE, template.format(error=error), name, cell or None, severity)
+        for cell, error in cells.errors
+    ]
+    more = cells.error_count - len(cells.errors)
+    if more > 0:
+        message = MSG_ERROR_CELL_MORE.format(count=more)
+        findings.append(Finding(ERROR_CELL_CODE, message, name, None, severity))
+    return findings
+
+
+PERCENT_CELL_CODE = "percent-cell"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _percent_findings(sheet: Sheet) -> list[Finding]:
+    """A number shown as a percentage in a contract sheet other than Scores is refused:
+    `5%` as a late penalty or `40%` as a weight holds 0.05 or 0.4, and which one was meant
+    is not for gradeproc to guess. (Scores are read as a share of max points.)"""
+    if sheet.name == "Scores" or sheet.name not in KNOWN_COLUMNS or not sheet.percent_cells:
+        return []
+    findings: list[Finding] = []
+    for ref in sorted(sheet.percent_cells):
+        match = _CELL_REF.match(ref)
+        if match is None:
+            continue
+        col = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(match.group(1)))) - 1
+        row = int(match.group(2)) - 1
+        values = sheet.rows[row] if row < len(sheet.rows) else []
+        value = values[col] if col < len(values) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        shown = f"{round(value * 100, 9):g}"
+        findings.append(
+            Finding(
+                PERCENT_CELL_CODE,
+                f"shows {shown}% but holds the number {value:g}; type {shown} (or whatever "
+                "number you mean) in a cell formatted as a plain number",
+                sheet.name,
+                ref,
+            )
+        )
+    return findings
+
+
+INVISIBLE_CODE = "invisible-characters"
+TITLE_ROWS_CODE = "title-rows"
+
+
+def _layout_findings(sheet: Sheet) -> list[Finding]:
+    """Warnings for what reading a contract sheet quietly got past: invisible characters
+    dropped from its cells, title rows above its header."""
+    findings: list[Finding] = []
+    cells = sheet.invisible_cells
+    if cells:
+        first_row = sheet.rows[int(cells[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1]
+        raw = next((v for v in first_row if isinstance(v, str) and visible(v) != v), "")
+        names = sorted({INVISIBLE[ch] for ch in raw if ch in INVISIBLE}) or [
+            "an invisible character"
+        ]
+        n = len(cells) - 1
+        more = f"; so {'does' if n == 1 else 'do'} {n:,} more cell{'s' if n != 1 else ''}"
+        more = f"{more} of this sheet" if n else ""
+        findings.append(
+            Finding(
+                INVISIBLE_CODE,
+                f"holds text with invisible characters ({', '.join(names)}), which gradeproc "
+                f"ignores{more}",
+                sheet.name,
+                cells[0],
+                WARNING,
+            )
+        )
+    if sheet.title_rows:
+        above = "row 1" if sheet.title_rows == 1 else f"rows 1-{sheet.title_rows}"
+        findings.append(
+            Finding(
+                TITLE_ROWS_CODE,
+                f"the header is row {sheet.header_row}; {above} above it "
+                f"{'is' if sheet.title_rows == 1 else 'are'} taken as a title and not read",
+                sheet.name,
+                f"A{sheet.header_row}",
+                WARNING,
+            )
+        )
+    return findings
+
+
+def _unreadable(path: Path, title: str, exc: BaseException) -> FileProblem:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 3] + "..."
+    from gradeproc.safety import shown_name
+
+    message = MSG_SHEET_UNREADABLE.format(name=shown_name(path), sheet=title, reason=reason)
+    return FileProblem(message)
+
+
+def _read_rows(
+    book, path: Path, data: bytes, title: str, cells: SheetCells | None
+) -> list[list[object]]:
+    """A sheet's rows as the cells hold them; any failure is a FileProblem naming the sheet."""
+    try:
+        if is_sparse(cells):
+            return _sparse_rows(data, title)
+        return book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's and the XML parser's own errors
+        raise _unreadable(path, title, exc) from exc
+    except BaseException as exc:  # a Rust panic inside calamine (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(path, title, exc) from exc
+
+
+_CELL_TYPES = frozenset(("n", "s", "b", "e", "d", "str", "inlineStr", "f"))
+_ABSENT: list[object] = []  # every absent row of a sparse sheet: one shared empty list
+
+
+def _sparse_rows(data: bytes, title: str) -> list[list[object]]:
+    """A sheet read cell by cell, costing memory for the cells present, not their rectangle.
+
+    Absent rows are empty lists; a row holds values up to its last present cell. Error
+    cells are blank, as the fast reader gives them (they are findings of their own).
+    """
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = book[title]
+        rows: list[list[object]] = []
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                row: list[object] = []
+                for cell in cells:
+                    value = cell["value"]
+                    if cell["data_type"] not in _CELL_TYPES:
+                        raise ValueError(f"Unknown cell 't' attribute: \"{cell['data_type']}\"")
+                    if value is None or cell["data_type"] == "e":
+                        continue
+                    col = cell["column"] - 1
+                    if col >= len(row):
+                        row.extend([None] * (col + 1 - len(row)))
+                    row[col] = value
+                if not row:
+                    continue
+                if number > len(rows):
+                    rows.extend([_ABSENT] * (number - 1 - len(rows)))
+                    rows.append(row)
+                else:  # a row out of order: merged with what is already there
+                    old = rows[number - 1]
+                    merged = [*old, *([None] * (len(row) - len(old)))]
+                    for c, value in enumerate(row):
+                        if value is not None:
+                            merged[c] = value
+                    rows[number - 1] = merged
+        return rows
+    finally:
+        book.close()

@@ -183,12 +183,38 @@ _HEAD_BYTES = 64 * 1024  # sniffed for file type; and the XML prolog must end wi
 _READ_CHUNK = 256 * 1024  # compressed bytes read at a time
 _OUT_CHUNK = 1024 * 1024  # decompressed bytes produced at a time
 _MAX_CELL_BYTES = 1024 * 1024  # no real <c> element is this long (32,767-char strings)
+_MAX_TAG_BYTES = 4096  # how far before a cell's style attribute its start tag may begin
+# Zero-width space, non-joiner, joiner, word joiner, byte order mark, soft hyphen, in UTF-8.
+_INVISIBLE_UTF8 = tuple(ch.encode() for ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_UTF8_BOM = b"\xef\xbb\xbf"
 _TAIL = 64  # bytes carried between chunks so a tag split across them is still seen
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _EOCD = struct.Struct("<4s4H2LH")
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+@dataclass
+class SheetCells:
+    """What a worksheet's XML says about its cells beyond their values.
+
+    `errors` are the cells holding a spreadsheet error (`t="e"`: `#N/A`, `#DIV/0!`...) as
+    (cell, error text), the first MAX_FORMULA_FINDINGS_PER_SHEET of `error_count`; `percent`
+    the cells whose number format is a percentage; `cells`, `max_row` and `max_col` (1-based)
+    how many cells the sheet holds and how far they reach, to read sparse sheets sparsely.
+    """
+
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    error_count: int = 0
+    percent: list[str] = field(default_factory=list)
+    cells: int = 0
+    max_row: int = 0
+    max_col: int = 0
+
+    @property
+    def area(self) -> int:
+        return self.max_row * self.max_col
 
 
 @dataclass
@@ -201,6 +227,10 @@ class Inspection:
     # Warnings: formulas whose cached value a program wrote (workbook marked fullCalcOnLoad,
     # as openpyxl and xlsxwriter do; xlsxwriter stores 0), one per sheet.
     unverified_formula_values: list[Finding] = field(default_factory=list)
+    # Per sheet name: what the cell types and styles say that a value reader does not.
+    sheet_cells: dict[str, SheetCells] = field(default_factory=dict)
+    # Whether any sheet or shared string holds an invisible character (U+200B and the like).
+    invisible_text: bool = False
 
     @property
     def findings(self) -> list[Finding]:
@@ -224,6 +254,17 @@ def max_uncompressed_bytes() -> int:
     return MAX_UNCOMPRESSED_BYTES
 
 
+def shown_name(path: Path | str) -> str:
+    """A file's name as messages show it: a name that is not valid UTF-8 (bytes on Linux)
+    shows its odd bytes as \\xNN instead of unprintable surrogates."""
+    name = Path(path).name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
 def read_gradebook_bytes(path: Path | str) -> bytes:
     """The file's bytes, read once, so that what is hashed is what is graded.
 
@@ -231,7 +272,7 @@ def read_gradebook_bytes(path: Path | str) -> bytes:
     to the unpacked-size limit: a zip holds no more than it would unpack to, give or take.
     """
     path = Path(path)
-    name = path.name
+    name = shown_name(path)
     if not path.exists():
         raise FileProblem(MSG_MISSING.format(name=name))
     if path.is_dir():
@@ -260,7 +301,7 @@ def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspec
     With `data` (the file's bytes, from `read_gradebook_bytes`) those bytes are inspected.
     """
     path = Path(path)
-    name = path.name
+    name = shown_name(path)
     if data is not None:
         return _inspect_open_file(io.BytesIO(data), name)
     if not path.exists():
@@ -428,20 +469,39 @@ def _inspect_zip(zf: zipfile.ZipFile, fh: BinaryIO, file_size: int, name: str) -
     rels = _parse_xml(_read_small_part(fh, rels_member, name), name) if rels_member else None
     book = _read_workbook(workbook, rels, members, name)
 
+    percent_styles = _percent_styles(fh, members, book, name)
+
     # Every other member: streamed with the size guard and CRC check; XML heads checked for
     # entities; worksheets scanned for formulas and for features the output loses.
     done = {CONTENT_TYPES, WORKBOOK_PART, WORKBOOK_RELS}
     rel_targets = {part for part, _sheet in book.sheets} | book.other_targets
     scanners: dict[str, _SheetScanner] = {}
     for part, sheet in book.sheets:
-        scanners.setdefault(part, _SheetScanner(sheet, want_with_values=book.full_calc_on_load))
+        scanners.setdefault(
+            part,
+            _SheetScanner(
+                sheet, want_with_values=book.full_calc_on_load, percent_styles=percent_styles
+            ),
+        )
+    invisible = False  # any invisible character in a sheet's or shared string's text
     for member_name, member in members.items():
         if member_name in done:
             continue
         is_xml = member_name.lower().endswith(_XML_SUFFIXES) or member_name in rel_targets
         scanner = scanners.get(member_name)
+        look = scanner is not None or member_name.endswith("sharedStrings.xml")
         head = b""
+        tail = b""
         for chunk in _stream_member(fh, member, name):
+            if look and not invisible:
+                if not head and chunk.startswith(_UTF8_BOM):  # the part's own byte order mark
+                    chunk_text = chunk[len(_UTF8_BOM) :]
+                else:
+                    chunk_text = tail + chunk
+                invisible = not chunk_text.isascii() and any(
+                    mark in chunk_text for mark in _INVISIBLE_UTF8
+                )
+                tail = chunk[-2:]
             if is_xml and len(head) < _HEAD_BYTES:
                 head += chunk[: _HEAD_BYTES - len(head)]
                 if len(head) >= _HEAD_BYTES:
@@ -468,7 +528,53 @@ def _inspect_zip(zf: zipfile.ZipFile, fh: BinaryIO, file_size: int, name: str) -
         formulas_without_values=formulas,
         lost_features=lost,
         unverified_formula_values=unverified,
+        sheet_cells={sheet: scanners[part].cells for part, sheet in book.sheets},
+        invisible_text=invisible,
     )
+
+
+# Excel's built-in percentage formats (0% and 0.00%); any other format is percent when its
+# code holds a % outside quotes, brackets and escapes.
+_BUILTIN_PERCENT = frozenset((9, 10))
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format code shows a value as a percentage (`0%`, `0.0%;[Red]-0.0%`)."""
+    return "%" in _FORMAT_LITERALS.sub("", code)
+
+
+def _percent_styles(
+    fh: BinaryIO, members: dict[str, _Member], book: _Book, name: str
+) -> frozenset[int]:
+    """The cell style indices (cellXfs) whose number format is a percentage."""
+    part = next((t for t in sorted(book.other_targets) if t.endswith("/styles.xml")), None)
+    if part is None and "xl/styles.xml" in members:
+        part = "xl/styles.xml"
+    if part is None:
+        return frozenset()
+    styles = _parse_xml(_read_small_part(fh, members[part], name), name)
+    formats: dict[int, bool] = {}
+    found: set[int] = set()
+    for child in styles:
+        tag = _local(child.tag)
+        if tag == "numFmts":
+            for fmt in child:
+                try:
+                    formats[int(fmt.get("numFmtId", ""))] = is_percent_format(
+                        fmt.get("formatCode", "")
+                    )
+                except ValueError:
+                    continue
+        elif tag == "cellXfs":
+            for index, xf in enumerate(x for x in child if _local(x.tag) == "xf"):
+                try:
+                    fmt_id = int(xf.get("numFmtId", "0"))
+                except ValueError:
+                    continue
+                if formats.get(fmt_id, fmt_id in _BUILTIN_PERCENT):
+                    found.add(index)
+    return frozenset(found)
 
 
 def _mb(n: float) -> str:
@@ -782,6 +888,10 @@ class _Patterns:
     f_any: re.Pattern[bytes]
     f_elem: re.Pattern[bytes]
     v_elem: re.Pattern[bytes]
+    row_ref: re.Pattern[bytes]  # a row's number
+    dimension: re.Pattern[bytes]  # <dimension ref="A1:F20">: a single last column letter
+    wide_ref: re.Pattern[bytes]  # a cell in column AA or beyond: its letters
+    error_cell: re.Pattern[bytes]  # the start tag of a cell holding an error
 
 
 @lru_cache(maxsize=8)
@@ -799,7 +909,24 @@ def _patterns(prefix: bytes) -> _Patterns:
         f_any=re.compile(rb"<" + p + rb"f[\s>/]"),
         f_elem=re.compile(rb"<" + p + rb"f(?:\s[^>]*?)?(?:/>|>(.*?)</" + p + rb"f>)", re.S),
         v_elem=re.compile(rb"<" + p + rb"v(?:\s[^>]*?)?(?:/>|>(.*?)</" + p + rb"v>)", re.S),
+        dimension=re.compile(rb"<" + p + rb"dimension\s+ref\s*=\s*[\"'][A-Z]*\d*:?([A-Z])\d+[\"']"),
+        row_ref=re.compile(rb"<" + p + rb"row\s[^>]*?(?<=\s)r\s*=\s*[\"'](\d+)"),
+        wide_ref=re.compile(rb"""r=["']([A-Z]{2,})\d"""),
+        error_cell=re.compile(rb"<" + p + rb"c\s[^>]*?(?<=\s)t\s*=\s*[\"']e[\"'][^>]*>"),
     )
+
+
+def _percent_pattern(styles: frozenset[int]) -> re.Pattern[bytes]:
+    """A style attribute naming one of `styles` (the cell around it is then looked at)."""
+    indices = b"|".join(str(i).encode() for i in sorted(styles))
+    return re.compile(rb"""s=["'](?:""" + indices + rb""")["']""")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
 
 
 def _formula_text(raw: bytes | None) -> str | None:
@@ -823,9 +950,15 @@ class _SheetScanner:
     are joined with a carry that holds the last, unfinished cell, so no cell is split.
     """
 
-    def __init__(self, sheet: str, *, want_with_values: bool) -> None:
+    def __init__(
+        self, sheet: str, *, want_with_values: bool, percent_styles: frozenset[int] = frozenset()
+    ) -> None:
         self.sheet = sheet
         self.want_with_values = want_with_values
+        self.percent_styles = percent_styles
+        self._percent: re.Pattern[bytes] | None = None
+        self.cells = SheetCells()
+        self._narrow: int | None = None
         self.missing: list[Finding] = []
         self.missing_count = 0  # all of them; `missing` keeps the first few hundred
         self.data_validation = False
@@ -864,6 +997,8 @@ class _SheetScanner:
     def _set_prefix(self, root: re.Match[bytes] | None) -> None:
         prefix = root.group(1) + b":" if root and root.group(1) else b""
         self._pat = _patterns(prefix)
+        if self.percent_styles:
+            self._percent = _percent_pattern(self.percent_styles)
 
     def unverified(self) -> list[Finding]:
         with_values = self._formulas - self.missing_count
@@ -906,6 +1041,7 @@ class _SheetScanner:
                 data_end = match.start() if match else -1
             self._after_data = data_end >= 0
         self._fed = True
+        self._scan_cells(buf, cut)
         if self._after_data:
             if not self.data_validation:
                 self.data_validation = any(buf.find(m, data_end) >= 0 for m in _DV_MARKS)
@@ -943,6 +1079,55 @@ class _SheetScanner:
                     if cell is not None and cell[2]:
                         self._first_with_value = (cell[0], cell[1])
                         break
+
+    def _scan_cells(self, buf: bytes, cut: int) -> None:
+        """Count the cells, how far they reach, and find error cells and percentage cells.
+
+        A match starting before `cut` is a whole cell; maxima may see a tag twice, harmlessly.
+        """
+        pat = self._pat
+        assert pat is not None
+        info = self.cells
+        info.cells += buf.count(pat.cell_open + b" ", 0, cut) + buf.count(
+            pat.cell_open + b">", 0, cut
+        )
+        rows = pat.row_ref.findall(buf)
+        if rows:
+            info.max_row = max(info.max_row, max(map(int, rows)))
+        if self._narrow is None:  # the dimension's last column, if it is one of A-Z
+            dimension = pat.dimension.search(buf, 0, cut)
+            self._narrow = _column_number(dimension.group(1)) if dimension else 26
+        wide = pat.wide_ref.findall(buf)
+        if wide:  # columns from AA on are counted exactly
+            info.max_col = max(info.max_col, max(map(_column_number, set(wide))))
+        elif info.cells:  # within A-Z the dimension may tell, else assume Z
+            info.max_col = max(info.max_col, self._narrow)
+        if (b'"e"' in buf or b"'e'" in buf) and pat.error_cell.search(buf, 0, cut) is not None:
+            for m in pat.error_cell.finditer(buf, 0, cut):
+                if m.start() >= cut:
+                    break
+                info.error_count += 1
+                if len(info.errors) >= MAX_FORMULA_FINDINGS_PER_SHEET:
+                    continue
+                ref = _R_ATTR.search(m.group(0))
+                end = -1 if m.group(0).endswith(b"/>") else buf.find(pat.cell_close, m.end())
+                value = pat.v_elem.search(buf, m.end(), end) if end >= 0 else None
+                raw = (value.group(1) if value else None) or b""
+                text = html.unescape(raw.decode("utf-8", "replace")).strip()
+                info.errors.append(
+                    (ref.group(1).decode("ascii", "replace") if ref else "", text or "#VALUE!")
+                )
+        if self._percent is not None:
+            for m in self._percent.finditer(buf, 0, cut):
+                start = self._cell_start(buf, max(0, m.start() - _MAX_TAG_BYTES), m.start())
+                tag_end = buf.find(b">", m.end())
+                if start < 0 or tag_end < 0 or buf.find(b">", start, m.start()) >= 0:
+                    continue  # not the start tag of a cell
+                if buf[tag_end - 1 : tag_end] == b"/":
+                    continue  # a formatted blank cell
+                ref = _R_ATTR.search(buf, start, tag_end)
+                if ref:
+                    info.percent.append(ref.group(1).decode("ascii", "replace"))
 
     def _cell_start(self, buf: bytes, low: int, high: int) -> int:
         """Where the last <c> start tag in buf[low:high] begins (not <col>, <cols>...), or -1."""

@@ -52,10 +52,24 @@ MESSAGES: dict[str, Callable[..., str]] = {
     ),
     "setting": lambda value, **_: f"{show(value)} is not a setting gradeproc knows (a typo?)",
     "yes-no": lambda value, column, **_: f"{column} {show(value)} must be Y or N",
-    "datetime": lambda value, column, **_: (
-        f"{show(value)} is not a date and time; use a date cell or text like 2024-10-01 23:59"
+    "datetime": lambda value, column, **_: _datetime_message(value),
+    "extra-days-max": lambda value, column, **_: (
+        f"{column} {show(value)} is more than {MAX_EXTRA_DAYS:,} days (ten years); a typo?"
     ),
 }
+
+# More extra days than this is a typo, and would carry a due time past what can be computed.
+MAX_EXTRA_DAYS = 3650
+
+
+def _datetime_message(value: object) -> str:
+    year = parse.implausible_year(value)
+    if year is not None:
+        return (
+            f"{show(value)} is in the year {year}; a date outside {parse.FIRST_YEAR}-"
+            f"{parse.LAST_YEAR} is a typo, so correct the year"
+        )
+    return f"{show(value)} is not a date and time; use a date cell or text like 2024-10-01 23:59"
 
 
 def _check(fn: Callable[[pd.Series], pd.Series], code: str) -> pa.Check:
@@ -203,12 +217,16 @@ def submitted_schema(invalid: dict[str, pd.Series], timezone: str) -> pa.DataFra
     return pa.DataFrameSchema(columns, name="Submitted")
 
 
+def _extra_days_check() -> pa.Check:
+    return _check(lambda c: ~(parse.parse_numbers(c) > MAX_EXTRA_DAYS), "extra-days-max")
+
+
 def extensions_schema(timezone: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "Student ID": _column(_check(not_blank, "required")),
             "Assessment": _column(_check(not_blank, "required")),
-            "Extra days": _column(*number_checks(), required=False),
+            "Extra days": _column(*number_checks(), _extra_days_check(), required=False),
             "New due": _column(datetime_check(timezone), required=False),
         },
         name="Extensions",

@@ -343,6 +343,59 @@ def _check_ids_against_roster(
         )
 
 
+PERCENT_CODE = "percent-score"
+
+
+def _read_percent_scores(
+    sheet: Sheet,
+    parsed: dict[str, parse.Points],
+    columns: dict[str, str],
+    max_points: dict[str, float],
+    report: Report,
+) -> None:
+    """A score formatted as a percentage (0.95 shown as 95%) is that share of max points.
+
+    An instructor who types 95% means 95% of the assessment, never 0.95 points. The scores
+    are converted in `parsed` and each column says so in one warning naming its cells.
+    """
+    if not sheet.percent_cells:
+        return
+    rows_by_letter: dict[str, list[int]] = {}
+    for ref in sheet.percent_cells:
+        letters = ref.rstrip("0123456789")
+        if letters and ref[len(letters) :].isdigit():
+            rows_by_letter.setdefault(letters, []).append(int(ref[len(letters) :]))
+    for label, name in columns.items():
+        letter = sheet.letters.get(label, "")
+        rows = rows_by_letter.get(letter)
+        maximum = max_points.get(name)
+        if not rows or maximum is None or not np.isfinite(maximum):
+            continue
+        points = parsed[label].points
+        mask = points.index.isin(rows) & points.notna().to_numpy()
+        if not mask.any():
+            continue
+        fractions = points[mask]
+        converted = points.copy()
+        converted[mask] = (fractions * maximum).round(9)
+        parsed[label] = parsed[label]._replace(points=converted)
+        cells = [f"{letter}{r}" for r in fractions.index]
+        first = float(fractions.iloc[0])
+        shown = ", ".join(cells) if len(cells) <= 3 else f"{cells[0]} and {len(cells) - 1} more"
+        report.add(
+            Finding(
+                PERCENT_CODE,
+                f"{len(cells)} score{'s' if len(cells) != 1 else ''} of {name} "
+                f"({shown}) {'are' if len(cells) != 1 else 'is'} formatted as a percentage "
+                f"and read as that share of its {maximum:g} points "
+                f"({first * 100:g}% = {round(first * maximum, 9):g} points)",
+                sheet.name,
+                cells[0],
+                WARNING,
+            )
+        )
+
+
 def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     """Every problem of the workbook, and the typed gradebook when there are no errors."""
     report = Report()
@@ -375,6 +428,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     parsed_scores = {
         label: parse.parse_points(scores_sheet.frame[label]) for label in score_columns
     }
+    _read_percent_scores(scores_sheet, parsed_scores, score_columns, max_points, report)
     report.extend(
         run_schema(
             schemas.scores_schema(parsed_scores, schema_max, extra_credit),

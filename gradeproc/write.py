@@ -568,13 +568,10 @@ def write_workbook(
     _write_summary(book, writer, grading.grades, gradebook, grading.details)
     _write_run(book, writer, run_info, warnings, title)
 
-    taken = {"grades", "summary", "run", *(t.casefold() for t, _, _ in detail_sheets)}
-    for name in workbook.order:
+    ours = ["Grades", "Summary", "Run", *(t for t, _, _ in detail_sheets)]
+    titles = input_sheet_titles([workbook.sheets[n].title for n in workbook.order], ours)
+    for name, sheet_title in zip(workbook.order, titles, strict=True):
         source = workbook.sheets[name]
-        sheet_title = source.title
-        if sheet_title.casefold() in taken:  # an instructor's own "Summary" keeps its values
-            sheet_title = f"{sheet_title} (input)"[:31]
-        taken.add(sheet_title.casefold())
         _write_input_sheet(
             book, writer, sheet_title, name, source, grading, gradebook, score_comments, title
         )
@@ -594,6 +591,29 @@ def course_title(policy) -> str:
     return " ".join(
         str(policy.settings.get(k)) for k in ("course", "term") if policy.settings.get(k)
     )
+
+
+def input_sheet_titles(titles: list[str], ours: list[str]) -> list[str]:
+    """The graded workbook's name for each input sheet: its own, unless one of gradeproc's
+    sheets has it (an instructor's own "Summary"); then "Summary (input)", "Summary (input 2)"...
+
+    Names compare as Excel compares them (case ignored), at most 31 characters, and a new
+    name is never one the instructor already uses, wherever that sheet comes in the book.
+    """
+    used = {t.casefold() for t in ours}
+    keep = [t.casefold() not in used for t in titles]
+    used |= {t.casefold() for t, kept in zip(titles, keep, strict=True) if kept}
+    result: list[str] = []
+    for title, kept in zip(titles, keep, strict=True):
+        candidate, n = title, 1
+        while not kept:
+            suffix = " (input)" if n == 1 else f" (input {n})"
+            candidate = title[: 31 - len(suffix)] + suffix
+            kept = candidate.casefold() not in used
+            n += 1
+        used.add(candidate.casefold())
+        result.append(candidate)
+    return result
 
 
 def _limit(sheet: str, message: str) -> Finding:

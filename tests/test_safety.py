@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from gradeproc import safety
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding
-from gradeproc.safety import Inspection, inspect_workbook_file
+from gradeproc.safety import inspect_workbook_file
 
 CORPUS_SCRIPT = Path(__file__).parent / "data" / "bad" / "make_corpus.py"
 SHEET_NAMES = ["Policy", "Categories", "Letters", "Assessments", "Roster", "Scores"]
@@ -316,8 +316,11 @@ def test_duplicate_member_names_are_damaged(corpus: dict[str, Path], tmp_path: P
 
 def test_normal_workbook_passes(corpus: dict[str, Path]) -> None:
     inspection = inspect_workbook_file(corpus["good.xlsx"])
-    assert inspection == Inspection(sheet_names=SHEET_NAMES)
+    assert inspection.sheet_names == SHEET_NAMES
     assert inspection.findings == []
+    cells = inspection.sheet_cells
+    assert list(cells) == SHEET_NAMES
+    assert all(c.errors == [] and c.percent == [] and c.cells > 0 for c in cells.values())
 
 
 def test_formula_without_value(corpus: dict[str, Path]) -> None:
