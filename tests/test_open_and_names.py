@@ -17,7 +17,8 @@ runner = CliRunner()
 STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
 GAP = (
     "Letters: no letter covers totals of exactly 93 (between A- and A); "
-    'letter_gap_rule "higher" gives them A and flags them POLICY_GAP'
+    'letter_gap_rule "higher" gives them A and flags them POLICY_GAP; to settle it, write '
+    "letter_gap_rule (higher or lower) in the Policy sheet, or close the gap in the Letters sheet"
 )
 
 

@@ -80,6 +80,8 @@ def test_injected_cells_grade_the_same_or_are_named(tmp_path: Path, injections) 
             cell = wb[sheet][f"{col}{row}"]
             if f"{sheet}!{col}{row}" in errors or type(cell.value) not in (int, float):
                 continue
+            if cell.number_format == how:  # the same cell drawn twice: already a percentage
+                continue
             cell.value = cell.value / 100
             cell.number_format = how
         elif sheet == "Scores header":

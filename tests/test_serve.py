@@ -164,7 +164,7 @@ def test_the_sample_grades_as_the_command_line_grades_it(
     assert printed.exit_code == 0
     assert result["summary"] == printed.stdout.splitlines()[0]
     assert [w["line"] for w in result["warnings"]] == printed.stderr.splitlines()
-    assert [w["code"] for w in result["warnings"]] == ["letter-range-gap"]
+    assert result["warnings"] == []  # the sample settles its 93 gap in Policy: a Run note only
 
     # The table is the Grades sheet, row for row.
     sheet = openpyxl.load_workbook(out, read_only=True)["Grades"]

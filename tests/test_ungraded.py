@@ -194,10 +194,14 @@ def test_the_workbook_shades_and_explains_the_ungraded_cells(graded) -> None:
     assert any("UNGRADED" in str(rule) for rule in flag_rules)
     details = book["Details"]
     header = [c.value for c in details[1]]
-    row = next(
-        r for r in details.iter_rows(min_row=2, values_only=True) if r[:2] == ("00123", "HW3")
+    values = next(
+        v
+        for v in (
+            dict(zip(header, r, strict=True))
+            for r in details.iter_rows(min_row=2, values_only=True)
+        )
+        if (v["Student ID"], v["Assessment"]) == ("00123", "HW3")
     )
-    values = dict(zip(header, row, strict=True))
     assert values["Status"] == "UNGRADED"
     assert values["Deduction"] is None and values["Final score"] is None
 
