@@ -111,13 +111,18 @@ def sheet_from_rows(name: str, title: str, rows: list[list[object]]) -> Sheet:
         letters[label] = column_letter(pos)
         positions.append(pos)
     body = rows[header_index + 1 :]
-    data = [[(row[p] if p < len(row) else "") for p in positions] for row in body]
+    # Blank cells become None and fully blank rows are left out in the same pass over the
+    # cells: one Python loop, rather than pandas masks per column (costly on small sheets).
+    data: list[list[object]] = []
+    index: list[int] = []
+    for number, row in enumerate(body, start=header_index + 2):
+        width = len(row)
+        values = [_cell_value(row[p]) if p < width else None for p in positions]
+        if any(v is not None for v in values):
+            data.append(values)
+            index.append(number)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
-    if len(frame):
-        blank = frame.apply(_blank_mask)
-        frame = frame[~blank.all(axis=1)]
-        frame = frame.where(~blank, None)
+    frame.index = pd.Index(index, dtype="int64") if index else pd.RangeIndex(0)
     return Sheet(name, title, frame, letters, header_index + 1, rows)
 
 
@@ -127,13 +132,18 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
-def _blank_mask(column: pd.Series) -> pd.Series:
-    """Blank cells: empty, or text of spaces only (vectorised over the column)."""
-    is_text = column.map(type).eq(str)
-    blank = column.isna()
-    if is_text.any():
-        blank |= is_text & column.where(is_text, "x").str.strip().eq("")
-    return blank
+def _cell_value(value: object) -> object:
+    """A cell as the frame holds it: None for a blank (empty, NaN, or spaces only)."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is float:
+        return None if value != value else value
+    if kind is int or kind is bool:
+        return value
+    return None if pd.isna(value) else value
 
 
 def read_workbook(path: str | Path) -> Workbook:

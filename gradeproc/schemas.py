@@ -168,14 +168,14 @@ def letters_schema() -> pa.DataFrameSchema:
     )
 
 
-def assessments_schema(timezone: str) -> pa.DataFrameSchema:
+def assessments_schema(timezone: str, due_invalid: pd.Series | None = None) -> pa.DataFrameSchema:
     yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], "yes-no")
     return pa.DataFrameSchema(
         {
             "Assessment": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
             "Category": _column(_check(not_blank, "required")),
             "Max points": _column(_check(not_blank, "required"), *number_checks(positive=True)),
-            "Due": _column(datetime_check(timezone)),
+            "Due": _column(datetime_check(timezone, due_invalid)),
             "Late policy": _column(yes_no, required=False),
         },
         name="Assessments",

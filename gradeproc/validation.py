@@ -212,12 +212,13 @@ def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[Lett
     if findings or "Letter" not in frame or "Range" not in frame:
         return [], []
     codes = frame["Registrar code"] if "Registrar code" in frame else frame["Letter"] * None
+    letter_texts = parse.parse_text(frame["Letter"])  # each column read once, not per row
+    code_texts = parse.parse_text(codes)
     letters = []
     for row in frame.index:
-        letter = parse.parse_text(pd.Series([frame.at[row, "Letter"]]))[0]
+        letter = letter_texts[row]
         text = str(frame.at[row, "Range"]).strip()
-        code = codes[row]
-        code = letter if code is None else parse.parse_text(pd.Series([code]))[0]
+        code = letter if codes[row] is None else code_texts[row]
         letters.append(LetterRange(letter, code, *parse_range(text), text=text))
     if not letters:
         report.add(Finding("no-letters", "there are no letters", sheet.name))
@@ -231,9 +232,13 @@ def read_assessments(
     sheet: Sheet, settings: dict, categories: list[Category], report: Report
 ) -> pd.DataFrame | None:
     timezone = settings["timezone"]
-    findings = run_schema(schemas.assessments_schema(timezone), sheet)
-    report.extend(findings)
     frame = sheet.frame
+    # The Due column is read once; the schema's check and the typed table share it.
+    due, due_invalid = (
+        parse.parse_datetimes(frame["Due"], timezone) if "Due" in frame else (None, None)
+    )
+    findings = run_schema(schemas.assessments_schema(timezone, due_invalid), sheet)
+    report.extend(findings)
     needed = ("Assessment", "Category", "Max points", "Due")
     if any(c not in frame for c in needed):
         return None
@@ -249,7 +254,6 @@ def read_assessments(
                 sheet.cell("Category", row),
             )
         )
-    due, _ = parse.parse_datetimes(frame["Due"], timezone)
     if "Late policy" in frame:
         late, _ = parse.parse_yes_no(frame["Late policy"])
         late = late | frame["Late policy"].isna()
