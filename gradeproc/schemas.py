@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from gradeproc import parse
+from gradeproc._pandera import pa
 from gradeproc.policy import AGGREGATIONS, SETTINGS, parse_range
 from gradeproc.read import normalise
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from gradeproc import parse, schemas
+from gradeproc._pandera import pa
 from gradeproc.errors import WARNING, Finding, Report
 from gradeproc.policy import (
     SETTINGS,
