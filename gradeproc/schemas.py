@@ -7,6 +7,7 @@ Each check's name is a finding code; `MESSAGES` turns a failure case into a plai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -120,6 +121,7 @@ def id_column() -> pa.Column:
     return _column(_check(not_blank, "required"), _check(unique_ids, "unique-id"))
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def policy_schema() -> pa.DataFrameSchema:
     known = _check(
         lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), "setting"
@@ -133,6 +135,7 @@ def policy_schema() -> pa.DataFrameSchema:
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def categories_schema() -> pa.DataFrameSchema:
     aggregation = _check(
         lambda c: (
@@ -152,6 +155,7 @@ def categories_schema() -> pa.DataFrameSchema:
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def letters_schema() -> pa.DataFrameSchema:
     def parses(column: pd.Series) -> pd.Series:
         return column.isna() | column.map(
@@ -182,6 +186,7 @@ def assessments_schema(timezone: str, due_invalid: pd.Series | None = None) -> p
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def roster_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema({"Student ID": id_column()}, name="Roster")
 
@@ -203,18 +208,21 @@ def submitted_schema(invalid: dict[str, pd.Series], timezone: str) -> pa.DataFra
     return pa.DataFrameSchema(columns, name="Submitted")
 
 
-def extensions_schema(timezone: str) -> pa.DataFrameSchema:
+def extensions_schema(
+    timezone: str, new_due_invalid: pd.Series | None = None
+) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "Student ID": _column(_check(not_blank, "required")),
             "Assessment": _column(_check(not_blank, "required")),
             "Extra days": _column(*number_checks(), required=False),
-            "New due": _column(datetime_check(timezone), required=False),
+            "New due": _column(datetime_check(timezone, new_due_invalid), required=False),
         },
         name="Extensions",
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def overrides_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {

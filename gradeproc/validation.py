@@ -540,9 +540,13 @@ def _read_extensions(
     empty = no_extensions()
     if sheet is None or sheet.frame.empty:
         return empty
-    findings = run_schema(schemas.extensions_schema(timezone), sheet)
-    report.extend(findings)
     frame = sheet.frame
+    # The New due column is read once; the schema's check and the typed table share it.
+    new_due, new_due_invalid = (
+        parse.parse_datetimes(frame["New due"], timezone) if "New due" in frame else (None, None)
+    )
+    findings = run_schema(schemas.extensions_schema(timezone, new_due_invalid), sheet)
+    report.extend(findings)
     if "Student ID" not in frame or "Assessment" not in frame:
         return empty
     ids = parse.parse_ids(frame["Student ID"])
@@ -566,9 +570,7 @@ def _read_extensions(
         if "Extra days" in frame
         else pd.Series(np.nan, index=frame.index)
     )
-    if "New due" in frame:
-        new_due, _ = parse.parse_datetimes(frame["New due"], timezone)
-    else:
+    if new_due is None:
         new_due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     given_extra = frame["Extra days"].notna() if "Extra days" in frame else extra.notna()
     given_due = frame["New due"].notna() if "New due" in frame else new_due.notna()
