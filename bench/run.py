@@ -1,7 +1,8 @@
 """Every performance figure of gradeproc in one command, printed as tables.
 
-    python bench/run.py            # the full run (a few minutes on 2 cores)
+    python bench/run.py            # the full run (several minutes on 2 cores)
     python bench/run.py --quick    # smaller sizes, to check the harness itself
+    python bench/run.py --books 200  # the batch figure on 200 gradebooks instead of 1,000
 
 End to end, each figure is `gradeproc process` in its own process (wall time and peak RSS)
 against the I/O floor measured in the same run: read every input sheet with pandas +
@@ -22,12 +23,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from batch import batch_rows  # noqa: E402
 from core import measure_in_fresh_process  # noqa: E402
 from floor import floor_seconds  # noqa: E402
 from generate import generate_gradebook  # noqa: E402
 from measure import print_table, run_timed  # noqa: E402
 
 OUT = HERE / "out"
+SAMPLE = HERE.parent / "sample_data" / "fall2024_optml.xlsx"
 
 
 def book(n_students: int, n_assessments: int = 25) -> Path:
@@ -56,6 +59,33 @@ def end_to_end(n_students: int, folder: Path) -> dict[str, object]:
     }
 
 
+def stage_table(runs: int, clock: str) -> dict[str, object]:
+    """The sample's 40-student book per stage, in a fresh process warmed by one run."""
+    import json
+
+    cmd = [sys.executable, str(HERE / "stages.py"), str(SAMPLE), "--runs", str(runs), "--json"]
+    if clock == "CPU":
+        cmd.append("--cpu")
+    medians = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return {"clock": clock, **{f"{name} ms": ms for name, ms in medians.items()}}
+
+
+def process_seconds(runs: int, folder: Path) -> tuple[float, float]:
+    """(median wall s, peak MB) of `gradeproc process` on the sample, as a person runs it."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "gradeproc",
+        "process",
+        str(SAMPLE),
+        "-o",
+        str(folder / "sample.graded.xlsx"),
+        "--force",
+    ]
+    timed = [run_timed(cmd, stderr=subprocess.DEVNULL) for _ in range(runs)]
+    return statistics.median(t for t, _ in timed), max(m for _, m in timed)
+
+
 def help_seconds() -> float:
     runs = [run_timed([sys.executable, "-m", "gradeproc", "--help"])[0] for _ in range(5)]
     return min(runs)
@@ -64,14 +94,31 @@ def help_seconds() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--books", type=int, help="gradebooks in the batch figure (1,000)")
     args = parser.parse_args(argv)
+    books = args.books or (20 if args.quick else 1_000)
+    runs = 5 if args.quick else 20
+
+    print("One 40-student gradebook (the sample) in a warm process, median of", runs, "runs")
+    print("(target: total <= 100 ms)")
+    print_table([stage_table(runs, "wall"), stage_table(runs, "CPU")], float_format=".1f")
+    with tempfile.TemporaryDirectory() as folder:
+        wall, peak = process_seconds(5, Path(folder))
+    print("\n`gradeproc process` of the sample as a person runs it (target <= 0.8 s)")
+    print_table([{"command": "gradeproc process sample", "median of 5 s": wall, "peak MB": peak}])
+
+    print(f"\n`gradeproc batch` of {books:,} gradebooks x 40 students (target <= 60 s with")
+    print("--jobs 2, and <= 2 s when nothing changed); peak MB is the largest process")
+    with tempfile.TemporaryDirectory() as folder:
+        print_table(batch_rows(books, 40, [2], Path(folder)), float_format=".2f")
     sizes = [500, 2_000] if args.quick else [500, 5_000, 50_000]
     core_students = 100_000 if args.quick else 1_000_000
     loop_students = 2_000 if args.quick else 20_000
 
     with tempfile.TemporaryDirectory() as folder:
         rows = [end_to_end(n, Path(folder)) for n in sizes]
-    print("\nEnd to end: gradeproc process vs the I/O floor (target ratio <= 1.3 at 5,000)")
+    print("\nEnd to end: gradeproc process vs the I/O floor (target ratio <= 1.3 at 5,000);")
+    print("peak MB is the memory of one process, so of one batch worker on such a book")
     print_table(rows)
 
     # Each figure in a fresh interpreter, so none inherits another's memory.

@@ -19,7 +19,6 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
@@ -193,19 +192,24 @@ def sheet_from_rows(
         letters[label] = column_letter(pos)
         positions.append(pos)
     body = rows[header_index + 1 :]
-    present = [i for i, row in enumerate(body) if row]
-    data = [[(body[i][p] if p < len(body[i]) else "") for p in positions] for i in present]
+    # Blank cells become None and fully blank rows are left out in the same pass over the
+    # cells: one Python loop, rather than pandas masks per column (costly on small sheets).
+    data: list[list[object]] = []
+    index: list[int] = []
+    for number, row in enumerate(body, start=header_index + 2):
+        width = len(row)
+        values = [_cell_value(row[p]) if p < width else None for p in positions]
+        if any(v is not None for v in values):
+            data.append(values)
+            index.append(number)
     frame = pd.DataFrame(data, columns=columns, dtype=object)
-    if len(present) == len(body):
-        frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
-    else:
-        frame.index = pd.Index(np.asarray(present, dtype=np.int64) + header_index + 2)
+    frame.index = pd.Index(index, dtype="int64") if index else pd.RangeIndex(0)
     if len(frame) and contract and invisible:
-        cleaned += _drop_invisible(frame, letters)
-    if len(frame):
-        blank = frame.apply(_blank_mask)
-        frame = frame[~blank.all(axis=1)]
-        frame = frame.where(~blank, None)
+        found = _drop_invisible(frame, letters)
+        if found:  # a cell that held only invisible characters is blank now
+            cleaned += found
+            frame = frame.map(_cell_value)
+            frame = frame[frame.notna().any(axis=1)]
     sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
     sheet.invisible_cells = cleaned
     if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
@@ -240,13 +244,18 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
-def _blank_mask(column: pd.Series) -> pd.Series:
-    """Blank cells: empty, or text of spaces only (vectorised over the column)."""
-    is_text = column.map(type).eq(str)
-    blank = column.isna()
-    if is_text.any():
-        blank |= is_text & column.where(is_text, "x").str.strip().eq("")
-    return blank
+def _cell_value(value: object) -> object:
+    """A cell as the frame holds it: None for a blank (empty, NaN, or spaces only)."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is float:
+        return None if value != value else value
+    if kind is int or kind is bool:
+        return value
+    return None if pd.isna(value) else value
 
 
 def read_workbook(path: str | Path) -> Workbook:

@@ -7,13 +7,14 @@ Each check's name is a finding code; `MESSAGES` turns a failure case into a plai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from gradeproc import parse
+from gradeproc._pandera import pa
 from gradeproc.policy import AGGREGATIONS, SETTINGS, parse_range
 from gradeproc.read import normalise
 
@@ -134,6 +135,7 @@ def id_column() -> pa.Column:
     return _column(_check(not_blank, "required"), _check(unique_ids, "unique-id"))
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def policy_schema() -> pa.DataFrameSchema:
     known = _check(
         lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), "setting"
@@ -147,6 +149,7 @@ def policy_schema() -> pa.DataFrameSchema:
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def categories_schema() -> pa.DataFrameSchema:
     aggregation = _check(
         lambda c: (
@@ -166,6 +169,7 @@ def categories_schema() -> pa.DataFrameSchema:
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def letters_schema() -> pa.DataFrameSchema:
     def parses(column: pd.Series) -> pd.Series:
         return column.isna() | column.map(
@@ -182,20 +186,21 @@ def letters_schema() -> pa.DataFrameSchema:
     )
 
 
-def assessments_schema(timezone: str) -> pa.DataFrameSchema:
+def assessments_schema(timezone: str, due_invalid: pd.Series | None = None) -> pa.DataFrameSchema:
     yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], "yes-no")
     return pa.DataFrameSchema(
         {
             "Assessment": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
             "Category": _column(_check(not_blank, "required")),
             "Max points": _column(_check(not_blank, "required"), *number_checks(positive=True)),
-            "Due": _column(datetime_check(timezone)),
+            "Due": _column(datetime_check(timezone, due_invalid)),
             "Late policy": _column(yes_no, required=False),
         },
         name="Assessments",
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def roster_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema({"Student ID": id_column()}, name="Roster")
 
@@ -221,18 +226,21 @@ def _extra_days_check() -> pa.Check:
     return _check(lambda c: ~(parse.parse_numbers(c) > MAX_EXTRA_DAYS), "extra-days-max")
 
 
-def extensions_schema(timezone: str) -> pa.DataFrameSchema:
+def extensions_schema(
+    timezone: str, new_due_invalid: pd.Series | None = None
+) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "Student ID": _column(_check(not_blank, "required")),
             "Assessment": _column(_check(not_blank, "required")),
             "Extra days": _column(*number_checks(), _extra_days_check(), required=False),
-            "New due": _column(datetime_check(timezone), required=False),
+            "New due": _column(datetime_check(timezone, new_due_invalid), required=False),
         },
         name="Extensions",
     )
 
 
+@functools.cache  # the same for every gradebook: built once per process
 def overrides_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {

@@ -304,6 +304,12 @@ def text_lines(texts: pd.Series, width: float, per_unit: float = 1.0) -> np.ndar
     return np.where(lengths <= chars, 1, lines)
 
 
+def _lines(length: int, width: float, per_unit: float) -> int:
+    """`text_lines` for one text of `length` characters (no pandas call for a header)."""
+    chars = max(int(width * per_unit) - 1, 8)
+    return 1 if length <= chars else math.ceil(length / (chars - 4))
+
+
 def row_heights(frame: pd.DataFrame, wrapped: dict[str, float]) -> dict[int, float]:
     """Points of height for the data rows (0-based in the frame) that need more than a line."""
     lines = np.ones(len(frame), dtype=np.int64)
@@ -316,13 +322,11 @@ def row_heights(frame: pd.DataFrame, wrapped: dict[str, float]) -> dict[int, flo
 
 def header_height(names: Sequence[str], widths: Sequence[float]) -> float | None:
     """The header row's height when a header wraps (after room for the filter button)."""
-    lines = np.array(
-        [
-            text_lines(pd.Series([str(name)]), max(width - 1, 4), HEADER_CHARS_PER_UNIT)[0]
-            for name, width in zip(names, widths, strict=True)
-        ]
-    )
-    most = int(lines.max()) if len(lines) else 1
+    lines = [
+        _lines(len(str(name)), max(width - 1, 4), HEADER_CHARS_PER_UNIT)
+        for name, width in zip(names, widths, strict=True)
+    ]
+    most = max(lines, default=1)
     return float(LINE_PT * most + 2) if most > 1 else None
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from gradeproc import parse, schemas
+from gradeproc._pandera import pa
 from gradeproc.errors import WARNING, Finding, Report
 from gradeproc.policy import (
     SETTINGS,
@@ -89,10 +89,59 @@ def _rows_text(rows: list[int]) -> str:
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
+def _plain_column_checks(schema: pa.DataFrameSchema) -> bool:
+    """Whether every check of `schema` is a column check returning a mask, and nothing else.
+
+    Such a schema (all of gradeproc's) can be answered "no failure" by calling the checks'
+    own functions on the columns; anything more (frame-level checks, dtypes, uniqueness
+    options, element-wise or NA-ignoring checks, warnings) is left to pandera entirely.
+    """
+    if schema.checks or schema.dtype is not None or schema.strict or schema.coerce:
+        return False
+    if schema.unique or schema.index is not None:
+        return False
+    for column in schema.columns.values():
+        if column.dtype is not None or not column.nullable or column.unique or column.regex:
+            return False
+        for check in column.checks:
+            if check.element_wise or check.ignore_na or check.groupby or check.raise_warning:
+                return False
+            if check._check_fn is None:
+                return False
+    return True
+
+
+def _all_pass(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
+    """The schema's checks, run on their columns directly: True when no cell fails any.
+
+    A gradebook without problems (nearly every one) is then answered with one numpy
+    reduction per check instead of pandera's bookkeeping around it; any failure, or a
+    required column missing, goes to pandera, which reports every failure case.
+    """
+    if not _plain_column_checks(schema):
+        return False
+    for name, column in schema.columns.items():
+        if name not in frame.columns:
+            if column.required:
+                return False
+            continue
+        series = frame[name]
+        for check in column.checks:
+            try:
+                passed = np.asarray(check._check_fn(series, **check._check_kwargs), dtype=bool)
+            except Exception:  # pandera reports a check that raises, naming it
+                return False
+            if not passed.all():
+                return False
+    return True
+
+
 def run_schema(
     schema: pa.DataFrameSchema, sheet: Sheet, extra: dict | None = None
 ) -> list[Finding]:
     """Run one pandera schema lazily and turn its failure cases into located findings."""
+    if _all_pass(schema, sheet.frame):
+        return []
     try:
         schema.validate(sheet.frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -248,12 +297,13 @@ def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[Lett
     if findings or "Letter" not in frame or "Range" not in frame:
         return [], []
     codes = frame["Registrar code"] if "Registrar code" in frame else frame["Letter"] * None
+    letter_texts = parse.parse_text(frame["Letter"])  # each column read once, not per row
+    code_texts = parse.parse_text(codes)
     letters = []
     for row in frame.index:
-        letter = parse.parse_text(pd.Series([frame.at[row, "Letter"]]))[0]
+        letter = letter_texts[row]
         text = str(frame.at[row, "Range"]).strip()
-        code = codes[row]
-        code = letter if code is None else parse.parse_text(pd.Series([code]))[0]
+        code = letter if codes[row] is None else code_texts[row]
         letters.append(LetterRange(letter, code, *parse_range(text), text=text))
     if not letters:
         report.add(Finding("no-letters", "there are no letters", sheet.name))
@@ -267,9 +317,13 @@ def read_assessments(
     sheet: Sheet, settings: dict, categories: list[Category], report: Report
 ) -> pd.DataFrame | None:
     timezone = settings["timezone"]
-    findings = run_schema(schemas.assessments_schema(timezone), sheet)
-    report.extend(findings)
     frame = sheet.frame
+    # The Due column is read once; the schema's check and the typed table share it.
+    due, due_invalid = (
+        parse.parse_datetimes(frame["Due"], timezone) if "Due" in frame else (None, None)
+    )
+    findings = run_schema(schemas.assessments_schema(timezone, due_invalid), sheet)
+    report.extend(findings)
     needed = ("Assessment", "Category", "Max points", "Due")
     if any(c not in frame for c in needed):
         return None
@@ -285,7 +339,6 @@ def read_assessments(
                 sheet.cell("Category", row),
             )
         )
-    due, _ = parse.parse_datetimes(frame["Due"], timezone)
     if "Late policy" in frame:
         late, _ = parse.parse_yes_no(frame["Late policy"])
         late = late | frame["Late policy"].isna()
@@ -653,9 +706,13 @@ def _read_extensions(
     empty = no_extensions()
     if sheet is None or sheet.frame.empty:
         return empty
-    findings = run_schema(schemas.extensions_schema(timezone), sheet)
-    report.extend(findings)
     frame = sheet.frame
+    # The New due column is read once; the schema's check and the typed table share it.
+    new_due, new_due_invalid = (
+        parse.parse_datetimes(frame["New due"], timezone) if "New due" in frame else (None, None)
+    )
+    findings = run_schema(schemas.extensions_schema(timezone, new_due_invalid), sheet)
+    report.extend(findings)
     if "Student ID" not in frame or "Assessment" not in frame:
         return empty
     ids = parse.parse_ids(frame["Student ID"])
@@ -679,9 +736,7 @@ def _read_extensions(
         if "Extra days" in frame
         else pd.Series(np.nan, index=frame.index)
     )
-    if "New due" in frame:
-        new_due, _ = parse.parse_datetimes(frame["New due"], timezone)
-    else:
+    if new_due is None:
         new_due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     given_extra = frame["Extra days"].notna() if "Extra days" in frame else extra.notna()
     given_due = frame["New due"].notna() if "New due" in frame else new_due.notna()
