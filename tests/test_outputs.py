@@ -152,7 +152,9 @@ def test_disk_full_while_writing_the_workbook(
     def no_space(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(zipfile.ZipFile, "write", no_space)  # how xlsxwriter fills its zip
+    # how xlsxwriter fills its zip: files from disk (constant memory) or strings (in memory)
+    monkeypatch.setattr(zipfile.ZipFile, "write", no_space)
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", no_space)
     out = tmp_path / "out" / "course.graded.xlsx"
     result = runner.invoke(app, ["process", str(book), "-o", str(out)])
     assert result.exit_code == 1
