@@ -112,6 +112,7 @@ class Outputs:
         self.force = force
         self.pending: list[tuple[Path, Path]] = []
         self.created: list[Path] = []  # folders made for the outputs, outermost first
+        self.backups: list[Path] = []  # hard links to replaced files, until the commit ends
 
     def claim(self, target: Path, protect: Sequence[Path] = ()) -> Path:
         target = Path(target)
@@ -129,11 +130,9 @@ class Outputs:
         self._make_folders(target)
         try:
             remove_leftovers(target.parent)
-            temp = self._create_temp(target)
+            return self._create_temp(target)
         except OSError as exc:
             raise OutputFailed(output_fault(target, exc)) from exc
-        self.pending.append((temp, target))
-        return temp
 
     def _make_folders(self, target: Path) -> None:
         missing: list[Path] = []
@@ -152,16 +151,21 @@ class Outputs:
                 raise OutputFailed(output_fault(target, exc)) from exc
             self.created.append(made)
 
-    @staticmethod
-    def _create_temp(target: Path) -> Path:
-        prefix = f".{target.name}.{_host()}.{os.getpid()}."
+    def _create_temp(self, target: Path) -> Path:
+        """A new temporary file beside `target`, listed as pending BEFORE it exists: a signal
+        landing right after its creation still finds it listed, and `discard` removes it."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         for _ in range(100):
-            temp = target.parent / f"{prefix}{secrets.token_hex(4)}.part"
+            temp = _temp_name(target)
+            self.pending.append((temp, target))
             try:
                 fd = os.open(temp, flags, 0o666)  # the umask decides, as for any new file
             except FileExistsError:
+                self.pending.pop()  # another process's file: not ours to remove
                 continue
+            except BaseException:
+                self.pending.pop()  # never created
+                raise
             os.close(fd)
             return temp
         raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
@@ -185,7 +189,7 @@ class Outputs:
         done: list[tuple[Path, Path | None]] = []  # (target, hard link to what it replaced)
         try:
             for temp, target in self.pending:
-                done.append((target, self._commit_one(temp, target)))
+                self._commit_one(temp, target, done)
         except BaseException:
             for target, backup in reversed(done):
                 with contextlib.suppress(OSError):
@@ -195,37 +199,44 @@ class Outputs:
                         os.replace(backup, target)
             self.discard()
             raise
-        for _, backup in done:
-            if backup is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(backup)
+        self._drop_backups()
         self.pending.clear()
         self.created.clear()
 
-    def _commit_one(self, temp: Path, target: Path) -> Path | None:
-        """Put temp in target's place; return a hard link to the file it replaced, if any."""
+    def _drop_backups(self) -> None:
+        while self.backups:
+            with contextlib.suppress(OSError):
+                os.unlink(self.backups[-1])
+            self.backups.pop()
+
+    def _commit_one(self, temp: Path, target: Path, done: list[tuple[Path, Path | None]]) -> None:
+        """Put temp in target's place, noting in `done` how to take it back (a hard link to
+        the file it replaced, or None). The note is made before the step wherever a signal
+        between the two could otherwise leave a step done but not noted."""
         try:
             if not self.force:
-                _link_exclusive(temp, target)
+                _link_exclusive(temp, target)  # fails on someone else's file: noted after
+                done.append((target, None))
                 with contextlib.suppress(FileNotFoundError):  # gone if it was renamed
                     os.unlink(temp)
-                return None
+                return
             try:
                 mode = stat.S_IMODE(os.stat(target).st_mode)
             except FileNotFoundError:
+                done.append((target, None))
                 os.replace(temp, target)
-                return None
+                return
             os.chmod(temp, mode)  # a replaced file keeps its mode
-            backup = temp.with_name(
-                f".{target.name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.part"
-            )
+            backup = _temp_name(target)
+            self.backups.append(backup)  # listed before it exists, like a temporary file
             try:
                 os.link(target, backup)
             except OSError:  # no hard links here: the replaced file cannot be restored
                 os.replace(temp, target)
-                return None
+                done.append((target, None))
+                return
+            done.append((target, backup))
             os.replace(temp, target)
-            return backup
         except FileExistsError:
             raise OutputExists(f"{target} already exists; add --force to replace it") from None
         except OSError as exc:
@@ -236,6 +247,7 @@ class Outputs:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
         self.pending.clear()
+        self._drop_backups()
         for folder in reversed(self.created):  # only if still empty: never another's files
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -252,6 +264,11 @@ class Outputs:
         self.discard()
         if interrupted:  # say what became of the outputs, in gradeproc's own terms
             raise Interrupted() from None
+
+
+def _temp_name(target: Path) -> Path:
+    """`.NAME.<host>.<pid>.<random>.part` beside target: whose it is, for `remove_leftovers`."""
+    return target.parent / f".{target.name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.part"
 
 
 def _link_exclusive(temp: Path, target: Path) -> None:

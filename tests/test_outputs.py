@@ -312,3 +312,55 @@ def test_batch_outputs_get_the_umask_mode(book: Path, tmp_path: Path, umask) -> 
     (out / REPORT).chmod(0o664)
     run_batch(book.parent, out, jobs=1, force=True)
     assert mode(out / REPORT) == 0o664
+
+
+# --- A signal at the worst moment: the temporary file just made, or half a commit done -------
+
+
+def test_a_signal_right_after_the_temporary_file_is_made_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temp file is listed before it exists, so a signal landing the instant after its
+    creation (when a watcher first sees it) still finds it and removes it."""
+    from gradeproc.errors import Interrupted, Signalled
+
+    real_close = os.close
+
+    def close_then_signal(fd):  # the first thing after the file exists
+        real_close(fd)
+        raise Signalled()
+
+    monkeypatch.setattr(gradeproc.write.os, "close", close_then_signal)
+    with pytest.raises(Interrupted), Outputs() as outputs:
+        outputs.claim(tmp_path / "out.xlsx")
+    assert files(tmp_path) == []
+
+
+def test_a_signal_between_two_replacements_puts_the_first_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --force, the first output is replaced, then a signal lands before the second:
+    the first file is restored, the second never changed, and no temporary file is left."""
+    from gradeproc.errors import Signalled
+
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.csv"
+    first.write_text("old a")
+    second.write_text("old b")
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def replace_then_signal(src, dst):
+        real_replace(src, dst)
+        calls.append(str(dst))
+        if calls == [str(first)]:  # once: the rollback's own replace goes through
+            raise Signalled()
+
+    outputs = Outputs(force=True)
+    temp_a, temp_b = outputs.claim(first), outputs.claim(second)
+    temp_a.write_text("new a")
+    temp_b.write_text("new b")
+    monkeypatch.setattr(gradeproc.write.os, "replace", replace_then_signal)
+    with pytest.raises(Signalled):
+        outputs.commit()
+    assert (first.read_text(), second.read_text()) == ("old a", "old b")
+    assert files(tmp_path) == ["a.xlsx", "b.csv"]
