@@ -1,0 +1,586 @@
+"""Words for people, rendered from the compute core's facts: the one place that says what
+happened to a score.
+
+The Notes sentences, the Scores cells' comments, the Details rows, `explain`'s lines and
+`diff`'s reasons all come from here, from the same facts (`gradeproc.compute.Facts`).
+Sentences are built per assessment column over the students who had that event, with
+vectorised string operations; no loop visits every student.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.compute import DETAIL_COLUMNS, STATUSES, Facts, Status, status_names
+from gradeproc.compute.lateness import NOT_A_TIME, effective_due_ns, utc_ns
+from gradeproc.compute.letters import snap
+
+
+def _number_text(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def _days_text(days: int) -> str:
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def local_minutes(times: pd.Series, timezone: str) -> np.ndarray:
+    """UTC times as the course's wall clock to the minute (`2024-10-15 23:41`), as text."""
+    return times.dt.tz_convert(timezone).dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Texts for many cells, each distinct text spelled once: `texts[codes]` is the text."""
+
+    codes: np.ndarray
+    texts: np.ndarray
+
+    def spelled(self) -> np.ndarray:
+        return self.texts[self.codes]
+
+
+def _coded(values: np.ndarray, spell) -> Coded:
+    codes, unique = pd.factorize(values)  # hashing, not sorting: linear in the cells
+    texts = np.array([spell(v) for v in unique.tolist()], dtype=object)
+    return Coded(codes.astype(np.int64), texts)
+
+
+def points_coded(values: np.ndarray | pd.Series) -> Coded:
+    """Points as an instructor writes them (95, 87.5, 0.25; never 95.0), coded."""
+    return _coded(np.round(np.asarray(values, dtype="float64").ravel(), 4), _number_text)
+
+
+def days_coded(days: np.ndarray | pd.Series) -> Coded:
+    return _coded(np.asarray(days, dtype=np.int64).ravel(), _days_text)
+
+
+def unit_coded(values: np.ndarray | pd.Series) -> Coded:
+    """ " point" for exactly 1, " points" otherwise: "-1 point", "-15 points"."""
+    is_one = (np.asarray(values, dtype="float64").ravel() == 1).astype(np.int64)
+    return Coded(is_one, np.array([" points", " point"], dtype=object))
+
+
+def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0)."""
+    array = np.asarray(values, dtype="float64")
+    if array.size == 0:
+        return np.empty(array.shape, dtype=object)
+    return points_coded(array).spelled().reshape(array.shape)
+
+
+def points_unit(values: np.ndarray) -> np.ndarray:
+    """ " point" for exactly 1, " points" otherwise: "-1 point", "-15 points"."""
+    return unit_coded(values).spelled()
+
+
+def days_text(days: pd.Series | np.ndarray) -> np.ndarray:
+    """1 day, 3 days."""
+    array = np.asarray(days, dtype=np.int64)
+    if array.size == 0:
+        return np.empty(array.shape, dtype=object)
+    return days_coded(array).spelled().reshape(array.shape)
+
+
+def compose(*parts: str | Coded) -> Coded:
+    """Sentences from fixed text and coded parts, each distinct sentence built once.
+
+    The coded parts' codes combine into one integer per cell (a mixed-radix number), so a
+    class of a million students with a few hundred distinct late sentences formats a few
+    hundred strings, then picks them by index.
+    """
+    coded = [p for p in parts if isinstance(p, Coded)]
+    combined = np.zeros(len(coded[0].codes), dtype=np.int64)
+    for part in coded:
+        combined = combined * len(part.texts) + part.codes
+    inverse, unique = pd.factorize(combined)
+    # Each distinct sentence's parts, read back from its number digit by digit, all
+    # sentences at once; then the parts are added column by column (a C loop of str +).
+    words = []
+    rest = np.asarray(unique, dtype=np.int64)
+    for part in reversed(coded):
+        rest, digit = np.divmod(rest, len(part.texts))
+        words.append(part.texts[digit])
+    words.reverse()
+    word = iter(words)
+    sentences = np.full(len(rest), "", dtype=object)
+    for p in parts:
+        sentences = sentences + (p if isinstance(p, str) else next(word))
+    return Coded(inverse.astype(np.int64), sentences)
+
+
+class _Sentences:
+    """Each student's sentences, in the order added, joined by spaces.
+
+    Sentences are recorded, not concatenated: each round of `add` names at most one
+    sentence per student, so a student's k-th sentence has a known place in one flat list
+    (their start plus k). `joined()` then makes each note with one `str.join`, so a student
+    with seven sentences costs one string, not seven ever-longer ones.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.count = np.zeros(n, dtype=np.int64)
+        self.rounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, rows: np.ndarray, sentences: Coded | list[str] | str) -> None:
+        """`sentences`: one for all `rows`, one per row, or coded (a text per distinct one)."""
+        positions = np.flatnonzero(rows)
+        if not len(positions):
+            return
+        if isinstance(sentences, str):
+            sentences = Coded(np.zeros(len(positions), np.int64), np.array([sentences], object))
+        elif not isinstance(sentences, Coded):
+            sentences = Coded(np.arange(len(positions)), np.asarray(sentences, dtype=object))
+        rank = self.count[positions]
+        self.count[positions] += 1
+        self.rounds.append((positions, rank, sentences.texts[sentences.codes]))
+
+    def joined(self) -> np.ndarray:
+        notes = np.full(self.n, "", dtype=object)
+        if not self.rounds:
+            return notes
+        start = np.cumsum(self.count) - self.count
+        flat = np.empty(int(self.count.sum()), dtype=object)
+        for positions, rank, texts in self.rounds:
+            flat[start[positions] + rank] = texts
+        sentences = flat.tolist()
+        one = self.count == 1
+        notes[one] = flat[start[one]]
+        many = np.flatnonzero(self.count > 1)
+        join = " ".join
+        notes[many] = [
+            join(sentences[a:b])
+            for a, b in zip(start[many].tolist(), (start + self.count)[many].tolist(), strict=True)
+        ]
+        return notes
+
+
+def cell_deduction(
+    raw: np.ndarray,
+    final: np.ndarray,
+    days: np.ndarray,
+    excused: np.ndarray,
+    handed_in: np.ndarray,
+    blank_scores: str,
+    max_days: int,
+) -> np.ndarray:
+    """What the late rule removed from each cell (Details' `Deduction`), from the facts.
+
+    0 for work on time, missing or excused; blank for work not graded yet (nothing to
+    deduct from); for late work the raw score less the final one (the raw score when
+    rejected). Works on whole matrices or on picked cells alike.
+    """
+    late = late_or_rejected(raw, days, excused, max_days)
+    blank = np.isnan(raw) & ~excused
+    missing = blank & ~handed_in & (blank_scores == "zero")
+    with np.errstate(invalid="ignore"):
+        removed = snap(raw - final)
+    return np.where(late, removed, np.where(blank & ~missing, np.nan, 0.0))
+
+
+def late_or_rejected(
+    raw: np.ndarray, days: np.ndarray, excused: np.ndarray, max_days: int
+) -> np.ndarray:
+    """Cells with a score that came in late (penalised or over the limit), dropped or not."""
+    return ((days > 0) | (days > max_days)) & ~np.isnan(raw) & ~excused
+
+
+def text_coded(values: np.ndarray | pd.Series | str, n: int | None = None) -> Coded:
+    """Text per cell (an assessment's name, a category), each distinct text kept once."""
+    if isinstance(values, str):
+        return Coded(np.zeros(n or 0, dtype=np.int64), np.array([values], dtype=object))
+    return _coded(np.asarray(values, dtype=object).ravel(), str)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The facts of some students' scores, one entry per cell, for the words about them.
+
+    `name`, `category` and `maximum` are the assessment's; `status` the status names or
+    codes; `when` the submission time as the course's wall clock (`2024-10-15 23:41`), ""
+    when none was given; `max_days` the policy's late limit.
+    """
+
+    name: np.ndarray | str
+    category: np.ndarray | str
+    maximum: np.ndarray
+    status: np.ndarray
+    days: np.ndarray
+    raw: np.ndarray
+    final: np.ndarray
+    excused: np.ndarray
+    when: np.ndarray
+    max_days: int
+
+
+def late_sentences(cells: Cells) -> np.ndarray:
+    """The Notes sentence about late work (penalised or over the limit), "" for the rest.
+
+    `HW3: 3 days late, -15 points (95 -> 80).`; a late item that was then dropped gets it
+    too, before the drop's sentence."""
+    n = len(cells.days)
+    out = np.full(n, "", dtype=object)
+    late = late_or_rejected(cells.raw, cells.days, cells.excused, cells.max_days)
+    rejected = late & (cells.days > cells.max_days)
+    penalised = late & ~rejected
+    names = text_coded(cells.name, n)
+    if penalised.any():
+        raw, after = cells.raw[penalised], cells.final[penalised]
+        removed = snap(raw - after)
+        out[penalised] = compose(
+            _pick(names, penalised),
+            ": ",
+            days_coded(cells.days[penalised]),
+            " late, -",
+            points_coded(removed),
+            unit_coded(removed),
+            " (",
+            points_coded(raw),
+            " -> ",
+            points_coded(after),
+            ").",
+        ).spelled()
+    if rejected.any():
+        out[rejected] = compose(
+            _pick(names, rejected),
+            ": ",
+            days_coded(cells.days[rejected]),
+            f" late, over the {cells.max_days}-day limit: not accepted, 0 points (was ",
+            points_coded(cells.raw[rejected]),
+            ").",
+        ).spelled()
+    return out
+
+
+def status_sentences(cells: Cells) -> np.ndarray:
+    """The Notes sentence about a missing, handed-in, excused or dropped item; "" else."""
+    n = len(cells.days)
+    out = np.full(n, "", dtype=object)
+    status = np.asarray(cells.status)
+    if status.dtype.kind in "iu":
+        status = np.asarray(STATUSES, dtype=object)[status]
+    names, categories = text_coded(cells.name, n), text_coded(cells.category, n)
+    missing = status == Status.MISSING
+    handed_in = (status == Status.UNGRADED) & (cells.when != "")
+    excused = status == Status.EXCUSED
+    dropped = status == Status.DROPPED
+    if missing.any():
+        out[missing] = compose(_pick(names, missing), ": no score, counted as 0.").spelled()
+    if handed_in.any():
+        out[handed_in] = compose(
+            _pick(names, handed_in),
+            ": handed in ",
+            text_coded(cells.when[handed_in]),
+            ", not graded yet; left out of the total.",
+        ).spelled()
+    if excused.any():
+        out[excused] = compose(
+            _pick(names, excused), ": excused, left out of ", _pick(categories, excused), "."
+        ).spelled()
+    if dropped.any():
+        out[dropped] = compose(
+            _pick(names, dropped),
+            ": dropped by the ",
+            _pick(categories, dropped),
+            " drop rule (",
+            points_coded(cells.final[dropped]),
+            "/",
+            points_coded(np.broadcast_to(cells.maximum, (n,))[dropped]),
+            ").",
+        ).spelled()
+    return out
+
+
+def _pick(coded: Coded, rows: np.ndarray) -> Coded:
+    return Coded(coded.codes[rows], coded.texts)
+
+
+def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
+    """The facts of assessment j's column, every student."""
+    gradebook = facts.gradebook
+    name = gradebook.assessments.index[j]
+    n = len(facts.status)
+    if when is None:
+        when = np.full(n, "", dtype=object)
+    return Cells(
+        name=str(name),
+        category=str(gradebook.assessments.at[name, "category"]),
+        maximum=np.array(gradebook.assessments.at[name, "max_points"], dtype="float64"),
+        status=facts.status[:, j],
+        days=facts.days[:, j],
+        raw=gradebook.points[name].to_numpy(dtype="float64"),
+        final=facts.final[:, j],
+        excused=gradebook.excused[name].to_numpy(dtype=bool),
+        when=when,
+        max_days=gradebook.policy.late_max_days,
+    )
+
+
+def _code(status: Status) -> int:
+    return STATUSES.index(status.value)
+
+
+def student_notes(facts: Facts) -> np.ndarray:
+    """Each student's Notes: what happened to their scores, extensions, and their letter."""
+    gradebook = facts.gradebook
+    policy = gradebook.policy
+    letters, flags = facts.letters, facts.flags
+    notes = _Sentences(len(facts.status))
+    for j, name in enumerate(gradebook.assessments.index):
+        st = facts.status[:, j]
+        handed_in = (st == _code(Status.UNGRADED)) & gradebook.submitted[name].notna().to_numpy()
+        when = np.full(len(st), "", dtype=object)
+        if handed_in.any():
+            when[handed_in] = local_minutes(gradebook.submitted[name][handed_in], policy.timezone)
+        cells = column_cells(facts, j, when)
+        for sentences in (late_sentences(cells), status_sentences(cells)):
+            said = sentences != ""
+            notes.add(said, sentences[said])
+
+    _extension_notes(gradebook, notes)
+    no_letter = letters["letter"].isna().to_numpy()
+    notes.add(
+        no_letter,
+        "No work counts toward a total (all excused or ungraded): no total and no letter; "
+        "set the letter in the Overrides sheet.",
+    )
+    decimals = policy.total_decimals
+    gap = flags["POLICY_GAP"].to_numpy()
+    if gap.any():
+        sentence = [
+            f"Total {t:.{decimals}f} is in no letter's range; letter_gap_rule "
+            f'"{policy.letter_gap_rule}" gives {c}.'
+            for t, c in zip(letters["total"][gap], letters["computed_letter"][gap], strict=True)
+        ]
+        notes.add(gap, sentence)
+    border = flags["BORDERLINE"].to_numpy()
+    if border.any():
+        sentence = [
+            f"Total {t:.{decimals}f} is {d:.{decimals}f} below {n} ({low:g}): borderline."
+            for t, d, n, low in zip(
+                letters["total"][border],
+                letters["distance"][border],
+                letters["next_letter"][border],
+                letters["next_low"][border],
+                strict=True,
+            )
+        ]
+        notes.add(border, sentence)
+    override = flags["OVERRIDE"].to_numpy()
+    if override.any():
+        sentence = []
+        for letter, computed, reason in zip(
+            letters["letter"][override],
+            letters["computed_letter"][override],
+            letters["override_reason"][override],
+            strict=True,
+        ):
+            was = f" (computed: {computed})" if computed else ""
+            why = f": {reason}" if reason else ""
+            sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
+        notes.add(override, sentence)
+    return notes.joined()
+
+
+def _extension_notes(gradebook, notes: _Sentences) -> None:
+    """One sentence per extension row, built for all rows at once."""
+    ext = gradebook.extensions
+    students = gradebook.roster.index
+    if ext.empty:
+        return
+    positions = students.get_indexer(ext["student_id"])
+    ext = ext[positions >= 0]
+    positions = positions[positions >= 0]
+    target = np.where(ext["assessment"].to_numpy() == "*", "every assessment", ext["assessment"])
+    new_due = ext["new_due"].dt.tz_convert(gradebook.policy.timezone).dt.strftime("%Y-%m-%d %H:%M")
+    days = ext["extra_days"].to_numpy(dtype="float64")
+    moved = np.where(
+        np.isnan(days),
+        "",
+        "+" + points_text(np.nan_to_num(days)) + np.where(days == 1, " day", " days"),
+    )
+    what = np.where(
+        ext["new_due"].notna().to_numpy(), "due " + new_due.fillna("").to_numpy(dtype=object), moved
+    )
+    reason = ext["reason"].to_numpy(dtype=object)
+    why = np.where(pd.notna(reason), " (" + reason.astype(str) + ")", "")
+    sentences = "Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
+    # A student may have several rows: add them in order, one round per repeat.
+    order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
+    for round_ in range(order.max() + 1 if len(order) else 0):
+        take = order == round_
+        mask = np.zeros(len(students), dtype=bool)
+        mask[positions[take]] = True
+        sentence_at = np.empty(len(students), dtype=object)
+        sentence_at[positions[take]] = sentences[take]
+        notes.add(mask, sentence_at[mask])
+
+
+# --- the sheets' rows, rendered when written ------------------------------------------------
+
+
+def grades_frame(facts: Facts, notes: bool = True) -> pd.DataFrame:
+    """The Grades sheet: one row per student, its Notes rendered from the facts."""
+    n_students = len(facts.status)
+    sentences = student_notes(facts) if notes else np.full(n_students, "", dtype=object)
+    return pd.DataFrame({**facts.columns, "Notes": sentences}, copy=False)
+
+
+def _code_type(n_categories: int) -> type:
+    """The signed integer type pandas keeps the codes of `n_categories` categories in."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def details_frame(facts: Facts) -> pd.DataFrame:
+    """The Details sheet: one row per student and assessment, students in roster order.
+
+    Repeated text (IDs, assessments, categories, statuses) is categorical and times keep
+    their instant with the course time zone attached, so building this costs no Python
+    object per cell; the writer renders wall-clock times.
+    """
+    gradebook = facts.gradebook
+    policy = gradebook.policy
+    students = gradebook.roster.index
+    assessments = gradebook.assessments
+    n_students, n_items = len(students), len(assessments)
+    if not n_students or not n_items:
+        return pd.DataFrame(columns=DETAIL_COLUMNS)
+    raw = gradebook.points.to_numpy(dtype="float64")
+    excused = gradebook.excused.to_numpy(dtype=bool)
+    submitted_ns = utc_ns(gradebook.submitted)
+    due_ns, _ = effective_due_ns(
+        assessments["due"], gradebook.extensions, students, policy.timezone
+    )
+    deduction = cell_deduction(
+        raw,
+        facts.final,
+        facts.days,
+        excused,
+        submitted_ns != NOT_A_TIME,
+        policy.blank_scores,
+        policy.late_max_days,
+    )
+    in_zone = pd.DatetimeTZDtype(unit="ns", tz=policy.timezone)
+
+    def local(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        # Integers are read as UTC instants and shown in the course zone: no copy is made
+        # (tz_localize("UTC") would copy 160 MB per column at a million students).
+        return pd.DatetimeIndex(np.ascontiguousarray(ns).ravel(), dtype=in_zone, copy=False).array
+
+    def tile(values: pd.Series | pd.Index) -> pd.Categorical:
+        codes, uniques = pd.factorize(pd.Index(values))
+        # Tiled in the code type pandas would convert them to anyway: one full-size array.
+        small = codes.astype(_code_type(len(uniques)))
+        return pd.Categorical.from_codes(np.tile(small, n_students), categories=uniques)
+
+    student_codes = np.arange(n_students, dtype=_code_type(n_students))
+    return pd.DataFrame(
+        {
+            "Student ID": pd.Categorical.from_codes(
+                np.repeat(student_codes, n_items), categories=students
+            ),
+            "Assessment": tile(assessments.index),
+            "Category": tile(assessments["category"]),
+            "Max points": np.tile(assessments["max_points"].to_numpy(), n_students),
+            "Raw score": np.ascontiguousarray(raw).ravel(),
+            "Submitted": local(submitted_ns),
+            "Effective due": local(due_ns),
+            "Days late": facts.days.astype(np.int64).ravel(),
+            "Deduction": deduction.ravel(),
+            "Final score": facts.final.ravel(),
+            "Status": status_names(facts.status),
+        },
+        copy=False,
+    )
+
+
+# --- a Scores cell's comment -----------------------------------------------------------------
+
+
+def score_comments(facts: Facts, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """What happened to each score (student i, assessment j), as a cell's comment:
+    `3 days late: -15 points (95 -> 80).`"""
+    gradebook = facts.gradebook
+    policy = gradebook.policy
+    assessments = gradebook.assessments
+    max_days = policy.late_max_days
+    kinds = np.asarray(STATUSES, dtype=object)[facts.status[i, j]]
+    days = facts.days[i, j].astype(np.int64)
+    raw = gradebook.points.to_numpy(dtype="float64")[i, j]
+    final = facts.final[i, j]
+    submitted = utc_ns(gradebook.submitted)[i, j]
+    deduction = cell_deduction(
+        raw,
+        final,
+        days,
+        gradebook.excused.to_numpy(dtype=bool)[i, j],
+        submitted != NOT_A_TIME,
+        policy.blank_scores,
+        max_days,
+    )
+    maximum = assessments["max_points"].to_numpy(dtype="float64")[j]
+    category = assessments["category"].to_numpy(dtype=object)[j]
+    ungraded = kinds == Status.UNGRADED
+    when = np.full(len(i), "", dtype=object)
+    if ungraded.any():
+        stamps = pd.Series(submitted[ungraded].view("datetime64[ns]")).dt.tz_localize("UTC")
+        when[ungraded] = local_minutes(stamps, policy.timezone)
+        when[ungraded & (submitted == NOT_A_TIME)] = ""
+    raw_t, final_t = points_text(np.nan_to_num(raw)), points_text(np.nan_to_num(final))
+    deduction_t, max_t = points_text(np.nan_to_num(deduction)), points_text(maximum)
+    days_t = days_text(days)
+    late_t = (
+        days_t
+        + " late: -"
+        + deduction_t
+        + points_unit(deduction)
+        + " ("
+        + raw_t
+        + " -> "
+        + final_t
+        + ")."
+    )
+    rejected_t = (
+        days_t
+        + f" late, over the {max_days}-day limit: not accepted, 0 points (was "
+        + raw_t
+        + ")."
+    )
+    blank = np.isnan(raw)
+    dropped_t = np.where(
+        blank,
+        "No score (0/" + max_t + "): dropped by the " + category + " drop rule.",
+        "Dropped by the " + category + " drop rule (" + final_t + "/" + max_t + ").",
+    )
+    dropped_t = np.where(
+        ~blank & (days > 0),
+        dropped_t + " It was " + np.where(deduction > 0, late_t, rejected_t),
+        dropped_t,
+    )
+    ungraded_t = "Handed in " + when + ", not graded yet: left out of the total."
+    text = np.select(
+        [
+            kinds == Status.LATE,
+            kinds == Status.LATE_REJECTED,
+            kinds == Status.MISSING,
+            kinds == Status.EXCUSED,
+            ungraded,
+        ],
+        [
+            late_t,
+            rejected_t,
+            "No score: counted as 0.",
+            "Excused: left out of " + category + ".",
+            ungraded_t,
+        ],
+        default=dropped_t,
+    )
+    # "3 days late: ..." reads as a sentence; capitalise the first letter where needed.
+    return np.array([t[:1].upper() + t[1:] for t in text.tolist()], dtype=object)
