@@ -14,7 +14,7 @@ from gradeproc.compute.categories import category_table, weighted_total
 from gradeproc.compute.lateness import (
     NOT_A_TIME,
     days_late_ns,
-    effective_due_ns,
+    extended_cells,
     late_deduction,
     utc_ns,
 )
@@ -202,8 +202,15 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
         "final": np.empty((n_students, n_items), dtype="float64"),
         "extended": np.empty((n_students, n_items), dtype=bool),
     }
+    # The extended cells' due times, worked out once; each block takes its students' own.
+    extended = extended_cells(
+        gradebook.assessments["due"],
+        gradebook.extensions,
+        gradebook.roster.index,
+        gradebook.policy.timezone,
+    )
     blocks = [
-        _grade_block(_student_rows(gradebook, first, first + per_block), cells, first)
+        _grade_block(_student_rows(gradebook, first, first + per_block), cells, first, extended)
         for first in starts
     ]
     if len(blocks) == 1:
@@ -220,7 +227,7 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
     return Grading(facts=facts, notes=notes, with_details=details)
 
 
-def _student_rows(gradebook, first: int, stop: int):
+def _student_rows(gradebook: Gradebook, first: int, stop: int) -> Gradebook:
     """The gradebook of students [first, stop), its score matrices in row-major order.
 
     Row-major (one student's cells side by side) is the Details sheet's order, so every
@@ -243,18 +250,28 @@ def _student_rows(gradebook, first: int, stop: int):
     )
 
 
-def _grade_block(gradebook: Gradebook, cells: dict[str, np.ndarray], first: int):
+def _grade_block(
+    gradebook: Gradebook,
+    cells: dict[str, np.ndarray],
+    first: int,
+    extended_due: tuple[np.ndarray, np.ndarray, np.ndarray],
+):
     """(Grades columns but Flags and Notes, letters, flags) of one block of students; its
-    per-cell facts go into `cells` from student `first`."""
+    per-cell facts go into `cells` from student `first`. `extended_due`: the whole class's
+    extended cells (`extended_cells`)."""
     policy = gradebook.policy
     assessments = gradebook.assessments
     students = gradebook.roster.index
     max_points = assessments["max_points"]
 
     # Times stay UTC nanosecond matrices here: each frame of times is unpacked once.
-    due_ns, extended = effective_due_ns(
-        assessments["due"], gradebook.extensions, students, policy.timezone
-    )
+    r, c, moved = extended_due
+    mine = (r >= first) & (r < first + len(students))
+    base = assessments["due"].array.as_unit("ns").asi8
+    due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
+    extended = np.zeros(due_ns.shape, dtype=bool)
+    due_ns[r[mine] - first, c[mine]] = moved[mine]
+    extended[r[mine] - first, c[mine]] = True
     submitted_ns = utc_ns(gradebook.submitted)
     late_days = pd.DataFrame(
         days_late_ns(
