@@ -584,3 +584,156 @@ def score_comments(facts: Facts, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     )
     # "3 days late: ..." reads as a sentence; capitalise the first letter where needed.
     return np.array([t[:1].upper() + t[1:] for t in text.tolist()], dtype=object)
+
+
+# --- `explain`'s line per assessment: the long form, with the arithmetic --------------------
+
+
+def _point(value: float) -> str:
+    return str(points_text([value])[0])
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def when_text(stamp: pd.Timestamp, timezone: str) -> str:
+    local = stamp.tz_convert(timezone)
+    pattern = "%Y-%m-%d %H:%M:%S %Z" if local.second or local.microsecond else "%Y-%m-%d %H:%M %Z"
+    return local.strftime(pattern)
+
+
+def duration_text(ns: int) -> str:
+    """Elapsed time as people say it: `2 days 0 h 1 min`, `5 h 30 min`, `0 h 0 min 1 s`."""
+    seconds_total = ns / 1e9
+    days, rest = divmod(int(seconds_total), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = seconds_total - int(seconds_total)
+    text = f"{hours} h {minutes} min"
+    if days:
+        text = f"{plural(days, 'day')} {text}"
+    if seconds or fraction:
+        text += f" {seconds + fraction:g} s"
+    return text
+
+
+def assessment_line(
+    name: str,
+    category: str,
+    detail: pd.Series,
+    assessment: pd.Series,
+    gradebook,
+    submitted: pd.Timestamp,
+    due: pd.Timestamp,
+    extension: pd.Series | None,
+) -> str:
+    policy = gradebook.policy
+    timezone = policy.timezone
+    status = detail["Status"]
+    maximum = _point(detail["Max points"])
+    raw = detail["Raw score"]
+    sid = detail["Student ID"]
+    dropped = status == "DROPPED"
+
+    if bool(gradebook.excused.at[sid, name]):
+        return f"{name}: excused (EX): left out of {category}."
+    if pd.isna(raw) and status == "UNGRADED" and pd.notna(submitted):
+        days = int(detail["Days late"])
+        late = (
+            f" ({plural(days, 'day')} late: the late penalty applies once it is scored)"
+            if days
+            else ""
+        )
+        return (
+            f"{name}: handed in {when_text(submitted, timezone)}{late}, no score yet: left out of "
+            f"{category} until it is graded, not counted as 0 (flag UNGRADED)."
+        )
+    if pd.isna(raw):
+        if policy.blank_scores == "zero":
+            text = f"{name}: no score: counted as 0 / {maximum} (missing)."
+        else:
+            return f"{name}: no score yet: left out of {category} (blank_scores is ignore)."
+        return text + (_dropped_text(category, detail) if dropped else "")
+
+    text = f"{name}: {_point(raw)} / {maximum}"
+    due_text = _due_text(due, assessment, extension, timezone)
+    if not bool(assessment["late_policy"]):
+        when = f", submitted {when_text(submitted, timezone)}" if pd.notna(submitted) else ""
+        text += f"{when}: late policy N, no late penalty."
+    elif pd.isna(submitted):
+        text += f", {due_text}, no submission time recorded: no late penalty."
+    elif pd.isna(due):
+        text += f", submitted {when_text(submitted, timezone)}, no due date: no late penalty."
+    else:
+        text += f", submitted {when_text(submitted, timezone)}, {due_text}: "
+        text += _lateness_text(detail, submitted, due, policy)
+    return text + (_dropped_text(category, detail) if dropped else "")
+
+
+def _due_text(
+    due: pd.Timestamp, assessment: pd.Series, extension: pd.Series | None, timezone: str
+) -> str:
+    if pd.isna(due):
+        return "no due date"
+    text = f"due {when_text(due, timezone)}"
+    if extension is None:
+        return text
+    original = assessment["due"]
+    if pd.notna(extension["new_due"]):
+        how = "new due date"
+    else:
+        days = float(extension["extra_days"])
+        how = f"+{_point(days)} day{'' if days == 1 else 's'}"
+    reason = extension["reason"]
+    why = f", {reason}" if isinstance(reason, str) and reason else ""
+    was = f"extended from {when_text(original, timezone)}: " if pd.notna(original) else "extended: "
+    return f"{text} ({was}{how}{why})"
+
+
+def _lateness_text(detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp, policy) -> str:
+    elapsed = int(submitted.value - due.value)
+    grace_ns = round(policy.late_grace_minutes * 60 * 10**9)
+    days = int(detail["Days late"])
+    raw = float(detail["Raw score"])
+    final = float(detail["Final score"])
+    if days == 0:
+        if elapsed > 0:
+            return (
+                f"on time ({duration_text(elapsed)} after the due time, within the "
+                f"{_point(policy.late_grace_minutes)} min grace)."
+            )
+        return "on time."
+    after = f"{duration_text(elapsed)} after the due time"
+    if grace_ns:
+        # The grace only decides whether it is late; the days count from the due time.
+        after += f", more than the {_point(policy.late_grace_minutes)} min grace"
+    lateness = f"{plural(days, 'day')} late ({after})"
+    if days > policy.late_max_days:
+        return (
+            f"{lateness}, more than the {policy.late_max_days}-day limit: "
+            f"not accepted, {_point(raw)} -> 0."
+        )
+    rate = _point(policy.late_penalty_percent_per_day)
+    if policy.late_deduction_basis == "earned_score":
+        basis = f"the earned {_point(raw)}"
+        base = raw
+    else:
+        basis = f"the {_point(detail['Max points'])} max points"
+        base = float(detail["Max points"])
+    penalty = days * policy.late_penalty_percent_per_day * base / 100
+    deduction = float(detail["Deduction"])
+    how = f"{plural(days, 'day')} × {rate} % of {basis}"
+    if penalty > raw:
+        how += f" = {_point(penalty)}, but a score never goes below 0"
+    return (
+        f"{lateness}: -{_point(detail['Deduction'])} point{'' if deduction == 1 else 's'}, "
+        f"{_point(raw)} -> {_point(final)} ({how})."
+    )
+
+
+def _dropped_text(category: str, detail: pd.Series) -> str:
+    return (
+        f" Dropped by the {category} drop rule: its "
+        f"{_point(detail['Final score'])} / {_point(detail['Max points'])} does not count."
+    )

@@ -88,6 +88,26 @@ class Facts:
     letters: pd.DataFrame
     flags: pd.DataFrame
 
+    def of_students(self, positions: list[int] | np.ndarray) -> Facts:
+        """The facts of some students (roster positions), to speak about them alone."""
+        book = self.gradebook
+        return Facts(
+            gradebook=replace(
+                book,
+                roster=book.roster.iloc[positions],
+                points=book.points.iloc[positions],
+                excused=book.excused.iloc[positions],
+                submitted=book.submitted.iloc[positions],
+            ),
+            status=self.status[positions],
+            days=self.days[positions],
+            final=self.final[positions],
+            extended=self.extended[positions],
+            columns={name: values[positions] for name, values in self.columns.items()},
+            letters=self.letters.iloc[positions],
+            flags=self.flags.iloc[positions],
+        )
+
 
 @dataclass
 class Grading:
