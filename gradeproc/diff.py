@@ -127,7 +127,8 @@ def _max_days(book) -> int:
     """`late_max_days` as the Run sheet of a graded workbook lists it (the default if not)."""
     from gradeproc.policy import default_settings
 
-    default = int(default_settings()["late_max_days"])
+    default = default_settings()["late_max_days"]
+    assert isinstance(default, int)
     run = _title(book, RUN_SHEET)
     rows = book.get_sheet_by_name(run).to_python(skip_empty_area=False) if run else []
     for row in rows:
@@ -267,8 +268,9 @@ def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
     if not len(cells):
         return []
     status = cells["Status"].to_numpy(dtype=object)
+    names = cells["Assessment"].to_numpy(dtype=object)
     facts = Cells(
-        name=cells["Assessment"].to_numpy(dtype=object),
+        name=names,
         category=cells["Category"].to_numpy(dtype=object),
         maximum=cells["Max points"].to_numpy(dtype="float64"),
         status=status,
@@ -281,7 +283,7 @@ def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
     )
     late, other = late_sentences(facts), status_sentences(facts)
     said = []
-    for k, name in enumerate(facts.name.tolist()):
+    for k, name in enumerate(names.tolist()):
         for text in (late[k], other[k]):
             if text:
                 said.append(Said(text, name, str(status[k]), str(facts.when[k])))

@@ -10,6 +10,7 @@ vectorised string operations; no loop visits every student.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -126,7 +127,7 @@ class _Sentences:
         self.count = np.zeros(n, dtype=np.int64)
         self.rounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, rows: np.ndarray, sentences: Coded | list[str] | str) -> None:
+    def add(self, rows: np.ndarray, sentences: Coded | np.ndarray | list[str] | str) -> None:
         """`sentences`: one for all `rows`, one per row, or coded (a text per distinct one)."""
         positions = np.flatnonzero(rows)
         if not len(positions):
@@ -316,7 +317,7 @@ def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
         final=facts.final[:, j],
         excused=gradebook.excused[name].to_numpy(dtype=bool),
         when=when,
-        max_days=gradebook.policy.late_max_days,
+        max_days=int(gradebook.policy.late_max_days),  # type: ignore[call-overload]
     )
 
 
@@ -327,7 +328,7 @@ def _code(status: Status) -> int:
 def student_notes(facts: Facts) -> np.ndarray:
     """Each student's Notes: what happened to their scores, extensions, and their letter."""
     gradebook = facts.gradebook
-    policy = gradebook.policy
+    policy: Any = gradebook.policy  # settings are read by name
     letters, flags = facts.letters, facts.flags
     notes = _Sentences(len(facts.status))
     for j, name in enumerate(gradebook.assessments.index):
@@ -446,7 +447,7 @@ def details_frame(facts: Facts) -> pd.DataFrame:
     object per cell; the writer renders wall-clock times.
     """
     gradebook = facts.gradebook
-    policy = gradebook.policy
+    policy: Any = gradebook.policy  # settings are read by name
     students = gradebook.roster.index
     assessments = gradebook.assessments
     n_students, n_items = len(students), len(assessments)
@@ -480,7 +481,7 @@ def details_frame(facts: Facts) -> pd.DataFrame:
         small = codes.astype(_code_type(len(uniques)))
         return pd.Categorical.from_codes(np.tile(small, n_students), categories=uniques)
 
-    student_codes = np.arange(n_students, dtype=_code_type(n_students))
+    student_codes: np.ndarray = np.arange(n_students, dtype=_code_type(n_students))
     return pd.DataFrame(
         {
             "Student ID": pd.Categorical.from_codes(
@@ -508,7 +509,7 @@ def score_comments(facts: Facts, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """What happened to each score (student i, assessment j), as a cell's comment:
     `3 days late: -15 points (95 -> 80).`"""
     gradebook = facts.gradebook
-    policy = gradebook.policy
+    policy: Any = gradebook.policy  # settings are read by name
     assessments = gradebook.assessments
     max_days = policy.late_max_days
     kinds = np.asarray(STATUSES, dtype=object)[facts.status[i, j]]
@@ -628,7 +629,7 @@ def assessment_line(
     due: pd.Timestamp,
     extension: pd.Series | None,
 ) -> str:
-    policy = gradebook.policy
+    policy: Any = gradebook.policy  # settings are read by name
     timezone = policy.timezone
     status = detail["Status"]
     maximum = _point(detail["Max points"])

@@ -206,7 +206,7 @@ def status_names(codes: np.ndarray) -> pd.Categorical:
 BLOCK_CELLS = 1 << 19
 
 
-def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Grading:
+def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
     """Late penalties, drops, category percentages, total, letter and flags, as facts.
 
     The Notes and the Details rows are rendered from the facts when first asked for
@@ -216,7 +216,7 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
     n_students, n_items = len(gradebook.roster), len(gradebook.assessments)
     per_block = max(1, BLOCK_CELLS // max(n_items, 1))
     starts = range(0, n_students, per_block) if n_students else [0]
-    cells = {
+    cells: dict[str, np.ndarray] = {
         "status": np.empty((n_students, n_items), dtype=np.uint8),
         "days": np.empty((n_students, n_items), dtype=np.int32),
         "final": np.empty((n_students, n_items), dtype="float64"),
@@ -247,7 +247,7 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
     return Grading(facts=facts, notes=notes, with_details=details)
 
 
-def _student_rows(gradebook: Gradebook, first: int, stop: int) -> Gradebook:
+def _student_rows(gradebook, first: int, stop: int):
     """The gradebook of students [first, stop), its score matrices in row-major order.
 
     Row-major (one student's cells side by side) is the Details sheet's order, so every
@@ -271,7 +271,7 @@ def _student_rows(gradebook: Gradebook, first: int, stop: int) -> Gradebook:
 
 
 def _grade_block(
-    gradebook: Gradebook,
+    gradebook,
     cells: dict[str, np.ndarray],
     first: int,
     extended_due: tuple[np.ndarray, np.ndarray, np.ndarray],
