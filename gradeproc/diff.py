@@ -269,6 +269,7 @@ def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
         return []
     status = cells["Status"].to_numpy(dtype=object)
     names = cells["Assessment"].to_numpy(dtype=object)
+    when = cells["Submitted"].to_numpy(dtype=object)
     facts = Cells(
         name=names,
         category=cells["Category"].to_numpy(dtype=object),
@@ -278,7 +279,8 @@ def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
         raw=cells["Raw score"].to_numpy(dtype="float64"),
         final=cells["Final score"].to_numpy(dtype="float64"),
         excused=status == Status.EXCUSED,
-        when=cells["Submitted"].to_numpy(dtype=object),
+        handed_in=when != "",
+        when=when,
         max_days=max_days,
     )
     late, other = late_sentences(facts), status_sentences(facts)

@@ -201,9 +201,10 @@ def text_coded(values: np.ndarray | pd.Series | str, n: int | None = None) -> Co
 class Cells:
     """The facts of some students' scores, one entry per cell, for the words about them.
 
-    `name`, `category` and `maximum` are the assessment's; `status` the status names or
-    codes; `when` the submission time as the course's wall clock (`2024-10-15 23:41`), ""
-    when none was given; `max_days` the policy's late limit.
+    `name`, `category` and `maximum` are the assessment's (one for all, or one per cell);
+    `status` the status names or codes; `handed_in` whether a submission time was given and
+    `when` that time as the course's wall clock (`2024-10-15 23:41`; read only where work
+    was handed in and not graded); `max_days` the policy's late limit.
     """
 
     name: np.ndarray | str
@@ -214,26 +215,38 @@ class Cells:
     raw: np.ndarray
     final: np.ndarray
     excused: np.ndarray
+    handed_in: np.ndarray
     when: np.ndarray
     max_days: int
 
 
-def late_sentences(cells: Cells) -> np.ndarray:
-    """The Notes sentence about late work (penalised or over the limit), "" for the rest.
+def _status_codes(status: np.ndarray) -> np.ndarray:
+    values = np.asarray(status)
+    if values.dtype.kind in "iu":
+        return values
+    return pd.Categorical(values.astype(object).astype(str), categories=list(STATUSES)).codes
 
-    `HW3: 3 days late, -15 points (95 -> 80).`; a late item that was then dropped gets it
-    too, before the drop's sentence."""
-    n = len(cells.days)
-    out = np.full(n, "", dtype=object)
+
+def _selected(values: np.ndarray | str, rows: np.ndarray) -> Coded:
+    """The text of the picked cells, coded: one text for all, or each cell's own."""
+    if isinstance(values, str):
+        return text_coded(values, int(np.count_nonzero(rows)))
+    return text_coded(np.asarray(values, dtype=object)[rows])
+
+
+Spoken = list[tuple[np.ndarray, np.ndarray]]  # (cells, their sentences), in the order said
+
+
+def _late_said(cells: Cells) -> Spoken:
     late = late_or_rejected(cells.raw, cells.days, cells.excused, cells.max_days)
     rejected = late & (cells.days > cells.max_days)
     penalised = late & ~rejected
-    names = text_coded(cells.name, n)
+    said = []
     if penalised.any():
         raw, after = cells.raw[penalised], cells.final[penalised]
         removed = snap(raw - after)
-        out[penalised] = compose(
-            _pick(names, penalised),
+        sentences = compose(
+            _selected(cells.name, penalised),
             ": ",
             days_coded(cells.days[penalised]),
             " late, -",
@@ -244,60 +257,81 @@ def late_sentences(cells: Cells) -> np.ndarray:
             " -> ",
             points_coded(after),
             ").",
-        ).spelled()
+        )
+        said.append((penalised, sentences.spelled()))
     if rejected.any():
-        out[rejected] = compose(
-            _pick(names, rejected),
+        sentences = compose(
+            _selected(cells.name, rejected),
             ": ",
             days_coded(cells.days[rejected]),
             f" late, over the {cells.max_days}-day limit: not accepted, 0 points (was ",
             points_coded(cells.raw[rejected]),
             ").",
-        ).spelled()
+        )
+        said.append((rejected, sentences.spelled()))
+    return said
+
+
+def _status_said(cells: Cells) -> Spoken:
+    codes = _status_codes(cells.status)
+    missing = codes == _code(Status.MISSING)
+    handed_in = (codes == _code(Status.UNGRADED)) & cells.handed_in
+    excused = codes == _code(Status.EXCUSED)
+    dropped = codes == _code(Status.DROPPED)
+    said = []
+    if missing.any():
+        sentences = compose(_selected(cells.name, missing), ": no score, counted as 0.")
+        said.append((missing, sentences.spelled()))
+    if handed_in.any():
+        sentences = compose(
+            _selected(cells.name, handed_in),
+            ": handed in ",
+            text_coded(cells.when[handed_in]),
+            ", not graded yet; left out of the total.",
+        )
+        said.append((handed_in, sentences.spelled()))
+    if excused.any():
+        sentences = compose(
+            _selected(cells.name, excused),
+            ": excused, left out of ",
+            _selected(cells.category, excused),
+            ".",
+        )
+        said.append((excused, sentences.spelled()))
+    if dropped.any():
+        maximum = np.broadcast_to(cells.maximum, (len(codes),))
+        sentences = compose(
+            _selected(cells.name, dropped),
+            ": dropped by the ",
+            _selected(cells.category, dropped),
+            " drop rule (",
+            points_coded(cells.final[dropped]),
+            "/",
+            points_coded(maximum[dropped]),
+            ").",
+        )
+        said.append((dropped, sentences.spelled()))
+    return said
+
+
+def _spread(n: int, said: Spoken) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    for rows, sentences in said:
+        out[rows] = sentences
     return out
+
+
+def late_sentences(cells: Cells) -> np.ndarray:
+    """The Notes sentence about late work (penalised or over the limit), "" for the rest.
+
+    `HW3: 3 days late, -15 points (95 -> 80).`; a late item that was then dropped gets it
+    too, before the drop's sentence."""
+    return _spread(len(cells.days), _late_said(cells))
 
 
 def status_sentences(cells: Cells) -> np.ndarray:
     """The Notes sentence about a missing, handed-in, excused or dropped item; "" else."""
-    n = len(cells.days)
-    out = np.full(n, "", dtype=object)
-    status = np.asarray(cells.status)
-    if status.dtype.kind in "iu":
-        status = np.asarray(STATUSES, dtype=object)[status]
-    names, categories = text_coded(cells.name, n), text_coded(cells.category, n)
-    missing = status == Status.MISSING
-    handed_in = (status == Status.UNGRADED) & (cells.when != "")
-    excused = status == Status.EXCUSED
-    dropped = status == Status.DROPPED
-    if missing.any():
-        out[missing] = compose(_pick(names, missing), ": no score, counted as 0.").spelled()
-    if handed_in.any():
-        out[handed_in] = compose(
-            _pick(names, handed_in),
-            ": handed in ",
-            text_coded(cells.when[handed_in]),
-            ", not graded yet; left out of the total.",
-        ).spelled()
-    if excused.any():
-        out[excused] = compose(
-            _pick(names, excused), ": excused, left out of ", _pick(categories, excused), "."
-        ).spelled()
-    if dropped.any():
-        out[dropped] = compose(
-            _pick(names, dropped),
-            ": dropped by the ",
-            _pick(categories, dropped),
-            " drop rule (",
-            points_coded(cells.final[dropped]),
-            "/",
-            points_coded(np.broadcast_to(cells.maximum, (n,))[dropped]),
-            ").",
-        ).spelled()
-    return out
-
-
-def _pick(coded: Coded, rows: np.ndarray) -> Coded:
-    return Coded(coded.codes[rows], coded.texts)
+    return _spread(len(cells.days), _status_said(cells))
 
 
 def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
@@ -305,8 +339,6 @@ def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
     gradebook = facts.gradebook
     name = gradebook.assessments.index[j]
     n = len(facts.status)
-    if when is None:
-        when = np.full(n, "", dtype=object)
     return Cells(
         name=str(name),
         category=str(gradebook.assessments.at[name, "category"]),
@@ -316,7 +348,8 @@ def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
         raw=gradebook.points[name].to_numpy(dtype="float64"),
         final=facts.final[:, j],
         excused=gradebook.excused[name].to_numpy(dtype=bool),
-        when=when,
+        handed_in=gradebook.submitted[name].notna().to_numpy(),
+        when=np.empty(n, dtype=object) if when is None else when,
         max_days=int(gradebook.policy.late_max_days),  # type: ignore[call-overload]
     )
 
@@ -332,15 +365,12 @@ def student_notes(facts: Facts) -> np.ndarray:
     letters, flags = facts.letters, facts.flags
     notes = _Sentences(len(facts.status))
     for j, name in enumerate(gradebook.assessments.index):
-        st = facts.status[:, j]
-        handed_in = (st == _code(Status.UNGRADED)) & gradebook.submitted[name].notna().to_numpy()
-        when = np.full(len(st), "", dtype=object)
-        if handed_in.any():
-            when[handed_in] = local_minutes(gradebook.submitted[name][handed_in], policy.timezone)
-        cells = column_cells(facts, j, when)
-        for sentences in (late_sentences(cells), status_sentences(cells)):
-            said = sentences != ""
-            notes.add(said, sentences[said])
+        cells = column_cells(facts, j)
+        waiting = (cells.status == _code(Status.UNGRADED)) & cells.handed_in
+        if waiting.any():
+            cells.when[waiting] = local_minutes(gradebook.submitted[name][waiting], policy.timezone)
+        for rows, sentences in _late_said(cells) + _status_said(cells):
+            notes.add(rows, sentences)
 
     _extension_notes(gradebook, notes)
     no_letter = letters["letter"].isna().to_numpy()

@@ -33,6 +33,7 @@ def _one(status: str, days: int = 0, raw: float = NAN, final: float = NAN, when:
         raw=np.array([raw]),
         final=np.array([final]),
         excused=np.array([status == Status.EXCUSED]),
+        handed_in=np.array([when != ""]),
         when=np.array([when], dtype=object),
         max_days=3,
     )
