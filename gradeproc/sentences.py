@@ -30,7 +30,11 @@ def _days_text(days: int) -> str:
 
 def local_minutes(times: pd.Series, timezone: str) -> np.ndarray:
     """UTC times as the course's wall clock to the minute (`2024-10-15 23:41`), as text."""
-    return times.dt.tz_convert(timezone).dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+    wall = times.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
+    # numpy spells ISO minutes in C (`2024-10-15T23:41`), far faster than strftime per time.
+    text = np.strings.replace(np.datetime_as_string(wall, unit="m"), "T", " ").astype(object)
+    text[np.isnat(wall)] = np.nan
+    return text
 
 
 @dataclass(frozen=True)
