@@ -4,21 +4,26 @@ Either side may also be a gradebook that was never graded (or was edited since):
 in memory, nothing written, so `diff BOOK.graded.xlsx BOOK.xlsx` answers "what would change if
 I graded again now?". Files are read the way gradeproc reads a gradebook (calamine, after the
 zip safety checks), and student IDs stay text: `00123` is never the number 123. The `Grades`
-sheet gives totals and letters, the `Details` sheets each assessment's final score.
+sheet gives totals and letters; the `Details` sheets give each score's facts (status, days
+late, raw and final score), which are compared as facts, and the words about a score that
+changed are rendered from them by `gradeproc.sentences`, as the Notes are.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.compute import Status
 from gradeproc.errors import FileProblem
 from gradeproc.read import normalise, sheet_from_rows
+from gradeproc.sentences import Cells, days_text, late_sentences, points_text, status_sentences
 
 GRADES_SHEET = "Grades"
 DETAILS_SHEET = "Details"
@@ -49,13 +54,33 @@ CHANGES_CSV_COLUMNS = [
     "Reason",
 ]
 
+# What Details says about each score, compared between the two sides.
+CELL_FACTS = (
+    "Student ID",
+    "Assessment",
+    "Category",
+    "Max points",
+    "Raw score",
+    "Submitted",
+    "Days late",
+    "Final score",
+    "Status",
+)
 # Notes sentences end with a full stop; the ones about the total restate it, not a reason.
+# Only the sentences that are not about one score (an extension, a letter set by hand) are
+# taken from the Notes: a graded workbook keeps no other record of their reasons.
 _SENTENCE_END = re.compile(r"(?<=\.)\s+(?=\S)")
 _TOTAL_SENTENCE = re.compile(r"^Total \S+ is ")
-# Work handed in but not graded yet (status UNGRADED), as the Notes say it.
-_UNGRADED_SENTENCE = re.compile(
-    r"^(?P<name>.+?): handed in (?P<when>.+?), not graded yet; left out of the total\.$"
-)
+
+
+@dataclass
+class Side:
+    """One side of a diff: its Grades rows, its scores' facts (None without Details), and the
+    late limit its over-the-limit sentences name."""
+
+    grades: pd.DataFrame
+    cells: pd.DataFrame | None
+    max_days: int
 
 
 def _open(path: Path):
@@ -83,26 +108,38 @@ def is_graded(book) -> bool:
     return bool(rows and rows[0] and rows[0][0] == RUN_TITLE)
 
 
-def read_side(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(grades, final scores) of a graded workbook, or of a gradebook graded in memory.
-
-    Final scores are students x assessments (None when a graded workbook has no Details)."""
+def read_side(path: str | Path) -> Side:
+    """The grades and scores' facts of a graded workbook, or of a gradebook graded in memory."""
     path = Path(path)
     book = _open(path)
     if is_graded(book) or _title(book, "Roster") is None:
-        return read_grades(path, book), read_finals(book)
+        return Side(read_grades(path, book), read_cells(book), _max_days(book))
     from gradeproc.api import grade_file
 
-    grading = grade_file(path)[2]
+    _, gradebook, grading = grade_file(path)
     grades = grading.grades.copy()
     grades["Student ID"] = grades["Student ID"].astype(str)
     grades = grades.set_index("Student ID", drop=False)
-    finals = _finals_frame(grading.details)
-    return grades, finals
+    return Side(grades, _cells_frame(grading.details), gradebook.policy.late_max_days)
 
 
-def read_finals(book) -> pd.DataFrame | None:
-    """Each student's final score per assessment, from the Details sheet(s)."""
+def _max_days(book) -> int:
+    """`late_max_days` as the Run sheet of a graded workbook lists it (the default if not)."""
+    from gradeproc.policy import default_settings
+
+    default = default_settings()["late_max_days"]
+    assert isinstance(default, int)
+    run = _title(book, RUN_SHEET)
+    rows = book.get_sheet_by_name(run).to_python(skip_empty_area=False) if run else []
+    for row in rows:
+        if len(row) > 1 and row[0] == "late_max_days":
+            number = parse.parse_numbers(pd.Series([row[1]], dtype=object)).iloc[0]
+            return default if pd.isna(number) else int(number)
+    return default
+
+
+def read_cells(book) -> pd.DataFrame | None:
+    """Each score's facts, from the Details sheet(s); None without them."""
     titles = [
         t
         for t in book.sheet_names
@@ -112,35 +149,49 @@ def read_finals(book) -> pd.DataFrame | None:
     for title in titles:
         rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
         frame = sheet_from_rows(DETAILS_SHEET, title, rows).frame
-        if not {"Student ID", "Assessment", "Final score"} <= set(frame.columns):
+        if not set(CELL_FACTS) <= set(frame.columns):
             return None
         frames.append(
             pd.DataFrame(
                 {
                     "Student ID": parse.parse_ids(frame["Student ID"]).to_numpy(dtype=object),
                     "Assessment": frame["Assessment"].map(str, na_action="ignore"),
+                    "Category": frame["Category"].map(str, na_action="ignore"),
+                    "Max points": parse.parse_numbers(frame["Max points"]).to_numpy(),
+                    "Raw score": parse.parse_numbers(frame["Raw score"]).to_numpy(),
+                    "Submitted": pd.to_datetime(frame["Submitted"], errors="coerce"),
+                    "Days late": parse.parse_numbers(frame["Days late"]).to_numpy(),
                     "Final score": parse.parse_numbers(frame["Final score"]).to_numpy(),
+                    "Status": frame["Status"].map(str, na_action="ignore"),
                 }
             )
         )
     if not frames:
         return None
-    return _finals_frame(pd.concat(frames, ignore_index=True))
+    return _cells_frame(pd.concat(frames, ignore_index=True))
 
 
-def _finals_frame(details: pd.DataFrame) -> pd.DataFrame:
+def _cells_frame(details: pd.DataFrame) -> pd.DataFrame:
+    """Details' facts indexed by student ID, one row per score, wall-clock times as text."""
+    submitted = details["Submitted"]
+    if isinstance(submitted.dtype, pd.DatetimeTZDtype):
+        submitted = submitted.dt.tz_localize(None)  # the course's wall clock, as written
     frame = pd.DataFrame(
         {
             "Student ID": details["Student ID"].astype(str).to_numpy(dtype=object),
             "Assessment": details["Assessment"].astype(str).to_numpy(dtype=object),
+            "Category": details["Category"].astype(str).to_numpy(dtype=object),
+            "Max points": details["Max points"].to_numpy(dtype="float64"),
+            "Raw score": details["Raw score"].to_numpy(dtype="float64"),
+            "Submitted": submitted.dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy(dtype=object),
+            "Days late": np.nan_to_num(details["Days late"].to_numpy(dtype="float64")),
             "Final score": details["Final score"].to_numpy(dtype="float64"),
+            "Status": details["Status"].astype(str).to_numpy(dtype=object),
         }
     )
     frame = frame[frame["Student ID"].notna() & frame["Assessment"].notna()]
     frame = frame.drop_duplicates(["Student ID", "Assessment"])
-    order = pd.unique(frame["Assessment"])
-    table = frame.pivot(index="Student ID", columns="Assessment", values="Final score")
-    return table.reindex(columns=order)
+    return frame.set_index("Student ID")
 
 
 def read_grades(path: str | Path, book=None) -> pd.DataFrame:
@@ -202,47 +253,128 @@ def _sentences(notes: object) -> list[str]:
     return [s for s in _SENTENCE_END.split(notes.strip()) if not _TOTAL_SENTENCE.match(s)]
 
 
-def _reason(
-    old: pd.Series, new: pd.Series, old_scores: pd.Series | None, new_scores: pd.Series | None
-) -> str:
-    """The Notes sentences that differ, and each assessment whose final score moved that
-    they do not name; with no scores to compare, the category percentages that moved."""
-    before, after = _sentences(old["Notes"]), _sentences(new["Notes"])
-    added = [s for s in after if s not in before]
-    gone = [s for s in before if s not in after]
-    parts = added + [_no_longer(s, added) for s in gone]
-    if old_scores is not None and new_scores is not None:
-        for name in new_scores.index:
-            if name not in old_scores.index:
+@dataclass(frozen=True)
+class Said:
+    """One sentence about a student, and the score it is about (None: about the student)."""
+
+    text: str
+    assessment: str | None = None
+    status: str = ""
+    when: str = ""
+
+
+def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
+    """What the Notes say about each of one student's scores, rendered from their facts."""
+    if not len(cells):
+        return []
+    status = cells["Status"].to_numpy(dtype=object)
+    names = cells["Assessment"].to_numpy(dtype=object)
+    when = cells["Submitted"].to_numpy(dtype=object)
+    facts = Cells(
+        name=names,
+        category=cells["Category"].to_numpy(dtype=object),
+        maximum=cells["Max points"].to_numpy(dtype="float64"),
+        status=status,
+        days=cells["Days late"].to_numpy(dtype="float64").astype(np.int64),
+        raw=cells["Raw score"].to_numpy(dtype="float64"),
+        final=cells["Final score"].to_numpy(dtype="float64"),
+        excused=status == Status.EXCUSED,
+        handed_in=when != "",
+        when=when,
+        max_days=max_days,
+    )
+    late, other = late_sentences(facts), status_sentences(facts)
+    said = []
+    for k, name in enumerate(names.tolist()):
+        for text in (late[k], other[k]):
+            if text:
+                said.append(Said(text, name, str(status[k]), str(facts.when[k])))
+    return said
+
+
+def _student_sentences(row: pd.Series, cells: pd.DataFrame | None, max_days: int) -> list[Said]:
+    """Everything the Notes say about a student but the total: each score's sentences from
+    the facts, then the Notes sentences about the student (extensions, letters set by hand).
+    Without facts (no Details), the Notes sentences alone."""
+    if cells is None:
+        return [Said(text) for text in _sentences(row["Notes"])]
+    about_scores = _cell_sentences(cells, max_days)
+    spoken = {s.text for s in about_scores}
+    about_student = [Said(t) for t in _sentences(row["Notes"]) if t not in spoken]
+    return about_scores + about_student
+
+
+def _student_cells(side: Side, sid: object) -> pd.DataFrame | None:
+    if side.cells is None:
+        return None
+    if sid not in side.cells.index:
+        return side.cells.iloc[:0]
+    found = side.cells.loc[[sid]]
+    return found
+
+
+def _reason(old: Side, new: Side, sid: object) -> str:
+    """The sentences that differ, rendered from the scores' facts, and each assessment
+    whose final score (or lateness) moved that they do not name; with no facts to compare,
+    the category percentages that moved."""
+    old_row, new_row = old.grades.loc[sid], new.grades.loc[sid]
+    old_cells, new_cells = _student_cells(old, sid), _student_cells(new, sid)
+    before = _student_sentences(old_row, old_cells, old.max_days)
+    after = _student_sentences(new_row, new_cells, new.max_days)
+    before_texts, after_texts = {s.text for s in before}, {s.text for s in after}
+    added = [s for s in after if s.text not in before_texts]
+    gone = [s for s in before if s.text not in after_texts]
+    new_status = (
+        dict(zip(new_cells["Assessment"], new_cells["Status"], strict=True))
+        if new_cells is not None
+        else {}
+    )
+    parts = [s.text for s in added] + [_no_longer(s, new_status) for s in gone]
+    if old_cells is not None and new_cells is not None:
+        named = {s.assessment for s in [*added, *gone] if s.assessment is not None}
+        about_student = [s.text for s in [*added, *gone] if s.assessment is None]
+        was = old_cells.set_index("Assessment")
+        for name, fact in new_cells.set_index("Assessment").iterrows():
+            if name not in was.index or name in named:
                 continue
-            a, b = old_scores[name], new_scores[name]
-            if _same_number(a, b) or any(_names(name, p) for p in parts):
+            if any(_names(str(name), text) for text in about_student):
                 continue
-            parts.append(f"{name}: {_points(a)} -> {_points(b)} points.")
+            a, b = was.at[name, "Final score"], fact["Final score"]
+            if not _same_number(a, b):
+                parts.append(f"{name}: {_points(a)} -> {_points(b)} points.")
+            elif was.at[name, "Days late"] != fact["Days late"]:
+                days = (_lateness(was.at[name, "Days late"]), _lateness(fact["Days late"]))
+                parts.append(f"{name}: {days[0]} -> {days[1]}.")
         return " ".join(parts)
     if parts:
         return " ".join(parts)
     moved = []
-    for column in new.index:
-        if not column.endswith(" %") or column not in old.index:
+    for column in new_row.index:
+        if not column.endswith(" %") or column not in old_row.index:
             continue
-        a, b = old[column], new[column]
+        a, b = old_row[column], new_row[column]
         if _same_number(a, b):
             continue
         moved.append(f"{column}: {_total_text(a)} -> {_total_text(b)}.")
     return " ".join(moved)
 
 
-def _no_longer(sentence: str, added: list[str]) -> str:
-    """A Notes sentence that went away; work that was not graded yet and now counts is said
+def _lateness(days: float) -> str:
+    return "on time" if days <= 0 else f"{days_text([int(days)])[0]} late"
+
+
+def _no_longer(said: Said, new_status: dict[str, str]) -> str:
+    """A sentence that went away; work that was not graded yet and now counts is said
     plainly (unless it became a missing score, which the added sentences say)."""
-    ungraded = _UNGRADED_SENTENCE.match(sentence)
-    if ungraded and not any(s.startswith(f"{ungraded['name']}: no score") for s in added):
+    if (
+        said.status == Status.UNGRADED
+        and said.when
+        and new_status.get(str(said.assessment)) != Status.MISSING
+    ):
         return (
-            f"{ungraded['name']}: graded now (handed in {ungraded['when']}, "
-            "it was left out of the total)."
+            f"{said.assessment}: graded now (handed in {said.when}, it was left out of the total)."
         )
-    return f"No longer: {sentence}"
+    return f"No longer: {said.text}"
 
 
 def _names(assessment: str, sentence: str) -> bool:
@@ -252,8 +384,6 @@ def _names(assessment: str, sentence: str) -> bool:
 def _points(value: float) -> str:
     if pd.isna(value):
         return "no score"
-    from gradeproc.compute.notes import points_text
-
     return str(points_text([float(value)])[0])
 
 
@@ -283,7 +413,8 @@ def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
 
     Rows follow the new workbook's order, then the removed students in the old order.
     """
-    (old, old_finals), (new, new_finals) = read_side(old_path), read_side(new_path)
+    old_side, new_side = read_side(old_path), read_side(new_path)
+    old, new = old_side.grades, new_side.grades
     # Compare whole columns first; only the students who changed are visited one by one.
     both = new.index[new.index.isin(old.index)]
     before_all, after_all = old.loc[both], new.loc[both]
@@ -308,18 +439,12 @@ def diff_graded(old_path: str | Path, new_path: str | Path) -> pd.DataFrame:
         else:
             before = old.loc[sid]
             change = "letter" if letter_moved[sid] else "total"
-            reason = _reason(before, after, _scores(old_finals, sid), _scores(new_finals, sid))
+            reason = _reason(old_side, new_side, sid)
             rows.append(_row(after, before, after, change, reason))
     for sid in old.index[~old.index.isin(new.index)]:
         before = old.loc[sid]
         rows.append(_row(before, before, None, "removed", "no longer on the roster"))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
-
-
-def _scores(finals: pd.DataFrame | None, sid: object) -> pd.Series | None:
-    if finals is None or sid not in finals.index:
-        return None
-    return finals.loc[sid]
 
 
 def _row(

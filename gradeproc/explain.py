@@ -22,8 +22,14 @@ from gradeproc.compute.letters import (
     next_letter_low,
     round_half_up_units,
 )
-from gradeproc.compute.notes import points_text
 from gradeproc.errors import GradeprocError
+from gradeproc.sentences import (
+    assessment_line,
+    details_frame,
+    grades_frame,
+    plural,
+    points_text,
+)
 
 INDENT = "  "
 
@@ -44,31 +50,6 @@ def _number(value: float, decimals: int = 2) -> str:
 
 def _weight(value: float) -> str:
     return f"{value:g}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _when(stamp: pd.Timestamp, timezone: str) -> str:
-    local = stamp.tz_convert(timezone)
-    pattern = "%Y-%m-%d %H:%M:%S %Z" if local.second or local.microsecond else "%Y-%m-%d %H:%M %Z"
-    return local.strftime(pattern)
-
-
-def _duration(ns: int) -> str:
-    """Elapsed time as people say it: `2 days 0 h 1 min`, `5 h 30 min`, `0 h 0 min 1 s`."""
-    seconds_total = ns / 1e9
-    days, rest = divmod(int(seconds_total), 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, seconds = divmod(rest, 60)
-    fraction = seconds_total - int(seconds_total)
-    text = f"{hours} h {minutes} min"
-    if days:
-        text = f"{_plural(days, 'day')} {text}"
-    if seconds or fraction:
-        text += f" {seconds + fraction:g} s"
-    return text
 
 
 def _given(value: object) -> bool:
@@ -167,8 +148,10 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
     policy = gradebook.policy
     sid = find_student(gradebook.roster.index, student_id, gradebook.roster)
     student = pd.Index([sid], dtype=object)
-    grades_row = grading.grades.loc[grading.grades["Student ID"] == sid].iloc[0]
-    details = grading.details.loc[grading.details["Student ID"] == sid].set_index("Assessment")
+    # Only this student's rows are rendered from the facts, however large the class.
+    facts = grading.facts.of_students([gradebook.roster.index.get_loc(sid)])
+    grades_row = grades_frame(facts, notes=False).iloc[0]
+    details = details_frame(facts).set_index("Assessment")
     assessments = gradebook.assessments
     due, _extended = effective_due(
         assessments["due"], gradebook.extensions, student, gradebook.policy.timezone
@@ -193,7 +176,7 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
         for name in names:
             lines.append(
                 INDENT
-                + _assessment_line(
+                + assessment_line(
                     name,
                     category.name,
                     details.loc[name],
@@ -234,127 +217,6 @@ def _header(workbook, gradebook, grades_row: pd.Series, sid: str) -> list[str]:
     return lines
 
 
-def _assessment_line(
-    name: str,
-    category: str,
-    detail: pd.Series,
-    assessment: pd.Series,
-    gradebook,
-    submitted: pd.Timestamp,
-    due: pd.Timestamp,
-    extension: pd.Series | None,
-) -> str:
-    policy = gradebook.policy
-    timezone = policy.timezone
-    status = detail["Status"]
-    maximum = _points(detail["Max points"])
-    raw = detail["Raw score"]
-    sid = detail["Student ID"]
-    dropped = status == "DROPPED"
-
-    if bool(gradebook.excused.at[sid, name]):
-        return f"{name}: excused (EX): left out of {category}."
-    if pd.isna(raw) and status == "UNGRADED" and pd.notna(submitted):
-        days = int(detail["Days late"])
-        late = (
-            f" ({_plural(days, 'day')} late: the late penalty applies once it is scored)"
-            if days
-            else ""
-        )
-        return (
-            f"{name}: handed in {_when(submitted, timezone)}{late}, no score yet: left out of "
-            f"{category} until it is graded, not counted as 0 (flag UNGRADED)."
-        )
-    if pd.isna(raw):
-        if policy.blank_scores == "zero":
-            text = f"{name}: no score: counted as 0 / {maximum} (missing)."
-        else:
-            return f"{name}: no score yet: left out of {category} (blank_scores is ignore)."
-        return text + (_dropped_text(category, detail) if dropped else "")
-
-    text = f"{name}: {_points(raw)} / {maximum}"
-    due_text = _due_text(due, assessment, extension, timezone)
-    if not bool(assessment["late_policy"]):
-        when = f", submitted {_when(submitted, timezone)}" if pd.notna(submitted) else ""
-        text += f"{when}: late policy N, no late penalty."
-    elif pd.isna(submitted):
-        text += f", {due_text}, no submission time recorded: no late penalty."
-    elif pd.isna(due):
-        text += f", submitted {_when(submitted, timezone)}, no due date: no late penalty."
-    else:
-        text += f", submitted {_when(submitted, timezone)}, {due_text}: "
-        text += _lateness_text(detail, submitted, due, policy)
-    return text + (_dropped_text(category, detail) if dropped else "")
-
-
-def _due_text(
-    due: pd.Timestamp, assessment: pd.Series, extension: pd.Series | None, timezone: str
-) -> str:
-    if pd.isna(due):
-        return "no due date"
-    text = f"due {_when(due, timezone)}"
-    if extension is None:
-        return text
-    original = assessment["due"]
-    if pd.notna(extension["new_due"]):
-        how = "new due date"
-    else:
-        days = float(extension["extra_days"])
-        how = f"+{_points(days)} day{'' if days == 1 else 's'}"
-    reason = extension["reason"]
-    why = f", {reason}" if isinstance(reason, str) and reason else ""
-    was = f"extended from {_when(original, timezone)}: " if pd.notna(original) else "extended: "
-    return f"{text} ({was}{how}{why})"
-
-
-def _lateness_text(detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp, policy) -> str:
-    elapsed = int(submitted.value - due.value)
-    grace_ns = round(policy.late_grace_minutes * 60 * 10**9)
-    days = int(detail["Days late"])
-    raw = float(detail["Raw score"])
-    final = float(detail["Final score"])
-    if days == 0:
-        if elapsed > 0:
-            return (
-                f"on time ({_duration(elapsed)} after the due time, within the "
-                f"{_points(policy.late_grace_minutes)} min grace)."
-            )
-        return "on time."
-    after = f"{_duration(elapsed)} after the due time"
-    if grace_ns:
-        # The grace only decides whether it is late; the days count from the due time.
-        after += f", more than the {_points(policy.late_grace_minutes)} min grace"
-    lateness = f"{_plural(days, 'day')} late ({after})"
-    if days > policy.late_max_days:
-        return (
-            f"{lateness}, more than the {policy.late_max_days}-day limit: "
-            f"not accepted, {_points(raw)} -> 0."
-        )
-    rate = _points(policy.late_penalty_percent_per_day)
-    if policy.late_deduction_basis == "earned_score":
-        basis = f"the earned {_points(raw)}"
-        base = raw
-    else:
-        basis = f"the {_points(detail['Max points'])} max points"
-        base = float(detail["Max points"])
-    penalty = days * policy.late_penalty_percent_per_day * base / 100
-    deduction = float(detail["Deduction"])
-    how = f"{_plural(days, 'day')} × {rate} % of {basis}"
-    if penalty > raw:
-        how += f" = {_points(penalty)}, but a score never goes below 0"
-    return (
-        f"{lateness}: -{_points(detail['Deduction'])} point{'' if deduction == 1 else 's'}, "
-        f"{_points(raw)} -> {_points(final)} ({how})."
-    )
-
-
-def _dropped_text(category: str, detail: pd.Series) -> str:
-    return (
-        f" Dropped by the {category} drop rule: its "
-        f"{_points(detail['Final score'])} / {_points(detail['Max points'])} does not count."
-    )
-
-
 def _category_lines(category, details: pd.DataFrame, percent: float) -> list[str]:
     kept = details[details["Status"].isin(["ON_TIME", "LATE", "LATE_REJECTED", "MISSING"])]
     dropped = details[details["Status"] == "DROPPED"]
@@ -377,7 +239,7 @@ def _category_lines(category, details: pd.DataFrame, percent: float) -> list[str
         shares = [f * 100 / m for f, m in zip(finals, maxima, strict=True)]
         terms = " + ".join(_number(s) for s in shares)
         lines.append(
-            f"{category.name}: mean of {_plural(len(shares), 'percentage')} "
+            f"{category.name}: mean of {plural(len(shares), 'percentage')} "
             f"({terms}) / {len(shares)} = {_number(percent)} %"
         )
     else:
@@ -422,7 +284,7 @@ def _total_lines(policy, percents: dict[str, float]) -> list[str]:
     noise = "" if Decimal(shown) == snapped else f" ({exact} once floating-point noise is removed)"
     lines.append(f"{INDENT}Total before rounding: {shown}{noise}")
     rounded = f"{units / 10**decimals:.{decimals}f}"
-    lines.append(f"{INDENT}Rounded half-up to {_plural(decimals, 'decimal')}: {rounded}")
+    lines.append(f"{INDENT}Rounded half-up to {plural(decimals, 'decimal')}: {rounded}")
     return lines
 
 

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.letters import snap
-from gradeproc.compute.notes import days_text, points_text, points_unit
 from gradeproc.parse import parse_ids
 from gradeproc.read import normalise
+from gradeproc.sentences import score_comments
 
 HEADER = {
     "bold": True,
@@ -380,7 +380,7 @@ def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
     i, j = np.nonzero(mask)
     if not len(i):
         return []
-    texts = score_sentences(grading.details, status, i, j, gradebook.policy.late_max_days)
+    texts = score_comments(grading.facts, i, j)
     kinds = values[i, j]
     return list(
         map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
@@ -391,96 +391,6 @@ def handed_in(gradebook, status: pd.DataFrame) -> np.ndarray:
     """Students × assessments (as `status`): a submission time was given."""
     submitted = gradebook.submitted.reindex(index=status.index, columns=status.columns)
     return submitted.notna().to_numpy()
-
-
-def _details_positions(details: pd.DataFrame, status: pd.DataFrame, i, j) -> np.ndarray:
-    """Rows of Details for (student i, assessment j): students x assessments in order."""
-    n_items = status.shape[1]
-    k = i * n_items + j
-    if len(details) == status.size:
-        same = np.asarray(details["Assessment"].to_numpy(dtype=object)[k] == status.columns[j])
-        same &= np.asarray(details["Student ID"].to_numpy(dtype=object)[k] == status.index[i])
-        if same.all():
-            return k
-    keys = pd.MultiIndex.from_arrays(
-        [details["Student ID"].astype(str), details["Assessment"].astype(str)]
-    )
-    wanted = pd.MultiIndex.from_arrays([status.index[i].astype(str), status.columns[j].astype(str)])
-    return keys.get_indexer(wanted)
-
-
-def score_sentences(
-    details: pd.DataFrame, status: pd.DataFrame, i: np.ndarray, j: np.ndarray, max_days: object
-) -> np.ndarray:
-    """What happened to each exceptional score, as a comment: `3 days late: -15 points (95 -> 80).`"""
-    k = _details_positions(details, status, i, j)
-    found = k >= 0
-    k = np.where(found, k, 0)
-    kinds = status.to_numpy(dtype=object)[i, j]
-    days = np.nan_to_num(details["Days late"].to_numpy(dtype="float64")[k]).astype(np.int64)
-    deduction = details["Deduction"].to_numpy(dtype="float64")[k]
-    raw = details["Raw score"].to_numpy(dtype="float64")[k]
-    final = details["Final score"].to_numpy(dtype="float64")[k]
-    maximum = details["Max points"].to_numpy(dtype="float64")[k]
-    category = details["Category"].to_numpy(dtype=object)[k]
-    ungraded = kinds == "UNGRADED"
-    when = np.full(len(k), "", dtype=object)
-    if ungraded.any():
-        stamps = details["Submitted"].iloc[k[ungraded]]
-        when[ungraded] = stamps.dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy(dtype=object)
-    raw_t, final_t = points_text(np.nan_to_num(raw)), points_text(np.nan_to_num(final))
-    deduction_t, max_t = points_text(np.nan_to_num(deduction)), points_text(maximum)
-    days_t = days_text(days)
-    late_t = (
-        days_t
-        + " late: -"
-        + deduction_t
-        + points_unit(deduction)
-        + " ("
-        + raw_t
-        + " -> "
-        + final_t
-        + ")."
-    )
-    rejected_t = (
-        days_t
-        + f" late, over the {max_days}-day limit: not accepted, 0 points (was "
-        + raw_t
-        + ")."
-    )
-    blank = np.isnan(raw)
-    dropped_t = np.where(
-        blank,
-        "No score (0/" + max_t + "): dropped by the " + category + " drop rule.",
-        "Dropped by the " + category + " drop rule (" + final_t + "/" + max_t + ").",
-    )
-    dropped_t = np.where(
-        ~blank & (days > 0),
-        dropped_t + " It was " + np.where(deduction > 0, late_t, rejected_t),
-        dropped_t,
-    )
-    ungraded_t = "Handed in " + when + ", not graded yet: left out of the total."
-    text = np.select(
-        [
-            kinds == "LATE",
-            kinds == "LATE_REJECTED",
-            kinds == "MISSING",
-            kinds == "EXCUSED",
-            ungraded,
-        ],
-        [
-            late_t,
-            rejected_t,
-            "No score: counted as 0.",
-            "Excused: left out of " + category + ".",
-            ungraded_t,
-        ],
-        default=dropped_t,
-    )
-    labels = np.array([SCORE_KINDS[x].label + "." for x in kinds.tolist()], dtype=object)
-    text = np.where(found, text, labels)  # a cell Details does not hold: say only its kind
-    # "3 days late: ..." reads as a sentence; capitalise the first letter where needed.
-    return np.array([t[:1].upper() + t[1:] for t in text.tolist()], dtype=object)
 
 
 # Comments per sheet at most. Each costs xlsxwriter about 70 µs (a VML shape apiece) and Excel

@@ -1,8 +1,11 @@
-"""The pure compute core: validated frames and a policy in, output frames out. No file I/O."""
+"""The pure compute core: validated frames and a policy in, facts out. No file I/O, no words."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,12 +14,14 @@ from gradeproc.compute.categories import category_table, weighted_total
 from gradeproc.compute.lateness import (
     NOT_A_TIME,
     days_late_ns,
-    effective_due_ns,
+    extended_cells,
     late_deduction,
     utc_ns,
 )
 from gradeproc.compute.letters import apply_overrides, assign_letters
-from gradeproc.compute.notes import flags_text, student_notes
+
+if TYPE_CHECKING:
+    from gradeproc.validation import Gradebook
 
 STATUSES = ("ON_TIME", "LATE", "LATE_REJECTED", "MISSING", "EXCUSED", "UNGRADED", "DROPPED")
 DETAIL_COLUMNS = [
@@ -46,14 +51,105 @@ FLAGS = (
 )
 
 
+class Status(StrEnum):
+    """What happened to one score; the order is the code stored per cell (`STATUSES`)."""
+
+    ON_TIME = "ON_TIME"
+    LATE = "LATE"
+    LATE_REJECTED = "LATE_REJECTED"
+    MISSING = "MISSING"
+    EXCUSED = "EXCUSED"
+    UNGRADED = "UNGRADED"
+    DROPPED = "DROPPED"
+
+    @property
+    def code(self) -> np.uint8:
+        return np.uint8(STATUSES.index(self.value))
+
+
+@dataclass
+class Facts:
+    """What the core decided, as numbers and codes; no sentence is built here.
+
+    Per student × assessment (rows in roster order, columns in assessment order): the
+    status code (an index into STATUSES), whole days late, the final score and whether an
+    extension applied. The raw scores, submission times and due dates are the gradebook's;
+    the deduction and the effective due time follow from them (`gradeproc.sentences`).
+    Per student: the Grades sheet's columns but Notes (category percentages, total,
+    letter, code, flags) and the letter lookup (`letters`: gap, borderline, override...).
+    """
+
+    gradebook: Gradebook
+    status: np.ndarray  # uint8, students × assessments
+    days: np.ndarray  # int32, students × assessments
+    final: np.ndarray  # float64, students × assessments; NaN where nothing counts
+    extended: np.ndarray  # bool, students × assessments
+    columns: dict[str, np.ndarray]  # the Grades columns, Notes aside
+    letters: pd.DataFrame
+    flags: pd.DataFrame
+
+    def of_students(self, positions: list[int] | np.ndarray) -> Facts:
+        """The facts of some students (roster positions), to speak about them alone."""
+        book = self.gradebook
+        return Facts(
+            gradebook=replace(
+                book,
+                roster=book.roster.iloc[positions],
+                points=book.points.iloc[positions],
+                excused=book.excused.iloc[positions],
+                submitted=book.submitted.iloc[positions],
+            ),
+            status=self.status[positions],
+            days=self.days[positions],
+            final=self.final[positions],
+            extended=self.extended[positions],
+            columns={name: values[positions] for name, values in self.columns.items()},
+            letters=self.letters.iloc[positions],
+            flags=self.flags.iloc[positions],
+        )
+
+
 @dataclass
 class Grading:
-    """What a run computed: the Grades and Details sheets as frames, and what fed them."""
+    """What a run computed: the facts, and the Grades and Details sheets rendered from them.
 
-    grades: pd.DataFrame
-    details: pd.DataFrame
-    status: pd.DataFrame
-    flags: pd.DataFrame
+    `grades` (with its Notes), `details` and `status` are rendered on first use from
+    `facts` (`gradeproc.sentences`), so grading alone builds no sentence and no Details row.
+    """
+
+    facts: Facts
+    notes: bool = True
+    with_details: bool = True
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        return self.facts.flags
+
+    @functools.cached_property
+    def grades(self) -> pd.DataFrame:
+        from gradeproc.sentences import grades_frame
+
+        return grades_frame(self.facts, notes=self.notes)
+
+    @functools.cached_property
+    def details(self) -> pd.DataFrame:
+        from gradeproc.sentences import details_frame
+
+        if not self.with_details:
+            return pd.DataFrame(columns=DETAIL_COLUMNS)
+        return details_frame(self.facts)
+
+    @functools.cached_property
+    def status(self) -> pd.DataFrame:
+        """Students × assessments, each cell its status name (categorical)."""
+        facts = self.facts
+        return pd.DataFrame(
+            {
+                name: pd.Categorical.from_codes(facts.status[:, j], categories=list(STATUSES))
+                for j, name in enumerate(facts.gradebook.assessments.index)
+            },
+            index=facts.gradebook.roster.index,
+        )
 
 
 def cell_status(
@@ -80,6 +176,24 @@ def cell_status(
     return np.where(dropped, code["DROPPED"], status).astype(np.uint8)
 
 
+def flags_text(flags: pd.DataFrame) -> np.ndarray:
+    """Each student's flag codes, each once, sorted, joined by ', '.
+
+    Students share few combinations of flags, so each combination present is spelled once
+    (from a bit mask per student) and picked by index.
+    """
+    codes = sorted(flags.columns)
+    bits = np.zeros(len(flags), dtype=np.int64)
+    for position, code in enumerate(codes):
+        bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
+    combinations, inverse = np.unique(bits, return_inverse=True)
+    texts = np.array(
+        [", ".join(c for i, c in enumerate(codes) if combo >> i & 1) for combo in combinations],
+        dtype=object,
+    )
+    return texts[inverse.ravel()] if len(flags) else np.empty(0, dtype=object)
+
+
 def status_names(codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.ravel(), categories=list(STATUSES))
 
@@ -93,40 +207,44 @@ BLOCK_CELLS = 1 << 19
 
 
 def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
-    """Late penalties, drops, category percentages, total, letter, flags and notes.
+    """Late penalties, drops, category percentages, total, letter and flags, as facts.
 
-    `notes=False` leaves Notes blank and `details=False` leaves Details empty, for callers
-    that need only the letters (the registrar export): the sentences are the costliest part.
+    The Notes and the Details rows are rendered from the facts when first asked for
+    (`Grading.grades`, `Grading.details`). `notes=False` leaves Notes blank and
+    `details=False` leaves Details empty, for callers that need only the letters.
     """
     n_students, n_items = len(gradebook.roster), len(gradebook.assessments)
     per_block = max(1, BLOCK_CELLS // max(n_items, 1))
     starts = range(0, n_students, per_block) if n_students else [0]
-    detail_columns = _detail_columns(n_students * n_items) if details else None
+    cells: dict[str, np.ndarray] = {
+        "status": np.empty((n_students, n_items), dtype=np.uint8),
+        "days": np.empty((n_students, n_items), dtype=np.int32),
+        "final": np.empty((n_students, n_items), dtype="float64"),
+        "extended": np.empty((n_students, n_items), dtype=bool),
+    }
+    # The extended cells' due times, worked out once; each block takes its students' own.
+    extended = extended_cells(
+        gradebook.assessments["due"],
+        gradebook.extensions,
+        gradebook.roster.index,
+        gradebook.policy.timezone,
+    )
     blocks = [
-        _grade_block(
-            _student_rows(gradebook, first, first + per_block),
-            notes,
-            detail_columns,
-            first * n_items,
-        )
+        _grade_block(_student_rows(gradebook, first, first + per_block), cells, first, extended)
         for first in starts
     ]
     if len(blocks) == 1:
-        columns, status, flags = blocks[0]
+        columns, letters, flags = blocks[0]
     else:
         # The Grades columns are joined as arrays and become a frame once, so pandas infers
         # each column's type from all students, as for one block: a block whose students
         # all lack a letter must not turn the Letter column from text into object.
         columns = {name: np.concatenate([b[0][name] for b in blocks]) for name in blocks[0][0]}
-        status = pd.concat([b[1] for b in blocks])
+        letters = pd.concat([b[1] for b in blocks])
         flags = pd.concat([b[2] for b in blocks])
-    grades = pd.DataFrame(columns, copy=False)
-    detail_rows = (
-        details_frame(gradebook, detail_columns)
-        if details
-        else pd.DataFrame(columns=DETAIL_COLUMNS)
-    )
-    return Grading(grades=grades, details=detail_rows, status=status, flags=flags)
+    columns["Flags"] = flags_text(flags)
+    facts = Facts(gradebook=gradebook, columns=columns, letters=letters, flags=flags, **cells)
+    return Grading(facts=facts, notes=notes, with_details=details)
 
 
 def _student_rows(gradebook, first: int, stop: int):
@@ -152,31 +270,28 @@ def _student_rows(gradebook, first: int, stop: int):
     )
 
 
-def _detail_columns(n_cells: int) -> dict[str, np.ndarray]:
-    """The Details sheet's per-cell numbers, filled block by block in student order."""
-    return {
-        "raw": np.empty(n_cells, dtype="float64"),
-        "submitted_ns": np.empty(n_cells, dtype=np.int64),
-        "due_ns": np.empty(n_cells, dtype=np.int64),
-        "days": np.empty(n_cells, dtype=np.int64),
-        "deduction": np.empty(n_cells, dtype="float64"),
-        "final": np.empty(n_cells, dtype="float64"),
-        "status": np.empty(n_cells, dtype=np.uint8),
-    }
-
-
-def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: int):
-    """(Grades columns, status, flags) of one block of students; its Details cells go
-    into `detail_columns` from position `offset`."""
+def _grade_block(
+    gradebook,
+    cells: dict[str, np.ndarray],
+    first: int,
+    extended_due: tuple[np.ndarray, np.ndarray, np.ndarray],
+):
+    """(Grades columns but Flags and Notes, letters, flags) of one block of students; its
+    per-cell facts go into `cells` from student `first`. `extended_due`: the whole class's
+    extended cells (`extended_cells`)."""
     policy = gradebook.policy
     assessments = gradebook.assessments
     students = gradebook.roster.index
     max_points = assessments["max_points"]
 
     # Times stay UTC nanosecond matrices here: each frame of times is unpacked once.
-    due_ns, extended = effective_due_ns(
-        assessments["due"], gradebook.extensions, students, policy.timezone
-    )
+    r, c, moved = extended_due
+    mine = (r >= first) & (r < first + len(students))
+    base = assessments["due"].array.as_unit("ns").asi8
+    due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
+    extended = np.zeros(due_ns.shape, dtype=bool)
+    due_ns[r[mine] - first, c[mine]] = moved[mine]
+    extended[r[mine] - first, c[mine]] = True
     submitted_ns = utc_ns(gradebook.submitted)
     late_days = pd.DataFrame(
         days_late_ns(
@@ -188,7 +303,7 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
         index=students,
         columns=assessments.index,
     )
-    deduction, after_penalty, rejected = late_deduction(
+    _, after_penalty, rejected = late_deduction(
         gradebook.points,
         late_days,
         max_points,
@@ -226,14 +341,6 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
     status = cell_status(
         excused, blank, rejected_values, late, dropped_values, policy.blank_scores, ungraded
     )
-    status_frame = pd.DataFrame(
-        {
-            name: pd.Categorical.from_codes(status[:, j], categories=list(STATUSES))
-            for j, name in enumerate(assessments.index)
-        },
-        index=students,
-    )
-
     flags = pd.DataFrame(
         {
             "BORDERLINE": letters["borderline"].to_numpy() & ~letters["override"].to_numpy(),
@@ -249,21 +356,6 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
         },
         index=students,
     )
-    sentences = (
-        student_notes(
-            gradebook=gradebook,
-            status=status_frame,
-            late=pd.DataFrame(late | rejected_values, index=students, columns=assessments.index),
-            late_days=late_days,
-            deduction=deduction,
-            final=final_frame,
-            letters=letters,
-            flags=flags,
-        )
-        if notes
-        else np.full(len(students), "", dtype=object)
-    )
-
     roster = gradebook.roster
     columns = {
         "Student ID": students.to_numpy(dtype=object),
@@ -277,76 +369,11 @@ def _grade_block(gradebook, notes: bool, detail_columns: dict | None, offset: in
             "Total": letters["total"].to_numpy(),
             "Letter": letters["letter"].to_numpy(dtype=object),
             "Registrar code": letters["code"].to_numpy(dtype=object),
-            "Flags": flags_text(flags),
-            "Notes": sentences,
         }
     )
-
-    if detail_columns is not None:
-        cells = slice(offset, offset + status.size)
-        detail_columns["raw"][cells] = points.ravel()
-        detail_columns["submitted_ns"][cells] = submitted_ns.ravel()
-        detail_columns["due_ns"][cells] = due_ns.ravel()
-        detail_columns["days"][cells] = late_days.to_numpy().ravel()
-        # Blank for work not graded yet: there is nothing to deduct from.
-        not_graded = blank & ~missing
-        detail_columns["deduction"][cells] = np.where(
-            rejected_values | late, deduction.to_numpy(), np.where(not_graded, np.nan, 0.0)
-        ).ravel()
-        detail_columns["final"][cells] = final.ravel()
-        detail_columns["status"][cells] = status.ravel()
-    return columns, status_frame, flags
-
-
-def _code_type(n_categories: int) -> type:
-    """The signed integer type pandas keeps the codes of `n_categories` categories in."""
-    for kind in (np.int8, np.int16, np.int32):
-        if n_categories < np.iinfo(kind).max:
-            return kind
-    return np.int64
-
-
-def details_frame(gradebook, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per student and assessment, students in roster order.
-
-    Repeated text (IDs, assessments, categories, statuses) is categorical and times keep
-    their instant with the course time zone attached, so building this costs no Python
-    object per cell; the writer renders wall-clock times.
-    """
-    students = gradebook.roster.index
-    assessments = gradebook.assessments
-    n_students, n_items = len(students), len(assessments)
-    timezone = gradebook.policy.timezone
-
-    in_zone = pd.DatetimeTZDtype(unit="ns", tz=timezone)
-
-    def local(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        # Integers are read as UTC instants and shown in the course zone: no copy is made
-        # (tz_localize("UTC") would copy 160 MB per column at a million students).
-        return pd.DatetimeIndex(ns, dtype=in_zone, copy=False).array
-
-    def tile(values: pd.Series | pd.Index) -> pd.Categorical:
-        codes, uniques = pd.factorize(pd.Index(values))
-        # Tiled in the code type pandas would convert them to anyway: one full-size array.
-        small = codes.astype(_code_type(len(uniques)))
-        return pd.Categorical.from_codes(np.tile(small, n_students), categories=uniques)
-
-    student_codes = np.arange(n_students, dtype=_code_type(n_students))
-    return pd.DataFrame(
-        {
-            "Student ID": pd.Categorical.from_codes(
-                np.repeat(student_codes, n_items), categories=students
-            ),
-            "Assessment": tile(assessments.index),
-            "Category": tile(assessments["category"]),
-            "Max points": np.tile(assessments["max_points"].to_numpy(), n_students),
-            "Raw score": columns["raw"],
-            "Submitted": local(columns["submitted_ns"]),
-            "Effective due": local(columns["due_ns"]),
-            "Days late": columns["days"],
-            "Deduction": columns["deduction"],
-            "Final score": columns["final"],
-            "Status": status_names(columns["status"]),
-        },
-        copy=False,
-    )
+    rows = slice(first, first + len(students))
+    cells["status"][rows] = status
+    cells["days"][rows] = n_days
+    cells["final"][rows] = final
+    cells["extended"][rows] = extended
+    return columns, letters, flags

@@ -52,25 +52,39 @@ def effective_due_ns(
     on a Saturday 23:59 deadline is Monday 23:59 even across the clock change (a fractional
     day moves it by that share of 24 hours on top).
     """
+    base = due.array.as_unit("ns").asi8
+    due_ns = np.broadcast_to(base, (len(students), len(due))).copy()
+    extended = np.zeros(due_ns.shape, dtype=bool)
+    r, c, moved = extended_cells(due, extensions, students, timezone)
+    due_ns[r, c] = moved
+    extended[r, c] = True
+    return due_ns, extended
+
+
+def extended_cells(
+    due: pd.Series,
+    extensions: pd.DataFrame,
+    students: pd.Index,
+    timezone: str = "America/New_York",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(student positions, assessment positions, UTC ns due times) of the extended cells."""
     from gradeproc.parse import localize
 
     assessments = due.index
     base = due.array.as_unit("ns").asi8
-    due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
-    extended = np.zeros(due_ns.shape, dtype=bool)
     rows = applicable_extensions(extensions, assessments, students)
-    if len(rows):
-        r = students.get_indexer(rows["student_id"])
-        c = assessments.get_indexer(rows["assessment"])
-        extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
-        wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
-        wall = wall.dt.tz_convert(timezone).dt.tz_localize(None) + extra
-        moved = localize(wall, timezone).array.as_unit("ns").asi8
-        moved = np.where(base[c] == NOT_A_TIME, NOT_A_TIME, moved)
-        new_due = rows["new_due"].array.as_unit("ns").asi8
-        due_ns[r, c] = np.where(rows["new_due"].notna().to_numpy(), new_due, moved)
-        extended[r, c] = True
-    return due_ns, extended
+    if not len(rows):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    r = students.get_indexer(rows["student_id"])
+    c = assessments.get_indexer(rows["assessment"])
+    extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
+    wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
+    wall = wall.dt.tz_convert(timezone).dt.tz_localize(None) + extra
+    moved = localize(wall, timezone).array.as_unit("ns").asi8
+    moved = np.where(base[c] == NOT_A_TIME, NOT_A_TIME, moved)
+    new_due = rows["new_due"].array.as_unit("ns").asi8
+    return r, c, np.where(rows["new_due"].notna().to_numpy(), new_due, moved)
 
 
 def applicable_extensions(
@@ -142,15 +156,28 @@ def late_deduction(
     """
     earned = points.to_numpy(dtype="float64")
     n_days = days.to_numpy()
-    base = earned if basis == "earned_score" else max_points.to_numpy(dtype="float64")[None, :]
-    # Multiply before dividing so 3 × 5 % of 100 is exactly 15, not 15.000000000000002, and
-    # snap each step to its decimal: 8.8 - 0.8 is 8 and 8.8 - 8 is 0.8, as on paper.
-    penalty = snap(n_days * percent_per_day * base / 100)
+    # Only late cells change, and they are few: the rule is worked on them alone, and every
+    # other cell keeps its score (deduction 0, or blank where there is no score).
+    late = (n_days > 0) | (n_days > max_days)
     rejected = n_days > max_days
-    penalised = np.clip(snap(earned - penalty), 0.0, earned)
-    after = np.where(rejected, 0.0, np.where(n_days > 0, penalised, earned))
-    after = np.where(np.isnan(earned), np.nan, after)
-    deduction = np.where(np.isnan(earned), np.nan, snap(earned - after))
+    after = earned.copy()
+    deduction = np.where(np.isnan(earned), np.nan, 0.0)
+    cells = np.nonzero(late)
+    if len(cells[0]):
+        score, day = earned[cells], n_days[cells]
+        if basis == "earned_score":
+            base = score
+        else:
+            base = np.broadcast_to(max_points.to_numpy(dtype="float64")[None, :], earned.shape)
+            base = base[cells]
+        # Multiply before dividing so 3 x 5 % of 100 is exactly 15, not 15.000000000000002,
+        # and snap each step to its decimal: 8.8 - 0.8 is 8 and 8.8 - 8 is 0.8, as on paper.
+        penalty = snap(day * percent_per_day * base / 100)
+        penalised = np.clip(snap(score - penalty), 0.0, score)
+        score_after = np.where(day > max_days, 0.0, np.where(day > 0, penalised, score))
+        score_after = np.where(np.isnan(score), np.nan, score_after)
+        after[cells] = score_after
+        deduction[cells] = np.where(np.isnan(score), np.nan, snap(score - score_after))
     idx, cols = points.index, points.columns
     return (
         pd.DataFrame(deduction, index=idx, columns=cols),
