@@ -104,6 +104,12 @@ class FileProblem(GradeprocError):
     """The file is not a gradebook gradeproc can open (not xlsx, encrypted, hostile, missing)."""
 
 
+class FileMissing(FileProblem):
+    """The path names no file: the command line must change, like any wrong argument (exit 2)."""
+
+    exit_code = 2
+
+
 def count_problems(findings: Iterable[Finding]) -> str:
     """ "3 problems (Categories 1, Scores 2)": how many, and where, for a long list's last line."""
     errors = [f for f in findings if f.severity == ERROR]

@@ -33,7 +33,7 @@ from xml.etree.ElementTree import Element
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from gradeproc.errors import WARNING, FileProblem, Finding
+from gradeproc.errors import WARNING, FileMissing, FileProblem, Finding
 
 __all__ = [
     "MAX_FORMULA_FINDINGS_PER_SHEET",
@@ -274,7 +274,7 @@ def read_gradebook_bytes(path: Path | str) -> bytes:
     path = Path(path)
     name = shown_name(path)
     if not path.exists():
-        raise FileProblem(MSG_MISSING.format(name=name))
+        raise FileMissing(MSG_MISSING.format(name=name))
     if path.is_dir():
         raise FileProblem(MSG_DIRECTORY.format(name=name))
     limit = max_uncompressed_bytes()
@@ -305,7 +305,7 @@ def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspec
     if data is not None:
         return _inspect_open_file(io.BytesIO(data), name)
     if not path.exists():
-        raise FileProblem(MSG_MISSING.format(name=name))
+        raise FileMissing(MSG_MISSING.format(name=name))
     if path.is_dir():
         raise FileProblem(MSG_DIRECTORY.format(name=name))
     if not path.is_file():  # a device, a pipe: reading it could block or never end

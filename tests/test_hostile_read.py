@@ -537,7 +537,7 @@ def test_a_non_utf8_file_name_is_read_and_printed_readably(tmp_path: Path) -> No
     assert os.path.exists(os.path.join(os.fsencode(tmp_path), b"caf\xe9.graded.xlsx"))
     missing = os.path.join(os.fsencode(tmp_path), b"th\xe9.xlsx")
     result = subprocess.run([gradeproc, "validate", missing], capture_output=True, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         b"Error: th\\xe9.xlsx was not found; check the file name and the folder it is in.\n"
     )
