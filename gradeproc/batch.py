@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Sequence
@@ -155,19 +154,6 @@ class Job:
     sha256: str
     replace: bool
     registrar_format: str
-
-
-_LETTER = re.compile(r"^([A-E])([+-]?)$")
-
-
-def letter_key(letter: str) -> tuple:
-    """A+ A A- B+ ... E-, then F, then anything else (I, W, P, ...) alphabetically."""
-    match = _LETTER.match(letter)
-    if match:
-        return (0, match.group(1), "+ -".index(match.group(2) or " "))
-    if letter == "F":
-        return (1, "", 0)
-    return (2, letter, 0)
 
 
 def _text(value: object) -> str:

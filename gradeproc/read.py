@@ -301,10 +301,7 @@ def read_workbook(path: str | Path) -> Workbook:
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
     by_title = {sheet.title: name for name, sheet in sheets.items()}
-    findings = [
-        replace(f, sheet=by_title.get(f.sheet, f.sheet))
-        for f in [*inspection.formulas_without_values, *inspection.lost_features]
-    ]
+    findings = [replace(f, sheet=by_title.get(f.sheet, f.sheet)) for f in inspection.findings]
     return Workbook(path, sha, sheets, order, [*error_findings, *findings])
 
 
