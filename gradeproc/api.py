@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from gradeproc import __version__
+from gradeproc.codes import Code
 from gradeproc.errors import Finding, OutputPathWrong, Report, ValidationFailed
 
 
@@ -63,7 +64,7 @@ class Result:
         }
 
 
-EMPTY_ROSTER = "empty-roster"
+EMPTY_ROSTER = Code.EMPTY_ROSTER
 MSG_EMPTY_ROSTER = (
     "the Roster lists no students, so there is nothing to grade; add one row per student "
     "(Student ID, Last name, First name), and their points on the Scores sheet"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gradeproc import __version__
 from gradeproc.errors import (
+    ERROR,
     FileProblem,
     GradeprocError,
     Interrupted,
@@ -229,7 +230,7 @@ def grade_one(job: Job) -> dict[str, object]:
     except Interrupted:
         raise
     except GradeprocError as error:
-        errors = [f for f in error.findings if f.severity == "error"] or error.findings
+        errors = [f for f in error.findings if f.severity == ERROR] or error.findings
         summary.update(error=error.message, problems=[str(f) for f in errors[:MAX_PROBLEMS]])
     except Exception as error:  # a bug or a hostile file: reported, and the batch goes on
         summary.update(error=f"unexpected error: {type(error).__name__}: {error}")

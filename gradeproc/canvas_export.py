@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import normalise
 
@@ -44,7 +45,7 @@ class CanvasGrades:
             )
             found.append(
                 Finding(
-                    "CANVAS_LETTER",
+                    Code.CANVAS_LETTER,
                     f"{len(self.hand_letters)} letter{'s were' if len(self.hand_letters) != 1 else ' was'} "
                     f"set by hand and {'are' if len(self.hand_letters) != 1 else 'is'} not a score "
                     f"Canvas can take as Override Score: {listed}. Their Override Score is left "
@@ -55,7 +56,7 @@ class CanvasGrades:
         if self.no_total:
             found.append(
                 Finding(
-                    "CANVAS_NO_TOTAL",
+                    Code.CANVAS_NO_TOTAL,
                     f"{len(self.no_total)} student{'s have' if len(self.no_total) != 1 else ' has'}"
                     f" no total (nothing gradable): {', '.join(self.no_total)}. Their Override "
                     "Score is left blank.",
@@ -65,7 +66,7 @@ class CanvasGrades:
         if self.no_canvas_id:
             found.append(
                 Finding(
-                    "CANVAS_NO_ID",
+                    Code.CANVAS_NO_ID,
                     "the Roster has no Canvas ID column (this gradebook was not imported from "
                     "Canvas): the ID column is blank and Canvas matches students by SIS User ID, "
                     "written from Student ID. Check that they are the IDs Canvas knows.",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileProblem, Finding, GradeprocError
 from gradeproc.read import normalise
 
@@ -899,7 +900,7 @@ def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
         if normalise(label or "") == normalise(IMPORT_WARNING) and text is not None:
             findings.append(
                 Finding(
-                    "IMPORT_NOTE",
+                    Code.IMPORT_NOTE,
                     str(text),
                     sheet=sheet.title,
                     cell=sheet.cell(value, int(number)),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 
 # Setting name -> (default, kind, allowed values or None, plain meaning).
@@ -227,7 +228,9 @@ def build_bands(
         empty = r.low > r.high or (r.low == r.high and not (r.low_inclusive and r.high_inclusive))
         if empty:
             findings.append(
-                Finding("letter-range-empty", f'the range "{r.text}" of {r.letter} is empty', sheet)
+                Finding(
+                    Code.LETTER_RANGE_EMPTY, f'the range "{r.text}" of {r.letter} is empty', sheet
+                )
             )
     if findings:
         return [], gaps, findings
@@ -243,7 +246,7 @@ def build_bands(
         if previous is not None and starts_before:
             findings.append(
                 Finding(
-                    "letter-range-overlap",
+                    Code.LETTER_RANGE_OVERLAP,
                     f'the ranges of {previous.letter} ("{previous.text}") and {r.letter} '
                     f'("{r.text}") overlap',
                     sheet,
@@ -263,7 +266,7 @@ def build_bands(
                 if relevant:
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc}; the lowest range must reach 0",
                             sheet,
                         )
@@ -273,7 +276,7 @@ def build_bands(
                 if gap_rule == "error":
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc} "
                             f"(between {previous.letter} and {r.letter}); "
                             'fix the ranges or set letter_gap_rule to "higher" or "lower"',
@@ -285,7 +288,7 @@ def build_bands(
                     bands.append(Band(chosen.letter, chosen.code, gap_low, gap_low_incl, gap=True))
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc} (between {previous.letter} and "
                             f'{r.letter}); letter_gap_rule "{gap_rule}" gives them {chosen.letter}'
                             " and flags them POLICY_GAP",
@@ -299,7 +302,7 @@ def build_bands(
     if previous is not None and cursor < 100:
         findings.append(
             Finding(
-                "letter-range-gap",
+                Code.LETTER_RANGE_GAP,
                 f"no letter covers totals {_describe_gap(cursor, cursor_inclusive, math.inf, False)}"
                 "; the top range must reach 100",
                 sheet,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from gradeproc.codes import Code
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ def read_workbook(path: str | Path) -> Workbook:
 # read cell by cell: the fast reader allocates the whole rectangle the cells span.
 SPARSE_SLACK_CELLS = 250_000
 
-ERROR_CELL_CODE = "error-cell"
+ERROR_CELL_CODE = Code.ERROR_CELL
 MSG_ERROR_CELL = (
     "holds the error {error}; correct the formula or type the value in, and save the workbook again"
 )
@@ -346,7 +347,7 @@ def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
     return findings
 
 
-PERCENT_CELL_CODE = "percent-cell"
+PERCENT_CELL_CODE = Code.PERCENT_CELL
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -380,8 +381,8 @@ def _percent_findings(sheet: Sheet) -> list[Finding]:
     return findings
 
 
-INVISIBLE_CODE = "invisible-characters"
-TITLE_ROWS_CODE = "title-rows"
+INVISIBLE_CODE = Code.INVISIBLE_CHARACTERS
+TITLE_ROWS_CODE = Code.TITLE_ROWS
 
 
 def _layout_findings(sheet: Sheet) -> list[Finding]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.codes import Code
 from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
 from gradeproc.write import FORMULA_TRIGGERS, formula_safe
@@ -266,7 +267,7 @@ def no_grade_findings(
     )
     return [
         Finding(
-            "no-grade",
+            Code.NO_GRADE,
             f"student {sid} has no total and no letter (no work counts toward a total); "
             f"{consequence}: set their letter (for example I) in the Overrides sheet",
             "Roster",
@@ -407,7 +408,7 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
     if "Section" not in sheet.frame or "CRN" not in sheet.frame:
         findings.append(
             Finding(
-                "sections-columns",
+                Code.SECTIONS_COLUMNS,
                 "the Sections sheet needs the columns Section and CRN",
                 "Sections",
                 f"A{sheet.header_row}",
@@ -425,7 +426,7 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
         if mapping.get(section, crn) != crn:
             findings.append(
                 Finding(
-                    "sections-crn",
+                    Code.SECTIONS_CRN,
                     f"section {section} is given two CRNs, {mapping[section]} and {crn}",
                     "Sections",
                     sheet.cell("CRN", int(row)),
@@ -512,7 +513,7 @@ class _Rows:
             if basis is None:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "grading-basis",
+                        Code.GRADING_BASIS,
                         f"Grading basis {_show(value)} of student {sid} is not one of "
                         "Letter, P/NP, S/U, Audit",
                         sid,
@@ -535,7 +536,7 @@ class _Rows:
             if lowest is None:
                 self.findings.append(
                     self.policy_cells.finding(
-                        "pass-from-letter",
+                        Code.PASS_FROM_LETTER,
                         f"pass_from_letter {_show(self.settings.get('pass_from_letter'))} is "
                         "not a letter of the Letters sheet; P/NP and S/U students need it",
                         "pass_from_letter",
@@ -555,7 +556,7 @@ class _Rows:
                 new = passing if band.low >= lowest.low else failing
             self.findings.append(
                 self.roster_cells.finding(
-                    "grading-basis",
+                    Code.GRADING_BASIS,
                     f"student {sid} takes the course {basis}: the letter {self.letters[sid]} "
                     f"goes to the registrar as {new}",
                     sid,
@@ -574,7 +575,7 @@ class _Rows:
                 where = self.override_cells if sid in self.overrides.index else self.roster_cells
                 self.findings.append(
                     where.finding(
-                        "withdrawn",
+                        Code.WITHDRAWN,
                         f"student {sid} has the registrar grade {self.finals[sid]} (a "
                         f"withdrawal) and is left out of the {self.title} file: the registrar "
                         "records withdrawals itself",
@@ -600,7 +601,7 @@ class _Rows:
         if "term_code" in self.sources and not _text(self.settings.get("term_code")):
             self.findings.append(
                 self.policy_cells.finding(
-                    "registrar-term-code",
+                    Code.REGISTRAR_TERM_CODE,
                     f"term_code is blank; the {self.title} export needs the registrar term code "
                     "(for example 202410)",
                     "term_code",
@@ -618,7 +619,7 @@ class _Rows:
             if own and mapped and own != mapped:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-crn",
+                        Code.REGISTRAR_CRN,
                         f"student {sid} has the CRN {own} but section {sections[sid]} has the "
                         f"CRN {mapped} in the Sections sheet; make them agree",
                         sid,
@@ -634,7 +635,7 @@ class _Rows:
             if not self.crns[sid]:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-crn",
+                        Code.REGISTRAR_CRN,
                         f"student {sid} has no CRN; the {self.title} export needs each "
                         "student's course reference number (give it in a CRN column of the "
                         "Roster, in a Sections sheet of Section and CRN, or in the crn setting "
@@ -649,7 +650,7 @@ class _Rows:
         if used_fallback and len(several) > 1:
             self.findings.append(
                 self.policy_cells.finding(
-                    "registrar-crn",
+                    Code.REGISTRAR_CRN,
                     f"the crn setting gives one CRN for the sections {', '.join(several)}; "
                     "the registrar drops the students of any other section: give each section "
                     "its CRN in a Sections sheet (Section, CRN) or a CRN column of the Roster",
@@ -667,7 +668,9 @@ class _Rows:
         problem = date_format_problem(self.fmt)
         if self.dated and not profile.date_format and problem:
             self.findings.append(
-                self.policy_cells.finding("registrar-date-format", problem, "registrar_date_format")
+                self.policy_cells.finding(
+                    Code.REGISTRAR_DATE_FORMAT, problem, "registrar_date_format"
+                )
             )
             self.dated = False
         for name in ("term_start", "term_end"):
@@ -676,7 +679,7 @@ class _Rows:
             if "last_attended" in self.sources and _text(value) and self.term[name] is None:
                 self.findings.append(
                     self.policy_cells.finding(
-                        "registrar-date",
+                        Code.REGISTRAR_DATE,
                         f"{name} {_show(value)} is not a date; use a date cell or text like "
                         "2024-08-26",
                         name,
@@ -688,7 +691,7 @@ class _Rows:
         if day is None:
             self.findings.append(
                 locator.finding(
-                    "registrar-date",
+                    Code.REGISTRAR_DATE,
                     f"{_show(value)} is not a date; use a date cell or text like 2024-12-13",
                     sid,
                     column,
@@ -710,7 +713,7 @@ class _Rows:
                 if final.upper() in required:
                     self.findings.append(
                         self.roster_cells.finding(
-                            "registrar-last-attended",
+                            Code.REGISTRAR_LAST_ATTENDED,
                             f"student {sid} has the registrar grade {final} but no Last "
                             f"attended date; {self.title} needs the last day a student graded "
                             f"{final} attended" + _add_column(self.roster_cells, "Last attended"),
@@ -731,7 +734,7 @@ class _Rows:
             if problem and day is not None:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-last-attended",
+                        Code.REGISTRAR_LAST_ATTENDED,
                         f"the Last attended date {day.isoformat()} of student {sid} {problem}",
                         sid,
                         "Last attended",
@@ -761,7 +764,7 @@ class _Rows:
                     if required:
                         self.findings.append(
                             locator.finding(
-                                "registrar-incomplete-grade",
+                                Code.REGISTRAR_INCOMPLETE_GRADE,
                                 f"student {sid} has the registrar grade {final} but no Incomplete "
                                 f"final grade; {title} needs the letter the incomplete becomes if "
                                 "the work is not done"
@@ -775,7 +778,7 @@ class _Rows:
                 elif letter_codes.get(normalise(value)) in (None, final):
                     self.findings.append(
                         locator.finding(
-                            "registrar-incomplete-grade",
+                            Code.REGISTRAR_INCOMPLETE_GRADE,
                             f"Incomplete final grade {_show(value)} of student {sid} is not a "
                             "letter of the Letters sheet",
                             sid,
@@ -790,7 +793,7 @@ class _Rows:
                     if required:
                         self.findings.append(
                             locator.finding(
-                                "registrar-extension-date",
+                                Code.REGISTRAR_EXTENSION_DATE,
                                 f"student {sid} has the registrar grade {final} but no Extension "
                                 f"date; {title} needs the date the incomplete work is due"
                                 + _add_column(hint, "Extension date"),
@@ -843,16 +846,16 @@ class _Rows:
                         "alter it: change the value"
                     )
                     self.findings.append(
-                        self.policy_cells.finding("registrar-formula", message, cell or "")
+                        self.policy_cells.finding(Code.REGISTRAR_FORMULA, message, cell or "")
                         if sheet_name == "Policy"
-                        else Finding("registrar-formula", message, sheet_name, cell)
+                        else Finding(Code.REGISTRAR_FORMULA, message, sheet_name, cell)
                     )
                     continue
                 sheet, column_name = _PLACES.get(col.source, ("Roster", "Student ID"))
                 locator = self.override_cells if sheet == "Overrides" else self.roster_cells
                 self.findings.append(
                     locator.finding(
-                        "registrar-formula",
+                        Code.REGISTRAR_FORMULA,
                         f"{col.header} {_quoted(value)} of student {sid} starts like a "
                         f"spreadsheet formula; the {self.title} loader takes values as written, "
                         "so gradeproc will not alter it: change the cell",

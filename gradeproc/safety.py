@@ -33,6 +33,7 @@ from xml.etree.ElementTree import Element
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileMissing, FileProblem, Finding
 
 __all__ = [
@@ -141,7 +142,7 @@ MSG_ENTITIES = (
 )
 
 # --- Findings on a workbook that passes (no file name: the CLI prefixes Sheet!Cell). ---
-FORMULA_CODE = "formula-without-value"
+FORMULA_CODE = Code.FORMULA_WITHOUT_VALUE
 MSG_FORMULA = (
     "holds the formula ={formula} with no saved value; open the workbook in Excel or "
     "LibreOffice and save it, so its result is stored"
@@ -154,7 +155,7 @@ MSG_FORMULA_MORE = (
     "and {count:,} more formula cells in this sheet have no saved value; open the workbook in "
     "Excel or LibreOffice and save it, so their results are stored"
 )
-UNVERIFIED_CODE = "formula-value-unverified"
+UNVERIFIED_CODE = Code.FORMULA_VALUE_UNVERIFIED
 MSG_UNVERIFIED_ONE = (
     "holds the formula ={formula} whose saved value was written by a program, not "
     "calculated by a spreadsheet, so it may be wrong; open the workbook in Excel or "
@@ -165,7 +166,7 @@ MSG_UNVERIFIED_MANY = (
     "values were written by a program, not calculated by a spreadsheet, so they may be "
     "wrong; open the workbook in Excel or LibreOffice and save it, so their results are stored"
 )
-FEATURE_CODE = "feature-lost"
+FEATURE_CODE = Code.FEATURE_LOST
 MSG_FEATURE = "the workbook has {feature}; the graded copy keeps values only, without them"
 
 # --- File signatures. ---
