@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from gradeproc import parse
-from gradeproc.codes import Code
+from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
 from gradeproc.write import FORMULA_TRIGGERS, formula_safe
@@ -247,7 +247,7 @@ def format_date(day: dt.date, fmt: str) -> str:
 
 
 def no_grade_findings(
-    grades: pd.DataFrame, workbook=None, severity: str = WARNING, title: str = "Banner"
+    grades: pd.DataFrame, workbook=None, severity: Severity = WARNING, title: str = "Banner"
 ) -> list[Finding]:
     """Students the registrar file would carry with a blank grade, one finding each.
 
@@ -303,7 +303,7 @@ class _Locator:
         return self.sheet.cell(column, row)
 
     def finding(
-        self, code: str, message: str, sid: str, *columns: str, severity: str = ERROR
+        self, code: str, message: str, sid: str, *columns: str, severity: Severity = ERROR
     ) -> Finding:
         """Located at the first of `columns` the sheet has, in the student's row."""
         cell = next((c for c in (self.cell(sid, col) for col in columns) if c), None)
@@ -390,7 +390,7 @@ class _PolicyCells:
             for row, name in self.sheet.frame["Setting"].dropna().items():
                 self.rows.setdefault(normalise(name), int(row))
 
-    def finding(self, code: str, message: str, name: str, severity: str = ERROR) -> Finding:
+    def finding(self, code: str, message: str, name: str, severity: Severity = ERROR) -> Finding:
         row, sheet = self.rows.get(name), self.sheet
         cell = None
         if row is not None and sheet is not None and "Value" in sheet.letters:

@@ -23,16 +23,16 @@ from typer.core import TyperCommand, TyperGroup
 from gradeproc.errors import ERROR, GradeprocError, finding_line
 
 if TYPE_CHECKING:
-    import click
-
     from gradeproc.errors import Finding
+
+# typer bundles its own click; its Context and Parameter are typed loosely here (Any).
 
 
 class _PlainHelp:
     """Help that reads as typed: `BOOK`, not `{book}`; a flag shows no `<bool>` value."""
 
-    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        params: list[click.Parameter] = super().get_params(ctx)  # type: ignore[misc]
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             if param.metavar is not None:
                 continue
@@ -45,11 +45,11 @@ class _PlainHelp:
     def get_short_help_str(self, limit: int = 45) -> str:
         """A command's whole first paragraph in a command list, wrapped, never cut off."""
         if self.short_help or not self.help:  # type: ignore[attr-defined]
-            return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+            return super().get_short_help_str(limit)  # type: ignore[misc]
         first = inspect.cleandoc(self.help).split("\n\n")[0]  # type: ignore[attr-defined]
         return " ".join(first.split())
 
-    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []  # type: ignore[attr-defined]
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
@@ -64,7 +64,7 @@ class Command(_PlainHelp, TyperCommand):
 
 
 class Group(_PlainHelp, TyperGroup):
-    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return TyperGroup.collect_usage_pieces(self, ctx)
 
 
