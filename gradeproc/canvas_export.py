@@ -151,7 +151,7 @@ def export_canvas(
         roster = workbook.get("Roster").frame
         roster = roster[parse.parse_ids(roster["Student ID"]).notna()]
         rows = canvas_grades(grading.grades, roster)
-        decimals = int(gradebook.policy.settings.get("total_decimals", 2))
+        decimals = gradebook.policy.total_decimals
         write_csv(_score_text(rows.frame, decimals), temp)
     names = {
         s: f"{f} {la}".strip()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gradeproc.codes import Code
@@ -148,19 +149,61 @@ class Band:
     gap: bool = False
 
 
+def _default(name: str) -> Any:
+    """A Settings field's default: the one in SETTINGS, so defaults are written once."""
+    return field(default=SETTINGS[name][0])
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """Every Policy setting, typed; a missing or blank setting has its default."""
+
+    course: str = _default("course")
+    term: str = _default("term")
+    timezone: str = _default("timezone")
+    late_penalty_percent_per_day: float = _default("late_penalty_percent_per_day")
+    late_max_days: int = _default("late_max_days")
+    late_deduction_basis: str = _default("late_deduction_basis")
+    late_grace_minutes: float = _default("late_grace_minutes")
+    blank_scores: str = _default("blank_scores")
+    total_decimals: int = _default("total_decimals")
+    letter_gap_rule: str = _default("letter_gap_rule")
+    borderline_margin: float = _default("borderline_margin")
+    allow_extra_credit: str = _default("allow_extra_credit")  # "Y" or "N"
+    term_code: str = _default("term_code")
+    crn: str = _default("crn")
+    last_attended_required_for: str = _default("last_attended_required_for")
+    registrar_date_format: str = _default("registrar_date_format")
+    term_start: str = _default("term_start")
+    term_end: str = _default("term_end")
+    pass_from_letter: str = _default("pass_from_letter")
+    audit_code: str = _default("audit_code")
+    incomplete_codes: str = _default("incomplete_codes")
+    incomplete_details_required: str = _default("incomplete_details_required")  # "Y" or "N"
+    withdrawal_codes: str = _default("withdrawal_codes")
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
 @dataclass
-class Policy:
+class Policy(Settings):
+    """The parsed policy: the typed settings (as attributes), categories and letter ranges.
+
+    `settings` keeps the values by name, for the Run sheet and registrar profiles that name a
+    setting; the attributes are the same values, typed.
+    """
+
     settings: dict[str, object]
     categories: list[Category]
     letters: list[LetterRange]
     bands: list[Band] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> object:
-        try:
-            return self.__dict__["settings"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __post_init__(self) -> None:
+        for name in SETTING_NAMES:
+            if name in self.settings:
+                setattr(self, name, self.settings[name])
 
     @property
     def letter_codes(self) -> dict[str, str]:
