@@ -148,7 +148,7 @@ def export_canvas(
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
-        roster = workbook.get("Roster").frame
+        roster = workbook.sheets["Roster"].frame
         roster = roster[parse.parse_ids(roster["Student ID"]).notna()]
         rows = canvas_grades(grading.grades, roster)
         decimals = gradebook.policy.total_decimals

@@ -384,6 +384,7 @@ def parse_setting(name: str, value: object) -> tuple[object, str | None]:
             return default, f'"{text}" is not a time zone name (for example America/New_York)'
         return text, None
     if kind == "choice":
+        assert allowed is not None  # every choice setting lists its values
         low = text.lower()
         if low not in allowed:
             options = ", ".join(allowed)

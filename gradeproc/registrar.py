@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +27,11 @@ from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
 from gradeproc.write import FORMULA_TRIGGERS, formula_safe
+
+if TYPE_CHECKING:
+    from gradeproc.compute import Grading
+    from gradeproc.read import Workbook
+    from gradeproc.validation import Gradebook
 
 # Where a column's values come from (the `source` of a profile's column).
 SOURCES: dict[str, str] = {
@@ -247,7 +253,10 @@ def format_date(day: dt.date, fmt: str) -> str:
 
 
 def no_grade_findings(
-    grades: pd.DataFrame, workbook=None, severity: Severity = WARNING, title: str = "Banner"
+    grades: pd.DataFrame,
+    workbook: Workbook | None = None,
+    severity: Severity = WARNING,
+    title: str = "Banner",
 ) -> list[Finding]:
     """Students the registrar file would carry with a blank grade, one finding each.
 
@@ -284,7 +293,7 @@ def no_grade_findings(
 class _Locator:
     """Sheet cells by student ID, so a finding names `Roster!F3`; sheet-only without a workbook."""
 
-    def __init__(self, workbook, name: str) -> None:
+    def __init__(self, workbook: Workbook | None, name: str) -> None:
         self.sheet = workbook.get(name) if workbook is not None else None
         self.name = name
         self.rows: dict[str, int] = {}
@@ -350,9 +359,9 @@ def _add_column(locator: _Locator, column: str) -> str:
 
 def registrar_rows(
     registrar_format: str | Path | Profile,
-    grading,  # compute.Grading
-    gradebook,  # validation.Gradebook
-    workbook=None,  # read.Workbook, to name cells in findings
+    grading: Grading,
+    gradebook: Gradebook,
+    workbook: Workbook | None = None,  # to name cells in findings
 ) -> pd.DataFrame:
     """A profile's rows; raises ValidationFailed when the file could not be loaded as is.
 
@@ -383,7 +392,7 @@ def _quoted(value: str) -> str:
 class _PolicyCells:
     """The Value cell of each setting in the Policy sheet, when the workbook is known."""
 
-    def __init__(self, workbook) -> None:
+    def __init__(self, workbook: Workbook | None) -> None:
         self.sheet = workbook.get("Policy") if workbook is not None else None
         self.rows: dict[str, int] = {}
         if self.sheet is not None and "Setting" in self.sheet.frame:
@@ -398,7 +407,9 @@ class _PolicyCells:
         return Finding(code, message, "Policy", cell, severity)
 
 
-def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[str, str]]:
+def _sections(
+    workbook: Workbook | None, findings: list[Finding]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Section -> CRN from the optional Sections sheet, and Section -> its CRN cell.
 
     A section given two CRNs is a finding."""
@@ -440,9 +451,9 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
 
 def profile_frame(
     profile: Profile,
-    gradebook,  # validation.Gradebook
-    grading,  # compute.Grading
-    workbook=None,  # read.Workbook: with it, findings name their cells
+    gradebook: Gradebook,
+    grading: Grading,
+    workbook: Workbook | None = None,  # with it, findings name their cells
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """The profile's rows (roster order, text), and every finding: errors keep it from loading,
     warnings are the notes a person should read (conversions, withdrawals left out)."""
@@ -467,7 +478,13 @@ def profile_frame(
 class _Rows:
     """One profile's values per student, and the findings met on the way (see profile_frame)."""
 
-    def __init__(self, profile: Profile, gradebook, grading, workbook) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        gradebook: Gradebook,
+        grading: Grading,
+        workbook: Workbook | None,
+    ) -> None:
         self.profile, self.title, self.sources = profile, profile.title, profile.sources
         self.settings = gradebook.policy.settings
         self.letter_ranges = list(gradebook.policy.letters)
