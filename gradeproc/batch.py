@@ -13,6 +13,9 @@ file is replaced only with `force`.
 
 from __future__ import annotations
 
+# This module is what each worker process imports to run `grade_one`, so it imports at the top
+# only what every worker needs; the grading modules, pandas, rich and xlsxwriter are imported in
+# the functions that use them (a worker loads the grading modules once, on its first book).
 import json
 import os
 import stat

@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.api import grade_file
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import normalise
+from gradeproc.write import Outputs, write_csv
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Override Score"]
 ROSTER_IDS = {"Canvas ID": "ID", "SIS User ID": "SIS User ID", "SIS Login ID": "SIS Login ID"}
@@ -141,8 +143,6 @@ def export_canvas(
     path: str | Path, output: str | Path, force: bool = False
 ) -> tuple[Path, list[Finding]]:
     """Grade the gradebook (or its graded copy) and write Canvas's import CSV at `output`."""
-    from gradeproc.api import grade_file
-    from gradeproc.write import Outputs, write_csv
 
     path = Path(path)
     with Outputs(force) as outputs:

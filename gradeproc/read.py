@@ -17,15 +17,14 @@ import stat
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
+from gradeproc import safety  # by module: tests stand in for its readers
 from gradeproc.codes import Code
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
-
-if TYPE_CHECKING:
-    from gradeproc.safety import SheetCells
+from gradeproc.safety import SheetCells, shown_name
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
 REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
@@ -261,13 +260,9 @@ def _cell_value(value: object) -> object:
 
 def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
-    from python_calamine import CalamineWorkbook
-
-    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes, shown_name
-
     path = Path(path)
-    data = read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
-    inspection = inspect_workbook_file(path, data)
+    data = safety.read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
+    inspection = safety.inspect_workbook_file(path, data)
     sha = hashlib.sha256(data).hexdigest()
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -428,7 +423,6 @@ def _unreadable(path: Path, title: str, exc: BaseException) -> FileProblem:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if len(reason) > _MAX_REASON:
         reason = reason[: _MAX_REASON - 3] + "..."
-    from gradeproc.safety import shown_name
 
     message = MSG_SHEET_UNREADABLE.format(name=shown_name(path), sheet=title, reason=reason)
     return FileProblem(message)
@@ -460,7 +454,7 @@ def _sparse_rows(data: bytes, title: str) -> list[list[object]]:
     Absent rows are empty lists; a row holds values up to its last present cell. Error
     cells are blank, as the fast reader gives them (they are findings of their own).
     """
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # this rare fallback only: openpyxl is slow to load
     from openpyxl.worksheet._reader import WorkSheetParser
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

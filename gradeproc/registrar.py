@@ -905,7 +905,7 @@ def write_registrar(frame: pd.DataFrame, profile: Profile, path: Path, target: P
         with open(path, "w", newline="", encoding=encoding) as fh:
             csv.writer(fh, lineterminator=profile.line_end).writerows(table)
         return
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # slow to load; only an .xlsx registrar file needs it
 
     book = Workbook()
     sheet = book.active

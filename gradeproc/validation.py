@@ -14,6 +14,7 @@ import pandas as pd
 from gradeproc import parse, schemas
 from gradeproc._pandera import pa
 from gradeproc.codes import Code, Severity
+from gradeproc.compute.notes import local_minutes
 from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
     SETTINGS,
@@ -613,7 +614,6 @@ def ungraded_findings(
     `labels` are the Scores columns of `submitted`'s assessments, `sheet_rows` each roster
     student's Scores row.
     """
-    from gradeproc.compute.notes import local_minutes
 
     # Column by column, over the blank cells only: no students × assessments copy of times.
     hits = []
