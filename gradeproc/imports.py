@@ -30,6 +30,7 @@ from python_calamine import CalamineWorkbook
 from gradeproc import safety
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileProblem, Finding, GradeprocError
+from gradeproc.parse import is_blank
 from gradeproc.policy import SETTINGS
 from gradeproc.read import normalise
 from gradeproc.template import HEADERS, template_rows
@@ -523,12 +524,9 @@ POLICY_SHEETS = ("Policy", "Categories", "Letters")
 def _trim(rows: list[list[object]]) -> list[list[object]]:
     """Drop trailing blank rows and trailing blank cells (calamine pads the used area)."""
 
-    def blank(v: object) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip())
-
     out = [list(r) for r in rows]
     for r in out:
-        while r and blank(r[-1]):
+        while r and is_blank(r[-1]):
             r.pop()
     while out and not out[-1]:
         out.pop()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
+from gradeproc.parse import is_blank
 
 # Setting name -> (default, kind, allowed values or None, plain meaning).
 SETTINGS: dict[str, tuple[object, str, tuple[str, ...] | None, str]] = {
@@ -370,7 +371,7 @@ def _describe_gap(low: float, low_incl: bool, high: float, high_incl: bool) -> s
 def parse_setting(name: str, value: object) -> tuple[object, str | None]:
     """Value typed in the Policy sheet -> (parsed value, problem sentence or None)."""
     default, kind, allowed, _ = SETTINGS[name]
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return default, None
     text = str(value).strip()
     if kind == "text":

@@ -24,6 +24,7 @@ from python_calamine import CalamineWorkbook
 from gradeproc import safety  # by module: tests stand in for its readers
 from gradeproc.codes import Code
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
+from gradeproc.parse import is_blank
 from gradeproc.safety import SheetCells, shown_name
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
@@ -133,10 +134,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # How far down a contract sheet's header may be (below a title row, say).
 HEADER_SEARCH_ROWS = 5
 
@@ -144,7 +141,7 @@ HEADER_SEARCH_ROWS = 5
 def _header_index(name: str, rows: list[list[object]]) -> int | None:
     """The header row (0-based): the first non-blank row, unless one of the next few
     non-blank rows holds one of the sheet's own columns (a title row above the header)."""
-    filled = (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row))
+    filled = (i for i, row in enumerate(rows) if any(not is_blank(v) for v in row))
     first = next(filled, None)
     known = {normalise(c) for c in KNOWN_COLUMNS.get(name, ())}
     if first is None or not known:
@@ -177,7 +174,7 @@ def sheet_from_rows(
     letters: dict[str, str] = {}
     positions: list[int] = []
     for pos, raw in enumerate(header):
-        if _is_blank(raw):
+        if is_blank(raw):
             continue
         text = raw if isinstance(raw, str) else _header_text(raw)
         if contract and visible(text) != text:
@@ -212,7 +209,7 @@ def sheet_from_rows(
             frame = frame[frame.notna().any(axis=1)]
     sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
     sheet.invisible_cells = cleaned
-    if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
+    if contract and any(not is_blank(v) for row in rows[:header_index] for v in row):
         sheet.title_rows = header_index
     return sheet
 

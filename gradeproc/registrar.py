@@ -336,10 +336,6 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT
-
-
 def _show(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -377,7 +373,7 @@ def registrar_rows(
 
 
 def _text(value: object) -> str:
-    if _blank(value):
+    if parse.is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -5,6 +5,10 @@ from __future__ import annotations
 import typing
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
+from gradeproc.parse import is_blank
 from gradeproc.policy import SETTINGS, Policy, Settings, default_settings
 from gradeproc.read import read_workbook
 from gradeproc.validation import validate_workbook
@@ -46,3 +50,22 @@ def test_a_setting_left_out_has_its_default() -> None:
     policy = Policy({"late_max_days": 1}, [], [])
     assert policy.late_max_days == 1
     assert policy.total_decimals == default_settings()["total_decimals"] == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "blank"),
+    [
+        (None, True),
+        ("", True),
+        ("  \t", True),
+        (float("nan"), True),
+        (pd.NaT, True),
+        (0, False),
+        (0.0, False),
+        ("0", False),
+        (" x ", False),
+        (False, False),
+    ],
+)
+def test_one_test_of_a_blank_cell(value: object, blank: bool) -> None:
+    assert is_blank(value) is blank
