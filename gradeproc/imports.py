@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from python_calamine import CalamineWorkbook
-
 from gradeproc import safety
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileProblem, Finding, GradeprocError
@@ -545,19 +543,23 @@ def read_policy_sheets(path: str | Path) -> dict[str, list[list[object]]]:
     if not path.is_file():
         raise FileProblem(f"{path} does not exist; --policy takes a gradebook (.xlsx) to copy.")
     safety.inspect_workbook_file(path)
+
+    def unreadable(exc: Exception) -> str:
+        return (
+            f"{path.name} could not be read as an Excel workbook ({exc}); --policy takes a "
+            "gradebook such as the one `gradeproc init` writes."
+        )
+
+    book = safety.open_workbook(path, None, unreadable)
     try:
-        book = CalamineWorkbook.from_path(str(path))
         titles = {normalise(t): t for t in book.sheet_names}
         sheets = {
             name: _trim(book.get_sheet_by_name(titles[normalise(name)]).to_python())
             for name in POLICY_SHEETS
             if normalise(name) in titles
         }
-    except Exception as exc:  # calamine raises its own types for a broken file
-        raise FileProblem(
-            f"{path.name} could not be read as an Excel workbook ({exc}); --policy takes a "
-            "gradebook such as the one `gradeproc init` writes."
-        ) from exc
+    except Exception as exc:  # calamine raises its own types for a broken sheet
+        raise FileProblem(unreadable(exc)) from exc
     missing = [n for n in POLICY_SHEETS if n not in sheets]
     if missing:
         raise FileProblem(

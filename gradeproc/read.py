@@ -19,7 +19,6 @@ from itertools import islice
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from gradeproc import safety  # by module: tests stand in for its readers
 from gradeproc.codes import Code
@@ -261,13 +260,14 @@ def read_workbook(path: str | Path) -> Workbook:
     data = safety.read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
     inspection = safety.inspect_workbook_file(path, data)
     sha = hashlib.sha256(data).hexdigest()
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own types for a broken file
-        raise FileProblem(
+
+    def unreadable(exc: Exception) -> str:
+        return (
             f"{shown_name(path)} could not be read as an Excel workbook ({exc}). "
             "Open it in your spreadsheet program and save it again as .xlsx."
-        ) from exc
+        )
+
+    book = safety.open_workbook(path, data, unreadable)
     wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
     sheets: dict[str, Sheet] = {}
     order: list[str] = []

@@ -23,7 +23,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from xml.etree.ElementTree import Element
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+from python_calamine import CalamineWorkbook
 
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileMissing, FileProblem, Finding
@@ -294,6 +295,20 @@ def read_gradebook_bytes(path: Path | str) -> bytes:
     if len(data) > limit:  # it grew while being read
         raise FileProblem(MSG_FILE_TOO_BIG.format(name=name, limit=limit // MB))
     return data
+
+
+def open_workbook(
+    path: Path, data: bytes | None, unreadable: Callable[[Exception], str]
+) -> CalamineWorkbook:
+    """Parse a workbook that `inspect_workbook_file` has passed: from `data` when given (the
+    bytes that were inspected), else from `path`. A parse failure is a FileProblem saying
+    `unreadable(calamine's exception)`."""
+    try:
+        if data is not None:
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for a broken file
+        raise FileProblem(unreadable(exc)) from exc
 
 
 def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspection:
