@@ -208,7 +208,7 @@ def process(
         input_sha256=workbook.sha256,
         registrar_rows=rows,
         settings=dict(gradebook.policy.settings),
-        letter_order=[r.letter for r in gradebook.policy.letters],
+        letter_order=gradebook.policy.letter_order,
     )
 
 

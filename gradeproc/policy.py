@@ -207,6 +207,11 @@ class Policy(Settings):
                 setattr(self, name, self.settings[name])
 
     @property
+    def letter_order(self) -> list[str]:
+        """The letters in the Letters sheet's order: the order every count of letters uses."""
+        return [r.letter for r in self.letters]
+
+    @property
     def letter_codes(self) -> dict[str, str]:
         return {r.letter: r.code for r in self.letters}
 
