@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -300,16 +300,16 @@ class _Locator:
         if self.sheet is not None and "Student ID" in self.sheet.frame:
             ids = parse.parse_ids(self.sheet.frame["Student ID"])
             for row, sid in ids.dropna().items():
-                self.rows.setdefault(sid, int(row))
+                self.rows.setdefault(sid, int(cast(int, row)))  # the frame's index: sheet rows
 
     def has(self, column: str) -> bool:
         return self.sheet is not None and column in self.sheet.letters
 
     def cell(self, sid: str, column: str) -> str | None:
-        row = self.rows.get(sid)
-        if row is None or not self.has(column):
+        row, sheet = self.rows.get(sid), self.sheet
+        if row is None or sheet is None or column not in sheet.letters:
             return None
-        return self.sheet.cell(column, row)
+        return sheet.cell(column, row)
 
     def finding(
         self, code: str, message: str, sid: str, *columns: str, severity: Severity = ERROR
@@ -393,7 +393,7 @@ class _PolicyCells:
         self.rows: dict[str, int] = {}
         if self.sheet is not None and "Setting" in self.sheet.frame:
             for row, name in self.sheet.frame["Setting"].dropna().items():
-                self.rows.setdefault(normalise(name), int(row))
+                self.rows.setdefault(normalise(name), int(cast(int, row)))
 
     def finding(self, code: str, message: str, name: str, severity: Severity = ERROR) -> Finding:
         row, sheet = self.rows.get(name), self.sheet
