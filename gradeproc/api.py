@@ -10,7 +10,17 @@ from pathlib import Path
 import pandas as pd
 
 from gradeproc import __version__
+from gradeproc import registrar as registrar_file  # by module: tests stand in for its writer
+from gradeproc.codes import Code
+from gradeproc.compute import Grading, grade
 from gradeproc.errors import Finding, OutputPathWrong, Report, ValidationFailed
+from gradeproc.imports import import_notes
+from gradeproc.locks import open_file_findings
+from gradeproc.read import Workbook, read_workbook
+from gradeproc.safety import shown_name
+from gradeproc.template import write_template
+from gradeproc.validation import Gradebook, validate_workbook
+from gradeproc.write import Outputs, setting_text, write_workbook
 
 
 @dataclass
@@ -42,7 +52,8 @@ class Result:
 
     def flag_counts(self) -> dict[str, int]:
         flags = self.grades["Flags"].str.split(", ").explode()
-        return {k: int(v) for k, v in flags[flags.astype(bool)].value_counts().sort_index().items()}
+        counts = flags[flags.astype(bool)].value_counts().sort_index()
+        return {str(k): int(v) for k, v in counts.items()}
 
     def ungraded_students(self) -> int:
         """Students with work handed in but not graded yet (flag UNGRADED)."""
@@ -63,7 +74,7 @@ class Result:
         }
 
 
-EMPTY_ROSTER = "empty-roster"
+EMPTY_ROSTER = Code.EMPTY_ROSTER
 MSG_EMPTY_ROSTER = (
     "the Roster lists no students, so there is nothing to grade; add one row per student "
     "(Student ID, Last name, First name), and their points on the Scores sheet"
@@ -89,11 +100,8 @@ def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}.graded.xlsx")
 
 
-def check(path: str | Path) -> tuple[object, object, Report]:
+def check(path: str | Path) -> tuple[Workbook, Gradebook | None, Report]:
     """Read and validate: (workbook, gradebook or None, report). Raises FileProblem for a non-gradebook."""
-    from gradeproc.locks import open_file_findings
-    from gradeproc.read import read_workbook
-    from gradeproc.validation import validate_workbook
 
     workbook = read_workbook(path)
     gradebook, report = validate_workbook(workbook)
@@ -109,14 +117,13 @@ def validate(path: str | Path) -> Report:
     return check(path)[2]
 
 
-def grade_file(path: str | Path, notes: bool = True, details: bool = True):
+def grade_file(
+    path: str | Path, notes: bool = True, details: bool = True
+) -> tuple[Workbook, Gradebook, Grading]:
     """Read, validate and compute, without writing: (workbook, gradebook, grading).
 
     Raises ValidationFailed on any error. `notes`/`details` as in `compute.grade`.
     """
-    from gradeproc.compute import grade
-    from gradeproc.imports import import_notes
-    from gradeproc.registrar import no_grade_findings
 
     workbook, gradebook, report = check(path)
     if gradebook is None:
@@ -126,13 +133,12 @@ def grade_file(path: str | Path, notes: bool = True, details: bool = True):
         cell = roster.cell("Student ID", roster.header_row + 1)
         raise ValidationFailed([Finding(EMPTY_ROSTER, MSG_EMPTY_ROSTER, "Roster", cell)])
     grading = grade(gradebook, notes=notes, details=details)
-    gradebook.warnings.extend(no_grade_findings(grading.grades, workbook))
+    gradebook.warnings.extend(registrar_file.no_grade_findings(grading.grades, workbook))
     gradebook.warnings.extend(import_notes(workbook)[1])
     return workbook, gradebook, grading
 
 
-def run_info(workbook, gradebook) -> list[tuple[str, object]]:
-    from gradeproc.safety import shown_name
+def run_info(workbook: Workbook, gradebook: Gradebook) -> list[tuple[str, object]]:
 
     policy = gradebook.policy
     info: list[tuple[str, object]] = [
@@ -145,7 +151,6 @@ def run_info(workbook, gradebook) -> list[tuple[str, object]]:
         ("Assessments", len(gradebook.assessments)),
         ("Settings applied", None),
     ]
-    from gradeproc.write import setting_text
 
     info += [(name, setting_text(value)) for name, value in policy.settings.items()]
     info.append(("Categories", None))
@@ -155,7 +160,6 @@ def run_info(workbook, gradebook) -> list[tuple[str, object]]:
     ]
     info.append(("Letters", None))
     info += [(r.letter, f"{r.text} -> {r.code}") for r in policy.letters]
-    from gradeproc.imports import import_notes
 
     info += import_notes(workbook)[0]
     if gradebook.notes:  # settled on purpose: said here once, not on the terminal
@@ -178,25 +182,23 @@ def process(
     (docs/registrar.md); its rules are checked, and `Result.registrar_rows` filled, even when
     no registrar file is asked for.
     """
-    from gradeproc.registrar import load_profile, registrar_rows, write_registrar
-    from gradeproc.write import Outputs, write_workbook
 
     path = Path(path)
-    profile = load_profile(registrar_format)
+    profile = registrar_file.load_profile(registrar_format)
     out_path = Path(output) if output else default_output(path)
     with Outputs(force) as outputs:
         temp_book = outputs.claim(out_path, protect=[path])
         temp_csv = outputs.claim(Path(registrar), protect=[path]) if registrar else None
         workbook, gradebook, grading = grade_file(path)
-        rows = registrar_rows(profile, grading, gradebook, workbook)
+        rows = registrar_file.registrar_rows(profile, grading, gradebook, workbook)
         warnings = [str(w) for w in gradebook.warnings]
         with outputs.writing(temp_book):
             limits = write_workbook(
                 temp_book, grading, gradebook, workbook, run_info(workbook, gradebook), warnings
             )
-        if temp_csv is not None:
+        if temp_csv is not None and registrar is not None:
             with outputs.writing(temp_csv):
-                write_registrar(rows, profile, temp_csv, Path(registrar))
+                registrar_file.write_registrar(rows, profile, temp_csv, Path(registrar))
     return Result(
         grades=grading.grades,
         details=grading.details,
@@ -206,7 +208,7 @@ def process(
         input_sha256=workbook.sha256,
         registrar_rows=rows,
         settings=dict(gradebook.policy.settings),
-        letter_order=[r.letter for r in gradebook.policy.letters],
+        letter_order=gradebook.policy.letter_order,
     )
 
 
@@ -216,8 +218,6 @@ def init(path: str | Path, force: bool = False) -> Path:
     Returns the path written: `.xlsx` is added to a name without an extension, and any
     other extension is refused (OutputPathWrong).
     """
-    from gradeproc.template import write_template
-    from gradeproc.write import Outputs
 
     path = gradebook_name(Path(path))
     with Outputs(force) as outputs:
@@ -231,15 +231,13 @@ def export_registrar(
     path: str | Path, output: str | Path, force: bool = False, registrar_format: str = "generic"
 ) -> Path:
     """Grade without writing the workbook, and write only the registrar file."""
-    from gradeproc.registrar import load_profile, registrar_rows, write_registrar
-    from gradeproc.write import Outputs
 
     path = Path(path)
-    profile = load_profile(registrar_format)
+    profile = registrar_file.load_profile(registrar_format)
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
-        rows = registrar_rows(profile, grading, gradebook, workbook)
+        rows = registrar_file.registrar_rows(profile, grading, gradebook, workbook)
         with outputs.writing(temp):
-            write_registrar(rows, profile, temp, Path(output))
+            registrar_file.write_registrar(rows, profile, temp, Path(output))
     return Path(output)

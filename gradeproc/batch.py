@@ -13,9 +13,11 @@ file is replaced only with `force`.
 
 from __future__ import annotations
 
+# This module is what each worker process imports to run `grade_one`, so it imports at the top
+# only what every worker needs; the grading modules, pandas, rich and xlsxwriter are imported in
+# the functions that use them (a worker loads the grading modules once, on its first book).
 import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from gradeproc import __version__
 from gradeproc.errors import (
+    ERROR,
     FileProblem,
     GradeprocError,
     Interrupted,
@@ -157,19 +160,6 @@ class Job:
     registrar_format: str
 
 
-_LETTER = re.compile(r"^([A-E])([+-]?)$")
-
-
-def letter_key(letter: str) -> tuple:
-    """A+ A A- B+ ... E-, then F, then anything else (I, W, P, ...) alphabetically."""
-    match = _LETTER.match(letter)
-    if match:
-        return (0, match.group(1), "+ -".index(match.group(2) or " "))
-    if letter == "F":
-        return (1, "", 0)
-    return (2, letter, 0)
-
-
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):  # NaN
         return ""
@@ -243,7 +233,7 @@ def grade_one(job: Job) -> dict[str, object]:
     except Interrupted:
         raise
     except GradeprocError as error:
-        errors = [f for f in error.findings if f.severity == "error"] or error.findings
+        errors = [f for f in error.findings if f.severity == ERROR] or error.findings
         summary.update(error=error.message, problems=[str(f) for f in errors[:MAX_PROBLEMS]])
     except Exception as error:  # a bug or a hostile file: reported, and the batch goes on
         summary.update(error=f"unexpected error: {type(error).__name__}: {error}")

@@ -19,8 +19,11 @@ import numpy as np
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.api import grade_file
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import normalise
+from gradeproc.write import Outputs, write_csv
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Override Score"]
 ROSTER_IDS = {"Canvas ID": "ID", "SIS User ID": "SIS User ID", "SIS Login ID": "SIS Login ID"}
@@ -44,7 +47,7 @@ class CanvasGrades:
             )
             found.append(
                 Finding(
-                    "CANVAS_LETTER",
+                    Code.CANVAS_LETTER,
                     f"{len(self.hand_letters)} letter{'s were' if len(self.hand_letters) != 1 else ' was'} "
                     f"set by hand and {'are' if len(self.hand_letters) != 1 else 'is'} not a score "
                     f"Canvas can take as Override Score: {listed}. Their Override Score is left "
@@ -55,7 +58,7 @@ class CanvasGrades:
         if self.no_total:
             found.append(
                 Finding(
-                    "CANVAS_NO_TOTAL",
+                    Code.CANVAS_NO_TOTAL,
                     f"{len(self.no_total)} student{'s have' if len(self.no_total) != 1 else ' has'}"
                     f" no total (nothing gradable): {', '.join(self.no_total)}. Their Override "
                     "Score is left blank.",
@@ -65,7 +68,7 @@ class CanvasGrades:
         if self.no_canvas_id:
             found.append(
                 Finding(
-                    "CANVAS_NO_ID",
+                    Code.CANVAS_NO_ID,
                     "the Roster has no Canvas ID column (this gradebook was not imported from "
                     "Canvas): the ID column is blank and Canvas matches students by SIS User ID, "
                     "written from Student ID. Check that they are the IDs Canvas knows.",
@@ -140,17 +143,15 @@ def export_canvas(
     path: str | Path, output: str | Path, force: bool = False
 ) -> tuple[Path, list[Finding]]:
     """Grade the gradebook (or its graded copy) and write Canvas's import CSV at `output`."""
-    from gradeproc.api import grade_file
-    from gradeproc.write import Outputs, write_csv
 
     path = Path(path)
     with Outputs(force) as outputs:
         temp = outputs.claim(Path(output), protect=[path])
         workbook, gradebook, grading = grade_file(path, notes=False, details=False)
-        roster = workbook.get("Roster").frame
+        roster = workbook.sheets["Roster"].frame
         roster = roster[parse.parse_ids(roster["Student ID"]).notna()]
         rows = canvas_grades(grading.grades, roster)
-        decimals = int(gradebook.policy.settings.get("total_decimals", 2))
+        decimals = gradebook.policy.total_decimals
         write_csv(_score_text(rows.frame, decimals), temp)
     names = {
         s: f"{f} {la}".strip()

@@ -10,8 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-ERROR = "error"
-WARNING = "warning"
+from gradeproc.codes import Code, Severity
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
@@ -41,11 +43,11 @@ def _cell_sort_key(cell: str | None) -> tuple[int, int]:
 class Finding:
     """One problem in a gradebook, located as precisely as the problem allows."""
 
-    code: str
+    code: Code | str
     message: str
     sheet: str | None = None
     cell: str | None = None
-    severity: str = ERROR
+    severity: Severity = ERROR
 
     @property
     def location(self) -> str:
@@ -102,6 +104,12 @@ class GradeprocError(Exception):
 
 class FileProblem(GradeprocError):
     """The file is not a gradebook gradeproc can open (not xlsx, encrypted, hostile, missing)."""
+
+
+class FileMissing(FileProblem):
+    """The path names no file: the command line must change, like any wrong argument (exit 2)."""
+
+    exit_code = 2
 
 
 def count_problems(findings: Iterable[Finding]) -> str:

@@ -25,8 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gradeproc import safety
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, FileProblem, Finding, GradeprocError
+from gradeproc.parse import is_blank
+from gradeproc.policy import SETTINGS
 from gradeproc.read import normalise
+from gradeproc.template import HEADERS, template_rows
+from gradeproc.write import Outputs
 
 Score = float | str | None
 """A score cell: points, `EX` (excused), other text kept as typed (validate names it), or blank."""
@@ -516,12 +522,9 @@ POLICY_SHEETS = ("Policy", "Categories", "Letters")
 def _trim(rows: list[list[object]]) -> list[list[object]]:
     """Drop trailing blank rows and trailing blank cells (calamine pads the used area)."""
 
-    def blank(v: object) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip())
-
     out = [list(r) for r in rows]
     for r in out:
-        while r and blank(r[-1]):
+        while r and is_blank(r[-1]):
             r.pop()
     while out and not out[-1]:
         out.pop()
@@ -535,27 +538,28 @@ def read_policy_sheets(path: str | Path) -> dict[str, list[list[object]]]:
     renamed files) before calamine parses it: a policy template is a workbook from
     somewhere too.
     """
-    from python_calamine import CalamineWorkbook
-
-    from gradeproc.safety import inspect_workbook_file
 
     path = Path(path)
     if not path.is_file():
         raise FileProblem(f"{path} does not exist; --policy takes a gradebook (.xlsx) to copy.")
-    inspect_workbook_file(path)
+    safety.inspect_workbook_file(path)
+
+    def unreadable(exc: Exception) -> str:
+        return (
+            f"{path.name} could not be read as an Excel workbook ({exc}); --policy takes a "
+            "gradebook such as the one `gradeproc init` writes."
+        )
+
+    book = safety.open_workbook(path, None, unreadable)
     try:
-        book = CalamineWorkbook.from_path(str(path))
         titles = {normalise(t): t for t in book.sheet_names}
         sheets = {
             name: _trim(book.get_sheet_by_name(titles[normalise(name)]).to_python())
             for name in POLICY_SHEETS
             if normalise(name) in titles
         }
-    except Exception as exc:  # calamine raises its own types for a broken file
-        raise FileProblem(
-            f"{path.name} could not be read as an Excel workbook ({exc}); --policy takes a "
-            "gradebook such as the one `gradeproc init` writes."
-        ) from exc
+    except Exception as exc:  # calamine raises its own types for a broken sheet
+        raise FileProblem(unreadable(exc)) from exc
     missing = [n for n in POLICY_SHEETS if n not in sheets]
     if missing:
         raise FileProblem(
@@ -567,7 +571,6 @@ def read_policy_sheets(path: str | Path) -> dict[str, list[list[object]]]:
 
 def policy_zone(policy: list[list[object]]) -> str:
     """The Policy sheet's timezone setting (or the default), as written."""
-    from gradeproc.policy import SETTINGS
 
     for row in policy[1:]:
         if row and normalise(row[0]) == "timezone" and len(row) > 1 and str(row[1]).strip():
@@ -691,7 +694,6 @@ def plan_import(
     Times are written in `timezone` (else the Policy's) with their UTC offset. A `timezone`
     given also becomes the new gradebook's Policy timezone, so dates typed later agree.
     """
-    from gradeproc.template import HEADERS
 
     zone_name = timezone or policy_zone(policy["Policy"])
     zone = zone_or_none(zone_name) or ZoneInfo("UTC")
@@ -848,8 +850,6 @@ def import_course(
     Policy, Categories and Letters are copied (values) from `policy_path`, a gradebook, or
     come from the syllabus template. Category stays blank for the instructor.
     """
-    from gradeproc.template import template_rows
-    from gradeproc.write import Outputs
 
     out_path = Path(out_path)
     if timezone is not None and zone_or_none(timezone) is None:
@@ -899,7 +899,7 @@ def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
         if normalise(label or "") == normalise(IMPORT_WARNING) and text is not None:
             findings.append(
                 Finding(
-                    "IMPORT_NOTE",
+                    Code.IMPORT_NOTE,
                     str(text),
                     sheet=sheet.title,
                     cell=sheet.cell(value, int(number)),
@@ -913,7 +913,7 @@ _TEXT_COLUMNS = ("student id", "section", "canvas id", "sis user id", "sis login
 
 
 def _write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
-    import xlsxwriter
+    import xlsxwriter  # loaded only when a gradebook is written
 
     book = xlsxwriter.Workbook(
         str(path),

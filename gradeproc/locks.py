@@ -20,9 +20,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 
-OPEN_CODE = "open-in-spreadsheet"
+OPEN_CODE = Code.OPEN_IN_SPREADSHEET
 MSG_OPEN = (
     "{name} is open in {program}{holder}: changes not yet saved there are not graded; save "
     "them first (if {program} is not running, delete the leftover lock file {lock})"

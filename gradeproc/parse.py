@@ -16,6 +16,16 @@ import pandas as pd
 EXCUSED_MARK = "ex"
 
 
+def is_blank(value: object) -> bool:
+    """An empty cell: None, NaN, NaT, or text that is only spaces. The one test of blankness
+    for single values; a column's blanks are `column.isna()` once read."""
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _types(column: pd.Series) -> pd.Series:
     return column.map(type, na_action="ignore")
 

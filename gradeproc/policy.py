@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
+from gradeproc.parse import is_blank
 
 # Setting name -> (default, kind, allowed values or None, plain meaning).
 SETTINGS: dict[str, tuple[object, str, tuple[str, ...] | None, str]] = {
@@ -147,19 +150,66 @@ class Band:
     gap: bool = False
 
 
+def _default(name: str) -> Any:
+    """A Settings field's default: the one in SETTINGS, so defaults are written once."""
+    return field(default=SETTINGS[name][0])
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """Every Policy setting, typed; a missing or blank setting has its default."""
+
+    course: str = _default("course")
+    term: str = _default("term")
+    timezone: str = _default("timezone")
+    late_penalty_percent_per_day: float = _default("late_penalty_percent_per_day")
+    late_max_days: int = _default("late_max_days")
+    late_deduction_basis: str = _default("late_deduction_basis")
+    late_grace_minutes: float = _default("late_grace_minutes")
+    blank_scores: str = _default("blank_scores")
+    total_decimals: int = _default("total_decimals")
+    letter_gap_rule: str = _default("letter_gap_rule")
+    borderline_margin: float = _default("borderline_margin")
+    allow_extra_credit: str = _default("allow_extra_credit")  # "Y" or "N"
+    term_code: str = _default("term_code")
+    crn: str = _default("crn")
+    last_attended_required_for: str = _default("last_attended_required_for")
+    registrar_date_format: str = _default("registrar_date_format")
+    term_start: str = _default("term_start")
+    term_end: str = _default("term_end")
+    pass_from_letter: str = _default("pass_from_letter")
+    audit_code: str = _default("audit_code")
+    incomplete_codes: str = _default("incomplete_codes")
+    incomplete_details_required: str = _default("incomplete_details_required")  # "Y" or "N"
+    withdrawal_codes: str = _default("withdrawal_codes")
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
 @dataclass
-class Policy:
+class Policy(Settings):
+    """The parsed policy: the typed settings (as attributes), categories and letter ranges.
+
+    `settings` keeps the values by name, for the Run sheet and registrar profiles that name a
+    setting; the attributes are the same values, typed.
+    """
+
     settings: dict[str, object]
     categories: list[Category]
     letters: list[LetterRange]
     bands: list[Band] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> object:
-        try:
-            return self.__dict__["settings"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __post_init__(self) -> None:
+        for name in SETTING_NAMES:
+            if name in self.settings:
+                setattr(self, name, self.settings[name])
+
+    @property
+    def letter_order(self) -> list[str]:
+        """The letters in the Letters sheet's order: the order every count of letters uses."""
+        return [r.letter for r in self.letters]
 
     @property
     def letter_codes(self) -> dict[str, str]:
@@ -227,7 +277,9 @@ def build_bands(
         empty = r.low > r.high or (r.low == r.high and not (r.low_inclusive and r.high_inclusive))
         if empty:
             findings.append(
-                Finding("letter-range-empty", f'the range "{r.text}" of {r.letter} is empty', sheet)
+                Finding(
+                    Code.LETTER_RANGE_EMPTY, f'the range "{r.text}" of {r.letter} is empty', sheet
+                )
             )
     if findings:
         return [], gaps, findings
@@ -243,7 +295,7 @@ def build_bands(
         if previous is not None and starts_before:
             findings.append(
                 Finding(
-                    "letter-range-overlap",
+                    Code.LETTER_RANGE_OVERLAP,
                     f'the ranges of {previous.letter} ("{previous.text}") and {r.letter} '
                     f'("{r.text}") overlap',
                     sheet,
@@ -263,7 +315,7 @@ def build_bands(
                 if relevant:
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc}; the lowest range must reach 0",
                             sheet,
                         )
@@ -273,7 +325,7 @@ def build_bands(
                 if gap_rule == "error":
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc} "
                             f"(between {previous.letter} and {r.letter}); "
                             'fix the ranges or set letter_gap_rule to "higher" or "lower"',
@@ -285,7 +337,7 @@ def build_bands(
                     bands.append(Band(chosen.letter, chosen.code, gap_low, gap_low_incl, gap=True))
                     findings.append(
                         Finding(
-                            "letter-range-gap",
+                            Code.LETTER_RANGE_GAP,
                             f"no letter covers totals {gap_desc} (between {previous.letter} and "
                             f'{r.letter}); letter_gap_rule "{gap_rule}" gives them {chosen.letter}'
                             " and flags them POLICY_GAP",
@@ -299,7 +351,7 @@ def build_bands(
     if previous is not None and cursor < 100:
         findings.append(
             Finding(
-                "letter-range-gap",
+                Code.LETTER_RANGE_GAP,
                 f"no letter covers totals {_describe_gap(cursor, cursor_inclusive, math.inf, False)}"
                 "; the top range must reach 100",
                 sheet,
@@ -324,7 +376,7 @@ def _describe_gap(low: float, low_incl: bool, high: float, high_incl: bool) -> s
 def parse_setting(name: str, value: object) -> tuple[object, str | None]:
     """Value typed in the Policy sheet -> (parsed value, problem sentence or None)."""
     default, kind, allowed, _ = SETTINGS[name]
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return default, None
     text = str(value).strip()
     if kind == "text":
@@ -338,6 +390,7 @@ def parse_setting(name: str, value: object) -> tuple[object, str | None]:
             return default, f'"{text}" is not a time zone name (for example America/New_York)'
         return text, None
     if kind == "choice":
+        assert allowed is not None  # every choice setting lists its values
         low = text.lower()
         if low not in allowed:
             options = ", ".join(allowed)

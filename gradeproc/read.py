@@ -17,14 +17,14 @@ import stat
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from gradeproc import safety  # by module: tests stand in for its readers
+from gradeproc.codes import Code
 from gradeproc.errors import ERROR, WARNING, FileProblem, Finding, column_letter
-
-if TYPE_CHECKING:
-    from gradeproc.safety import SheetCells
+from gradeproc.parse import is_blank
+from gradeproc.safety import SheetCells, shown_name
 
 # Contract sheets and the columns each must or may have, in their canonical spelling.
 REQUIRED_SHEETS = ("Policy", "Categories", "Letters", "Assessments", "Roster", "Scores")
@@ -133,10 +133,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # How far down a contract sheet's header may be (below a title row, say).
 HEADER_SEARCH_ROWS = 5
 
@@ -144,7 +140,7 @@ HEADER_SEARCH_ROWS = 5
 def _header_index(name: str, rows: list[list[object]]) -> int | None:
     """The header row (0-based): the first non-blank row, unless one of the next few
     non-blank rows holds one of the sheet's own columns (a title row above the header)."""
-    filled = (i for i, row in enumerate(rows) if any(not _is_blank(v) for v in row))
+    filled = (i for i, row in enumerate(rows) if any(not is_blank(v) for v in row))
     first = next(filled, None)
     known = {normalise(c) for c in KNOWN_COLUMNS.get(name, ())}
     if first is None or not known:
@@ -177,7 +173,7 @@ def sheet_from_rows(
     letters: dict[str, str] = {}
     positions: list[int] = []
     for pos, raw in enumerate(header):
-        if _is_blank(raw):
+        if is_blank(raw):
             continue
         text = raw if isinstance(raw, str) else _header_text(raw)
         if contract and visible(text) != text:
@@ -212,7 +208,7 @@ def sheet_from_rows(
             frame = frame[frame.notna().any(axis=1)]
     sheet = Sheet(name, title, frame, letters, header_index + 1, rows)
     sheet.invisible_cells = cleaned
-    if contract and any(not _is_blank(v) for row in rows[:header_index] for v in row):
+    if contract and any(not is_blank(v) for row in rows[:header_index] for v in row):
         sheet.title_rows = header_index
     return sheet
 
@@ -260,21 +256,18 @@ def _cell_value(value: object) -> object:
 
 def read_workbook(path: str | Path) -> Workbook:
     """Open a gradebook file after the zip-level safety checks, and read every sheet."""
-    from python_calamine import CalamineWorkbook
-
-    from gradeproc.safety import inspect_workbook_file, read_gradebook_bytes, shown_name
-
     path = Path(path)
-    data = read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
-    inspection = inspect_workbook_file(path, data)
+    data = safety.read_gradebook_bytes(path)  # read once: the hash names the bytes that are graded
+    inspection = safety.inspect_workbook_file(path, data)
     sha = hashlib.sha256(data).hexdigest()
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own types for a broken file
-        raise FileProblem(
+
+    def unreadable(exc: Exception) -> str:
+        return (
             f"{shown_name(path)} could not be read as an Excel workbook ({exc}). "
             "Open it in your spreadsheet program and save it again as .xlsx."
-        ) from exc
+        )
+
+    book = safety.open_workbook(path, data, unreadable)
     wanted = {normalise(n): n for n in REQUIRED_SHEETS + OPTIONAL_SHEETS}
     sheets: dict[str, Sheet] = {}
     order: list[str] = []
@@ -301,10 +294,7 @@ def read_workbook(path: str | Path) -> Workbook:
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
     by_title = {sheet.title: name for name, sheet in sheets.items()}
-    findings = [
-        replace(f, sheet=by_title.get(f.sheet, f.sheet))
-        for f in [*inspection.formulas_without_values, *inspection.lost_features]
-    ]
+    findings = [replace(f, sheet=by_title.get(f.sheet, f.sheet)) for f in inspection.findings]
     return Workbook(path, sha, sheets, order, [*error_findings, *findings])
 
 
@@ -312,7 +302,7 @@ def read_workbook(path: str | Path) -> Workbook:
 # read cell by cell: the fast reader allocates the whole rectangle the cells span.
 SPARSE_SLACK_CELLS = 250_000
 
-ERROR_CELL_CODE = "error-cell"
+ERROR_CELL_CODE = Code.ERROR_CELL
 MSG_ERROR_CELL = (
     "holds the error {error}; correct the formula or type the value in, and save the workbook again"
 )
@@ -349,7 +339,7 @@ def _error_findings(name: str, cells: SheetCells) -> list[Finding]:
     return findings
 
 
-PERCENT_CELL_CODE = "percent-cell"
+PERCENT_CELL_CODE = Code.PERCENT_CELL
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -383,8 +373,8 @@ def _percent_findings(sheet: Sheet) -> list[Finding]:
     return findings
 
 
-INVISIBLE_CODE = "invisible-characters"
-TITLE_ROWS_CODE = "title-rows"
+INVISIBLE_CODE = Code.INVISIBLE_CHARACTERS
+TITLE_ROWS_CODE = Code.TITLE_ROWS
 
 
 def _layout_findings(sheet: Sheet) -> list[Finding]:
@@ -430,7 +420,6 @@ def _unreadable(path: Path, title: str, exc: BaseException) -> FileProblem:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if len(reason) > _MAX_REASON:
         reason = reason[: _MAX_REASON - 3] + "..."
-    from gradeproc.safety import shown_name
 
     message = MSG_SHEET_UNREADABLE.format(name=shown_name(path), sheet=title, reason=reason)
     return FileProblem(message)
@@ -462,7 +451,7 @@ def _sparse_rows(data: bytes, title: str) -> list[list[object]]:
     Absent rows are empty lists; a row holds values up to its last present cell. Error
     cells are blank, as the fast reader gives them (they are findings of their own).
     """
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # this rare fallback only: openpyxl is slow to load
     from openpyxl.worksheet._reader import WorkSheetParser
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -18,13 +18,20 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from gradeproc import parse
+from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
 from gradeproc.write import FORMULA_TRIGGERS, formula_safe
+
+if TYPE_CHECKING:
+    from gradeproc.compute import Grading
+    from gradeproc.read import Workbook
+    from gradeproc.validation import Gradebook
 
 # Where a column's values come from (the `source` of a profile's column).
 SOURCES: dict[str, str] = {
@@ -246,7 +253,10 @@ def format_date(day: dt.date, fmt: str) -> str:
 
 
 def no_grade_findings(
-    grades: pd.DataFrame, workbook=None, severity: str = WARNING, title: str = "Banner"
+    grades: pd.DataFrame,
+    workbook: Workbook | None = None,
+    severity: Severity = WARNING,
+    title: str = "Banner",
 ) -> list[Finding]:
     """Students the registrar file would carry with a blank grade, one finding each.
 
@@ -266,7 +276,7 @@ def no_grade_findings(
     )
     return [
         Finding(
-            "no-grade",
+            Code.NO_GRADE,
             f"student {sid} has no total and no letter (no work counts toward a total); "
             f"{consequence}: set their letter (for example I) in the Overrides sheet",
             "Roster",
@@ -283,26 +293,26 @@ def no_grade_findings(
 class _Locator:
     """Sheet cells by student ID, so a finding names `Roster!F3`; sheet-only without a workbook."""
 
-    def __init__(self, workbook, name: str) -> None:
+    def __init__(self, workbook: Workbook | None, name: str) -> None:
         self.sheet = workbook.get(name) if workbook is not None else None
         self.name = name
         self.rows: dict[str, int] = {}
         if self.sheet is not None and "Student ID" in self.sheet.frame:
             ids = parse.parse_ids(self.sheet.frame["Student ID"])
             for row, sid in ids.dropna().items():
-                self.rows.setdefault(sid, int(row))
+                self.rows.setdefault(sid, int(cast(int, row)))  # the frame's index: sheet rows
 
     def has(self, column: str) -> bool:
         return self.sheet is not None and column in self.sheet.letters
 
     def cell(self, sid: str, column: str) -> str | None:
-        row = self.rows.get(sid)
-        if row is None or not self.has(column):
+        row, sheet = self.rows.get(sid), self.sheet
+        if row is None or sheet is None or column not in sheet.letters:
             return None
-        return self.sheet.cell(column, row)
+        return sheet.cell(column, row)
 
     def finding(
-        self, code: str, message: str, sid: str, *columns: str, severity: str = ERROR
+        self, code: str, message: str, sid: str, *columns: str, severity: Severity = ERROR
     ) -> Finding:
         """Located at the first of `columns` the sheet has, in the student's row."""
         cell = next((c for c in (self.cell(sid, col) for col in columns) if c), None)
@@ -326,10 +336,6 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT
-
-
 def _show(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -349,9 +355,9 @@ def _add_column(locator: _Locator, column: str) -> str:
 
 def registrar_rows(
     registrar_format: str | Path | Profile,
-    grading,  # compute.Grading
-    gradebook,  # validation.Gradebook
-    workbook=None,  # read.Workbook, to name cells in findings
+    grading: Grading,
+    gradebook: Gradebook,
+    workbook: Workbook | None = None,  # to name cells in findings
 ) -> pd.DataFrame:
     """A profile's rows; raises ValidationFailed when the file could not be loaded as is.
 
@@ -367,7 +373,7 @@ def registrar_rows(
 
 
 def _text(value: object) -> str:
-    if _blank(value):
+    if parse.is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -382,14 +388,14 @@ def _quoted(value: str) -> str:
 class _PolicyCells:
     """The Value cell of each setting in the Policy sheet, when the workbook is known."""
 
-    def __init__(self, workbook) -> None:
+    def __init__(self, workbook: Workbook | None) -> None:
         self.sheet = workbook.get("Policy") if workbook is not None else None
         self.rows: dict[str, int] = {}
         if self.sheet is not None and "Setting" in self.sheet.frame:
             for row, name in self.sheet.frame["Setting"].dropna().items():
-                self.rows.setdefault(normalise(name), int(row))
+                self.rows.setdefault(normalise(name), int(cast(int, row)))
 
-    def finding(self, code: str, message: str, name: str, severity: str = ERROR) -> Finding:
+    def finding(self, code: str, message: str, name: str, severity: Severity = ERROR) -> Finding:
         row, sheet = self.rows.get(name), self.sheet
         cell = None
         if row is not None and sheet is not None and "Value" in sheet.letters:
@@ -397,7 +403,9 @@ class _PolicyCells:
         return Finding(code, message, "Policy", cell, severity)
 
 
-def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[str, str]]:
+def _sections(
+    workbook: Workbook | None, findings: list[Finding]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Section -> CRN from the optional Sections sheet, and Section -> its CRN cell.
 
     A section given two CRNs is a finding."""
@@ -407,7 +415,7 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
     if "Section" not in sheet.frame or "CRN" not in sheet.frame:
         findings.append(
             Finding(
-                "sections-columns",
+                Code.SECTIONS_COLUMNS,
                 "the Sections sheet needs the columns Section and CRN",
                 "Sections",
                 f"A{sheet.header_row}",
@@ -425,7 +433,7 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
         if mapping.get(section, crn) != crn:
             findings.append(
                 Finding(
-                    "sections-crn",
+                    Code.SECTIONS_CRN,
                     f"section {section} is given two CRNs, {mapping[section]} and {crn}",
                     "Sections",
                     sheet.cell("CRN", int(row)),
@@ -439,9 +447,9 @@ def _sections(workbook, findings: list[Finding]) -> tuple[dict[str, str], dict[s
 
 def profile_frame(
     profile: Profile,
-    gradebook,  # validation.Gradebook
-    grading,  # compute.Grading
-    workbook=None,  # read.Workbook: with it, findings name their cells
+    gradebook: Gradebook,
+    grading: Grading,
+    workbook: Workbook | None = None,  # with it, findings name their cells
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """The profile's rows (roster order, text), and every finding: errors keep it from loading,
     warnings are the notes a person should read (conversions, withdrawals left out)."""
@@ -466,7 +474,13 @@ def profile_frame(
 class _Rows:
     """One profile's values per student, and the findings met on the way (see profile_frame)."""
 
-    def __init__(self, profile: Profile, gradebook, grading, workbook) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        gradebook: Gradebook,
+        grading: Grading,
+        workbook: Workbook | None,
+    ) -> None:
         self.profile, self.title, self.sources = profile, profile.title, profile.sources
         self.settings = gradebook.policy.settings
         self.letter_ranges = list(gradebook.policy.letters)
@@ -512,7 +526,7 @@ class _Rows:
             if basis is None:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "grading-basis",
+                        Code.GRADING_BASIS,
                         f"Grading basis {_show(value)} of student {sid} is not one of "
                         "Letter, P/NP, S/U, Audit",
                         sid,
@@ -535,7 +549,7 @@ class _Rows:
             if lowest is None:
                 self.findings.append(
                     self.policy_cells.finding(
-                        "pass-from-letter",
+                        Code.PASS_FROM_LETTER,
                         f"pass_from_letter {_show(self.settings.get('pass_from_letter'))} is "
                         "not a letter of the Letters sheet; P/NP and S/U students need it",
                         "pass_from_letter",
@@ -555,7 +569,7 @@ class _Rows:
                 new = passing if band.low >= lowest.low else failing
             self.findings.append(
                 self.roster_cells.finding(
-                    "grading-basis",
+                    Code.GRADING_BASIS,
                     f"student {sid} takes the course {basis}: the letter {self.letters[sid]} "
                     f"goes to the registrar as {new}",
                     sid,
@@ -574,7 +588,7 @@ class _Rows:
                 where = self.override_cells if sid in self.overrides.index else self.roster_cells
                 self.findings.append(
                     where.finding(
-                        "withdrawn",
+                        Code.WITHDRAWN,
                         f"student {sid} has the registrar grade {self.finals[sid]} (a "
                         f"withdrawal) and is left out of the {self.title} file: the registrar "
                         "records withdrawals itself",
@@ -600,7 +614,7 @@ class _Rows:
         if "term_code" in self.sources and not _text(self.settings.get("term_code")):
             self.findings.append(
                 self.policy_cells.finding(
-                    "registrar-term-code",
+                    Code.REGISTRAR_TERM_CODE,
                     f"term_code is blank; the {self.title} export needs the registrar term code "
                     "(for example 202410)",
                     "term_code",
@@ -618,7 +632,7 @@ class _Rows:
             if own and mapped and own != mapped:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-crn",
+                        Code.REGISTRAR_CRN,
                         f"student {sid} has the CRN {own} but section {sections[sid]} has the "
                         f"CRN {mapped} in the Sections sheet; make them agree",
                         sid,
@@ -634,7 +648,7 @@ class _Rows:
             if not self.crns[sid]:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-crn",
+                        Code.REGISTRAR_CRN,
                         f"student {sid} has no CRN; the {self.title} export needs each "
                         "student's course reference number (give it in a CRN column of the "
                         "Roster, in a Sections sheet of Section and CRN, or in the crn setting "
@@ -649,7 +663,7 @@ class _Rows:
         if used_fallback and len(several) > 1:
             self.findings.append(
                 self.policy_cells.finding(
-                    "registrar-crn",
+                    Code.REGISTRAR_CRN,
                     f"the crn setting gives one CRN for the sections {', '.join(several)}; "
                     "the registrar drops the students of any other section: give each section "
                     "its CRN in a Sections sheet (Section, CRN) or a CRN column of the Roster",
@@ -667,7 +681,9 @@ class _Rows:
         problem = date_format_problem(self.fmt)
         if self.dated and not profile.date_format and problem:
             self.findings.append(
-                self.policy_cells.finding("registrar-date-format", problem, "registrar_date_format")
+                self.policy_cells.finding(
+                    Code.REGISTRAR_DATE_FORMAT, problem, "registrar_date_format"
+                )
             )
             self.dated = False
         for name in ("term_start", "term_end"):
@@ -676,7 +692,7 @@ class _Rows:
             if "last_attended" in self.sources and _text(value) and self.term[name] is None:
                 self.findings.append(
                     self.policy_cells.finding(
-                        "registrar-date",
+                        Code.REGISTRAR_DATE,
                         f"{name} {_show(value)} is not a date; use a date cell or text like "
                         "2024-08-26",
                         name,
@@ -688,7 +704,7 @@ class _Rows:
         if day is None:
             self.findings.append(
                 locator.finding(
-                    "registrar-date",
+                    Code.REGISTRAR_DATE,
                     f"{_show(value)} is not a date; use a date cell or text like 2024-12-13",
                     sid,
                     column,
@@ -710,7 +726,7 @@ class _Rows:
                 if final.upper() in required:
                     self.findings.append(
                         self.roster_cells.finding(
-                            "registrar-last-attended",
+                            Code.REGISTRAR_LAST_ATTENDED,
                             f"student {sid} has the registrar grade {final} but no Last "
                             f"attended date; {self.title} needs the last day a student graded "
                             f"{final} attended" + _add_column(self.roster_cells, "Last attended"),
@@ -731,7 +747,7 @@ class _Rows:
             if problem and day is not None:
                 self.findings.append(
                     self.roster_cells.finding(
-                        "registrar-last-attended",
+                        Code.REGISTRAR_LAST_ATTENDED,
                         f"the Last attended date {day.isoformat()} of student {sid} {problem}",
                         sid,
                         "Last attended",
@@ -761,7 +777,7 @@ class _Rows:
                     if required:
                         self.findings.append(
                             locator.finding(
-                                "registrar-incomplete-grade",
+                                Code.REGISTRAR_INCOMPLETE_GRADE,
                                 f"student {sid} has the registrar grade {final} but no Incomplete "
                                 f"final grade; {title} needs the letter the incomplete becomes if "
                                 "the work is not done"
@@ -775,7 +791,7 @@ class _Rows:
                 elif letter_codes.get(normalise(value)) in (None, final):
                     self.findings.append(
                         locator.finding(
-                            "registrar-incomplete-grade",
+                            Code.REGISTRAR_INCOMPLETE_GRADE,
                             f"Incomplete final grade {_show(value)} of student {sid} is not a "
                             "letter of the Letters sheet",
                             sid,
@@ -790,7 +806,7 @@ class _Rows:
                     if required:
                         self.findings.append(
                             locator.finding(
-                                "registrar-extension-date",
+                                Code.REGISTRAR_EXTENSION_DATE,
                                 f"student {sid} has the registrar grade {final} but no Extension "
                                 f"date; {title} needs the date the incomplete work is due"
                                 + _add_column(hint, "Extension date"),
@@ -843,16 +859,16 @@ class _Rows:
                         "alter it: change the value"
                     )
                     self.findings.append(
-                        self.policy_cells.finding("registrar-formula", message, cell or "")
+                        self.policy_cells.finding(Code.REGISTRAR_FORMULA, message, cell or "")
                         if sheet_name == "Policy"
-                        else Finding("registrar-formula", message, sheet_name, cell)
+                        else Finding(Code.REGISTRAR_FORMULA, message, sheet_name, cell)
                     )
                     continue
                 sheet, column_name = _PLACES.get(col.source, ("Roster", "Student ID"))
                 locator = self.override_cells if sheet == "Overrides" else self.roster_cells
                 self.findings.append(
                     locator.finding(
-                        "registrar-formula",
+                        Code.REGISTRAR_FORMULA,
                         f"{col.header} {_quoted(value)} of student {sid} starts like a "
                         f"spreadsheet formula; the {self.title} loader takes values as written, "
                         "so gradeproc will not alter it: change the cell",
@@ -885,7 +901,7 @@ def write_registrar(frame: pd.DataFrame, profile: Profile, path: Path, target: P
         with open(path, "w", newline="", encoding=encoding) as fh:
             csv.writer(fh, lineterminator=profile.line_end).writerows(table)
         return
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # slow to load; only an .xlsx registrar file needs it
 
     book = Workbook()
     sheet = book.active

@@ -23,7 +23,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,8 +32,10 @@ from xml.etree.ElementTree import Element
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+from python_calamine import CalamineWorkbook
 
-from gradeproc.errors import WARNING, FileProblem, Finding
+from gradeproc.codes import Code
+from gradeproc.errors import WARNING, FileMissing, FileProblem, Finding
 
 __all__ = [
     "MAX_FORMULA_FINDINGS_PER_SHEET",
@@ -141,7 +143,7 @@ MSG_ENTITIES = (
 )
 
 # --- Findings on a workbook that passes (no file name: the CLI prefixes Sheet!Cell). ---
-FORMULA_CODE = "formula-without-value"
+FORMULA_CODE = Code.FORMULA_WITHOUT_VALUE
 MSG_FORMULA = (
     "holds the formula ={formula} with no saved value; open the workbook in Excel or "
     "LibreOffice and save it, so its result is stored"
@@ -154,7 +156,7 @@ MSG_FORMULA_MORE = (
     "and {count:,} more formula cells in this sheet have no saved value; open the workbook in "
     "Excel or LibreOffice and save it, so their results are stored"
 )
-UNVERIFIED_CODE = "formula-value-unverified"
+UNVERIFIED_CODE = Code.FORMULA_VALUE_UNVERIFIED
 MSG_UNVERIFIED_ONE = (
     "holds the formula ={formula} whose saved value was written by a program, not "
     "calculated by a spreadsheet, so it may be wrong; open the workbook in Excel or "
@@ -165,7 +167,7 @@ MSG_UNVERIFIED_MANY = (
     "values were written by a program, not calculated by a spreadsheet, so they may be "
     "wrong; open the workbook in Excel or LibreOffice and save it, so their results are stored"
 )
-FEATURE_CODE = "feature-lost"
+FEATURE_CODE = Code.FEATURE_LOST
 MSG_FEATURE = "the workbook has {feature}; the graded copy keeps values only, without them"
 
 # --- File signatures. ---
@@ -274,7 +276,7 @@ def read_gradebook_bytes(path: Path | str) -> bytes:
     path = Path(path)
     name = shown_name(path)
     if not path.exists():
-        raise FileProblem(MSG_MISSING.format(name=name))
+        raise FileMissing(MSG_MISSING.format(name=name))
     if path.is_dir():
         raise FileProblem(MSG_DIRECTORY.format(name=name))
     limit = max_uncompressed_bytes()
@@ -295,6 +297,20 @@ def read_gradebook_bytes(path: Path | str) -> bytes:
     return data
 
 
+def open_workbook(
+    path: Path, data: bytes | None, unreadable: Callable[[Exception], str]
+) -> CalamineWorkbook:
+    """Parse a workbook that `inspect_workbook_file` has passed: from `data` when given (the
+    bytes that were inspected), else from `path`. A parse failure is a FileProblem saying
+    `unreadable(calamine's exception)`."""
+    try:
+        if data is not None:
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for a broken file
+        raise FileProblem(unreadable(exc)) from exc
+
+
 def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspection:
     """Check that `path` is an .xlsx gradeproc can safely read; raise FileProblem if not.
 
@@ -305,7 +321,7 @@ def inspect_workbook_file(path: Path | str, data: bytes | None = None) -> Inspec
     if data is not None:
         return _inspect_open_file(io.BytesIO(data), name)
     if not path.exists():
-        raise FileProblem(MSG_MISSING.format(name=name))
+        raise FileMissing(MSG_MISSING.format(name=name))
     if path.is_dir():
         raise FileProblem(MSG_DIRECTORY.format(name=name))
     if not path.is_file():  # a device, a pipe: reading it could block or never end

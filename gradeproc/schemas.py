@@ -15,6 +15,7 @@ import pandas as pd
 
 from gradeproc import parse
 from gradeproc._pandera import pa
+from gradeproc.codes import Code
 from gradeproc.policy import AGGREGATIONS, SETTINGS, parse_range
 from gradeproc.read import normalise
 
@@ -93,13 +94,13 @@ def unique_text(column: pd.Series) -> pd.Series:
 
 def number_checks(*, positive: bool = False, whole: bool = False) -> list[pa.Check]:
     numbers = parse.parse_numbers  # small policy sheets: parsing per check costs nothing
-    checks = [_check(lambda c: c.isna() | numbers(c).notna(), "number")]
+    checks = [_check(lambda c: c.isna() | numbers(c).notna(), Code.NUMBER)]
     if positive:
-        checks.append(_check(lambda c: ~(numbers(c) <= 0), "positive"))
+        checks.append(_check(lambda c: ~(numbers(c) <= 0), Code.POSITIVE))
     else:
-        checks.append(_check(lambda c: ~(numbers(c) < 0), "non-negative"))
+        checks.append(_check(lambda c: ~(numbers(c) < 0), Code.NON_NEGATIVE))
     if whole:
-        checks.append(_check(lambda c: numbers(c).isna() | (numbers(c) % 1 == 0), "whole"))
+        checks.append(_check(lambda c: numbers(c).isna() | (numbers(c) % 1 == 0), Code.WHOLE))
     return checks
 
 
@@ -111,7 +112,7 @@ def datetime_check(timezone: str, parsed_invalid: pd.Series | None = None) -> pa
             return ~parsed_invalid
         return ~parse.parse_datetimes(column, timezone)[1]
 
-    return _check(ok, "datetime")
+    return _check(ok, Code.DATETIME)
 
 
 def points_checks(
@@ -119,11 +120,11 @@ def points_checks(
 ) -> list[pa.Check]:
     """Checks over a score column parsed once beforehand (the big sheet: no parse per check)."""
     checks = [
-        _check(lambda c: ~parsed.invalid, "points"),
-        _check(lambda c: ~(parsed.points < 0), "points-negative"),
+        _check(lambda c: ~parsed.invalid, Code.POINTS),
+        _check(lambda c: ~(parsed.points < 0), Code.POINTS_NEGATIVE),
     ]
     if max_points is not None and not allow_extra_credit:
-        checks.append(_check(lambda c: ~(parsed.points > max_points), "points-above-max"))
+        checks.append(_check(lambda c: ~(parsed.points > max_points), Code.POINTS_ABOVE_MAX))
     return checks
 
 
@@ -132,17 +133,17 @@ def _column(*checks: pa.Check, required: bool = True) -> pa.Column:
 
 
 def id_column() -> pa.Column:
-    return _column(_check(not_blank, "required"), _check(unique_ids, "unique-id"))
+    return _column(_check(not_blank, Code.REQUIRED), _check(unique_ids, Code.UNIQUE_ID))
 
 
 @functools.cache  # the same for every gradebook: built once per process
 def policy_schema() -> pa.DataFrameSchema:
     known = _check(
-        lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), "setting"
+        lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), Code.SETTING
     )
     return pa.DataFrameSchema(
         {
-            "Setting": _column(known, _check(unique_text, "unique")),
+            "Setting": _column(known, _check(unique_text, Code.UNIQUE)),
             "Value": _column(),
         },
         name="Policy",
@@ -156,12 +157,12 @@ def categories_schema() -> pa.DataFrameSchema:
             c.isna()
             | c.map(lambda v: str(v).strip().casefold(), na_action="ignore").isin(AGGREGATIONS)
         ),
-        "aggregation",
+        Code.AGGREGATION,
     )
     return pa.DataFrameSchema(
         {
-            "Category": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
-            "Weight": _column(_check(not_blank, "required"), *number_checks()),
+            "Category": _column(_check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)),
+            "Weight": _column(_check(not_blank, Code.REQUIRED), *number_checks()),
             "Aggregation": _column(aggregation, required=False),
             "Drop lowest": _column(*number_checks(whole=True), required=False),
         },
@@ -178,8 +179,8 @@ def letters_schema() -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "Letter": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
-            "Range": _column(_check(not_blank, "required"), _check(parses, "range")),
+            "Letter": _column(_check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)),
+            "Range": _column(_check(not_blank, Code.REQUIRED), _check(parses, Code.RANGE)),
             "Registrar code": _column(required=False),
         },
         name="Letters",
@@ -187,12 +188,14 @@ def letters_schema() -> pa.DataFrameSchema:
 
 
 def assessments_schema(timezone: str, due_invalid: pd.Series | None = None) -> pa.DataFrameSchema:
-    yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], "yes-no")
+    yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], Code.YES_NO)
     return pa.DataFrameSchema(
         {
-            "Assessment": _column(_check(not_blank, "required"), _check(unique_text, "unique")),
-            "Category": _column(_check(not_blank, "required")),
-            "Max points": _column(_check(not_blank, "required"), *number_checks(positive=True)),
+            "Assessment": _column(
+                _check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)
+            ),
+            "Category": _column(_check(not_blank, Code.REQUIRED)),
+            "Max points": _column(_check(not_blank, Code.REQUIRED), *number_checks(positive=True)),
             "Due": _column(datetime_check(timezone, due_invalid)),
             "Late policy": _column(yes_no, required=False),
         },
@@ -223,7 +226,7 @@ def submitted_schema(invalid: dict[str, pd.Series], timezone: str) -> pa.DataFra
 
 
 def _extra_days_check() -> pa.Check:
-    return _check(lambda c: ~(parse.parse_numbers(c) > MAX_EXTRA_DAYS), "extra-days-max")
+    return _check(lambda c: ~(parse.parse_numbers(c) > MAX_EXTRA_DAYS), Code.EXTRA_DAYS_MAX)
 
 
 def extensions_schema(
@@ -231,8 +234,8 @@ def extensions_schema(
 ) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "Student ID": _column(_check(not_blank, "required")),
-            "Assessment": _column(_check(not_blank, "required")),
+            "Student ID": _column(_check(not_blank, Code.REQUIRED)),
+            "Assessment": _column(_check(not_blank, Code.REQUIRED)),
             "Extra days": _column(*number_checks(), _extra_days_check(), required=False),
             "New due": _column(datetime_check(timezone, new_due_invalid), required=False),
         },
@@ -245,7 +248,7 @@ def overrides_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "Student ID": id_column(),
-            "Letter": _column(_check(not_blank, "required")),
+            "Letter": _column(_check(not_blank, Code.REQUIRED)),
         },
         name="Overrides",
     )

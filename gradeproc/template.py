@@ -91,7 +91,7 @@ def template_rows() -> dict[str, list[list[object]]]:
 
 def write_template(path: str | Path) -> Path:
     """Write a new gradebook. Text columns for IDs so Excel keeps leading zeros."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # only `init` and imports write a template: loaded then
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 

@@ -13,7 +13,9 @@ import pandas as pd
 
 from gradeproc import parse, schemas
 from gradeproc._pandera import pa
-from gradeproc.errors import WARNING, Finding, Report
+from gradeproc.codes import Code, Severity
+from gradeproc.compute.notes import local_minutes
+from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
     SETTINGS,
     Category,
@@ -70,7 +72,9 @@ def _settle_gaps(report: Report, explicit: bool) -> list[Finding]:
     gaps = [
         f
         for f in report.findings
-        if f.code == "letter-range-gap" and f.severity != "error" and "letter_gap_rule" in f.message
+        if f.code == Code.LETTER_RANGE_GAP
+        and f.severity != ERROR
+        and "letter_gap_rule" in f.message
     ]
     for finding in gaps:
         report.findings.remove(finding)
@@ -154,7 +158,7 @@ def run_schema(
         check, column, value, row = str(case.check), case.column, case.failure_case, case.index
         if check == "column_in_dataframe":
             findings.append(
-                Finding("missing-column", f'the column "{value}" is missing', sheet.name)
+                Finding(Code.MISSING_COLUMN, f'the column "{value}" is missing', sheet.name)
             )
             continue
         if row is None or (isinstance(row, float) and np.isnan(row)):
@@ -179,7 +183,7 @@ def run_schema(
             )
             findings.append(
                 Finding(
-                    "duplicate",
+                    Code.DUPLICATE,
                     f"{what} appears {_words(len(rows))} (rows {_rows_text(rows)})",
                     sheet.name,
                     cell,
@@ -199,7 +203,7 @@ def _assessment_columns(sheet: Sheet, names: dict[str, str]) -> dict[str, str]:
 
 
 def _header_finding(
-    sheet: Sheet, label: str, code: str, message: str, severity: str = "error"
+    sheet: Sheet, label: str, code: str, message: str, severity: Severity = ERROR
 ) -> Finding:
     return Finding(code, message, sheet.name, sheet.header_cells.get(label), severity)
 
@@ -210,7 +214,7 @@ def _extra_columns(sheet: Sheet, assessment_columns: dict[str, str], use: str) -
         _header_finding(
             sheet,
             label,
-            "extra-column",
+            Code.EXTRA_COLUMN,
             f'column "{label}" is not an assessment; it is kept but not {use}',
             WARNING,
         )
@@ -236,11 +240,15 @@ def read_settings(sheet: Sheet, report: Report) -> dict[str, object]:
         parsed, problem = parse_setting(key, value)
         if problem:
             report.add(
-                Finding("setting-value", f"{key}: {problem}", sheet.name, sheet.cell("Value", row))
+                Finding(
+                    Code.SETTING_VALUE, f"{key}: {problem}", sheet.name, sheet.cell("Value", row)
+                )
             )
         settings[key] = parsed
     if settings["total_decimals"] > 6:
-        report.add(Finding("setting-value", "total_decimals: use 6 or fewer decimals", sheet.name))
+        report.add(
+            Finding(Code.SETTING_VALUE, "total_decimals: use 6 or fewer decimals", sheet.name)
+        )
     return settings
 
 
@@ -283,10 +291,12 @@ def read_categories(sheet: Sheet, report: Report) -> list[Category]:
                 else ""
             )
             report.add(
-                Finding("weights-total", f"weights add up to {total:g}, not 100{hint}", sheet.name)
+                Finding(
+                    Code.WEIGHTS_TOTAL, f"weights add up to {total:g}, not 100{hint}", sheet.name
+                )
             )
     if not categories and not findings:
-        report.add(Finding("no-categories", "there are no categories", sheet.name))
+        report.add(Finding(Code.NO_CATEGORIES, "there are no categories", sheet.name))
     return categories
 
 
@@ -306,7 +316,7 @@ def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[Lett
         code = letter if codes[row] is None else code_texts[row]
         letters.append(LetterRange(letter, code, *parse_range(text), text=text))
     if not letters:
-        report.add(Finding("no-letters", "there are no letters", sheet.name))
+        report.add(Finding(Code.NO_LETTERS, "there are no letters", sheet.name))
         return [], []
     bands, _gaps, band_findings = build_bands(letters, gap_rule, sheet.name)
     report.extend(band_findings)
@@ -333,7 +343,7 @@ def read_assessments(
     for row in frame.index[frame["Category"].notna() & category.isna()]:
         report.add(
             Finding(
-                "unknown-category",
+                Code.UNKNOWN_CATEGORY,
                 f"category {schemas.show(frame.at[row, 'Category'])} is not in the Categories sheet",
                 sheet.name,
                 sheet.cell("Category", row),
@@ -347,7 +357,7 @@ def read_assessments(
     for row in frame.index[late & frame["Due"].isna() & frame["Assessment"].notna()]:
         report.add(
             Finding(
-                "due-required",
+                Code.DUE_REQUIRED,
                 f"{names[row]} has no due date but its late policy is Y; "
                 "give a due date or set Late policy to N",
                 sheet.name,
@@ -359,7 +369,7 @@ def read_assessments(
         if c.name not in used:
             report.add(
                 Finding(
-                    "empty-category",
+                    Code.EMPTY_CATEGORY,
                     f"category {c.name} has no assessments; it leaves the total",
                     "Categories",
                     severity=WARNING,
@@ -388,7 +398,7 @@ def _check_ids_against_roster(
     for row in ids.index[unknown]:
         report.add(
             Finding(
-                "unknown-student",
+                Code.UNKNOWN_STUDENT,
                 f"student ID {ids[row]} is not on the Roster",
                 sheet.name,
                 sheet.cell("Student ID", row),
@@ -396,7 +406,7 @@ def _check_ids_against_roster(
         )
 
 
-PERCENT_CODE = "percent-score"
+PERCENT_CODE = Code.PERCENT_SCORE
 
 
 def _read_percent_scores(
@@ -496,7 +506,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             if name not in present:
                 report.add(
                     Finding(
-                        "no-score-column",
+                        Code.NO_SCORE_COLUMN,
                         f"{name} has no column in the Scores sheet",
                         "Assessments",
                         sheets["Assessments"].cell("Assessment", int(assessments.at[name, "row"])),
@@ -510,7 +520,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
         for row in roster_ids.index[missing_rows]:
             report.add(
                 Finding(
-                    "no-scores-row",
+                    Code.NO_SCORES_ROW,
                     f"student ID {roster_ids[row]} has no row in the Scores sheet",
                     roster_sheet.name,
                     roster_sheet.cell("Student ID", row),
@@ -604,7 +614,6 @@ def ungraded_findings(
     `labels` are the Scores columns of `submitted`'s assessments, `sheet_rows` each roster
     student's Scores row.
     """
-    from gradeproc.compute.notes import local_minutes
 
     # Column by column, over the blank cells only: no students × assessments copy of times.
     hits = []
@@ -638,7 +647,7 @@ def ungraded_findings(
         who = " ".join(str(x) for x in (sid, a, b) if pd.notna(x) and str(x).strip())
         findings.append(
             Finding(
-                "ungraded",
+                Code.UNGRADED,
                 f"{who} handed in {name} on {stamp} but it has no score yet; "
                 "it is left out of the total until it is graded",
                 sheet.name,
@@ -724,7 +733,7 @@ def _read_extensions(
     for row in frame.index[frame["Assessment"].notna() & targets.isna()]:
         report.add(
             Finding(
-                "unknown-assessment",
+                Code.UNKNOWN_ASSESSMENT,
                 f"assessment {schemas.show(frame.at[row, 'Assessment'])} is not in the "
                 "Assessments sheet (use * for every assessment)",
                 sheet.name,
@@ -746,7 +755,7 @@ def _read_extensions(
         )
         report.add(
             Finding(
-                "extension-amount",
+                Code.EXTENSION_AMOUNT,
                 f"the extension for {ids[row]} gives {what}; give exactly one",
                 sheet.name,
                 sheet.cell("Extra days" if "Extra days" in frame else "Student ID", row),
@@ -758,7 +767,7 @@ def _read_extensions(
         first = int(frame.index[pairs == pairs[row]][0])
         report.add(
             Finding(
-                "duplicate",
+                Code.DUPLICATE,
                 f"a second extension for {ids[row]} on {targets[row]} (the first is in row {first})",
                 sheet.name,
                 sheet.cell("Student ID", row),

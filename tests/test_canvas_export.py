@@ -177,6 +177,6 @@ def test_missing_gradebook_is_a_message(tmp_path, name):
     result = CliRunner().invoke(
         app, ["export", "canvas", str(tmp_path / name), "-o", str(tmp_path / "c.csv")]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("Error: ")
     assert not (tmp_path / "c.csv").exists()

@@ -117,11 +117,58 @@ def test_process_json_summary(book: Path) -> None:
     assert payload["output"] == str(book.with_name("course.graded.xlsx"))
 
 
-def test_a_file_that_is_not_there(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith("Error: ")
+MISSING = "Error: nope.xlsx was not found; check the file name and the folder it is in.\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["process"],
+        ["explain", "{book}", "S01"],
+        ["diff", "{book}", "{other}"],
+        ["diff", "{other}", "{book}"],
+        ["export", "registrar", "-o", "{out}"],
+        ["export", "canvas", "-o", "{out}"],
+    ],
+    ids=" ".join,
+)
+def test_a_file_that_is_not_there_is_a_command_line_error(
+    tmp_path: Path, book: Path, command: list[str]
+) -> None:
+    missing = str(tmp_path / "nope.xlsx")
+    names = {"book": missing, "other": str(book), "out": str(tmp_path / "out.csv")}
+    args = [part.format(**names) for part in command]
+    if "{book}" not in command:
+        args.insert(len(command) - (2 if "-o" in command else 0), missing)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", MISSING)
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "process"])
+def test_json_failure_has_the_same_shape_for_every_command(tmp_path: Path, command: str) -> None:
+    result = runner.invoke(app, [command, str(tmp_path / "nope.xlsx"), "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "error": "nope.xlsx was not found; check the file name and the folder it is in.",
+        "findings": [],
+    }
+
+
+def test_validate_json_prints_the_findings_process_json_prints(bad_book: Path) -> None:
+    checked = runner.invoke(app, ["validate", str(bad_book), "--json"])
+    graded = runner.invoke(app, ["process", str(bad_book), "--json"])
+    assert checked.exit_code == graded.exit_code == 1
+    findings = json.loads(checked.stdout)["findings"]
+    assert findings == json.loads(graded.stdout)["findings"]
+    assert [(f["code"], f["sheet"], f["cell"], f["severity"]) for f in findings] == [
+        ("weights-total", "Categories", None, "error"),
+        ("points", "Scores", "B2", "error"),
+        ("points-negative", "Scores", "C2", "error"),
+        ("letter-range-gap", "Letters", None, "warning"),
+    ]
 
 
 def test_wrong_command_line_exits_2() -> None:

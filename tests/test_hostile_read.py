@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -56,6 +57,30 @@ def sheet_part(path: Path, title: str) -> str:
 
     names = load_workbook(path, read_only=True).sheetnames
     return f"xl/worksheets/sheet{names.index(title) + 1}.xml"
+
+
+def test_a_formula_value_a_program_saved_is_a_warning_naming_the_cell(tmp_path: Path) -> None:
+    """A script wrote the formula with a made-up saved value (xlsxwriter writes 0) and left
+    the calculating to Excel: the value read may not be the formula's, so validate says so."""
+    path = book_with(tmp_path)
+    assert b'fullCalcOnLoad="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
+    edit_member(
+        path,
+        sheet_part(path, "Scores"),
+        lambda xml: re.sub(rb'<c r="B2"[^>]*>.*?</c>', b'<c r="B2"><f>80+10</f><v>0</v></c>', xml),
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "  warning: Letters: no letter covers totals of exactly 93 (between A- and A); "
+        'letter_gap_rule "higher" gives them A and flags them POLICY_GAP; to settle it, write '
+        "letter_gap_rule (higher or lower) in the Policy sheet, or close the gap in the Letters "
+        "sheet",
+        "  warning: Scores!B2: holds the formula =80+10 whose saved value was written by a "
+        "program, not calculated by a spreadsheet, so it may be wrong; open the workbook in "
+        "Excel or LibreOffice and save it, so its result is stored",
+        "book.xlsx: no problems found (2 warnings).",
+    ]
 
 
 # --- Error cells ------------------------------------------------------------------------------
@@ -537,7 +562,7 @@ def test_a_non_utf8_file_name_is_read_and_printed_readably(tmp_path: Path) -> No
     assert os.path.exists(os.path.join(os.fsencode(tmp_path), b"caf\xe9.graded.xlsx"))
     missing = os.path.join(os.fsencode(tmp_path), b"th\xe9.xlsx")
     result = subprocess.run([gradeproc, "validate", missing], capture_output=True, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         b"Error: th\\xe9.xlsx was not found; check the file name and the folder it is in.\n"
     )

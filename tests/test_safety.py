@@ -540,3 +540,14 @@ def test_corpus_script_is_deterministic(tmp_path: Path) -> None:
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as zf:
         assert zf.testzip() is None
+
+
+def test_open_workbook_says_the_callers_words_when_calamine_cannot_parse(tmp_path: Path) -> None:
+    def unreadable(exc: Exception) -> str:
+        return f"{{odd}}.xlsx could not be read: {type(exc).__name__}"
+
+    with pytest.raises(FileProblem) as raised:
+        safety.open_workbook(tmp_path / "x.xlsx", b"PK\x03\x04 not really a zip", unreadable)
+    assert raised.value.message.startswith("{odd}.xlsx could not be read: ")
+    with pytest.raises(FileProblem):
+        safety.open_workbook(tmp_path / "missing.xlsx", None, unreadable)
