@@ -14,7 +14,6 @@ import pandas as pd
 from gradeproc import parse, schemas
 from gradeproc._pandera import pa
 from gradeproc.codes import Code, Severity
-from gradeproc.compute.notes import local_minutes
 from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
     SETTINGS,
@@ -27,6 +26,7 @@ from gradeproc.policy import (
     parse_setting,
 )
 from gradeproc.read import Sheet, Workbook, normalise
+from gradeproc.sentences import local_minutes
 
 WILDCARD = "*"
 

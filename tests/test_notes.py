@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gradeproc.compute.notes import days_text, flags_text, points_text, points_unit
+from gradeproc.compute import flags_text
+from gradeproc.sentences import days_text, points_text, points_unit
 
 
 def test_points_are_written_without_trailing_zeros() -> None:
