@@ -20,7 +20,8 @@ from gradeproc.read import Workbook, read_workbook
 from gradeproc.safety import shown_name
 from gradeproc.template import write_template
 from gradeproc.validation import Gradebook, validate_workbook
-from gradeproc.write import Outputs, setting_text, write_workbook
+from gradeproc.write.outputs import Outputs
+from gradeproc.write.workbook import setting_text, write_workbook
 
 
 @dataclass

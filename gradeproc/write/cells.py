@@ -1,0 +1,238 @@
+"""Cells onto a worksheet: a frame column by column, an instructor's sheet row by row, and
+the column widths that fit them.
+
+Text never becomes a formula: the workbook is opened with xlsxwriter's string conversions
+off, and each column goes to the typed writer for its values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.write import style
+
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+NS_PER_DAY = 86_400 * 10**9
+
+
+def excel_serial(values: pd.Series) -> np.ndarray:
+    """Datetimes -> Excel day numbers of their wall-clock time (NaN for NaT), vectorised.
+
+    Excel has no time zones: an aware time is written as the wall clock of its own zone.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    ns = values.to_numpy(dtype="datetime64[ns]")
+    serial = (ns - EXCEL_EPOCH).astype("int64") / NS_PER_DAY
+    return np.where(np.isnat(ns), np.nan, serial)
+
+
+def cell_writers(sheet) -> tuple[object, object]:
+    """(write_number, write_string) without xlsxwriter's A1-notation wrapper.
+
+    The wrapper costs a tenth of the per-cell time on the Details sheet (1.4 million cells
+    for 5,000 students); the row/column methods underneath take the same arguments. Falls
+    back to the public methods should a future xlsxwriter rename them.
+    """
+    number = getattr(sheet, "_write_number", sheet.write_number)
+    string = getattr(sheet, "_write_string", sheet.write_string)
+    return number, string
+
+
+# Characters an Excel cell (or comment) holds. xlsxwriter cuts a longer string short without
+# an error and leaves a longer comment out altogether, so gradeproc cuts it, and says so.
+CELL_CHARS = 32_767
+CUT_MARK = " [...] (cut at Excel's 32,767 characters a cell; the Details sheet has every item)"
+
+
+def fit_cell(text: str) -> str:
+    if len(text) <= CELL_CHARS:
+        return text
+    return text[: CELL_CHARS - len(CUT_MARK)] + CUT_MARK
+
+
+class SheetWriter:
+    """Writes frames row by row (xlsxwriter's constant_memory mode needs row order)."""
+
+    def __init__(self, book, formats: dict[str, object]) -> None:
+        self.book = book
+        self.formats = formats
+
+    def frame(
+        self,
+        sheet,
+        frame: pd.DataFrame,
+        start_row: int = 0,
+        column_formats: dict[str, str] | None = None,
+    ) -> int:
+        """Header + rows; NaN/NaT cells stay blank; datetimes as Excel dates. Returns next row.
+
+        Each column is converted once to plain Python values and bound to the xlsxwriter
+        method for its type, so the per-cell work is one call, as in the I/O floor.
+        """
+        column_formats = column_formats or {}
+        sheet.write_row(start_row, 0, list(frame.columns), self.formats["header"])
+        write_number, write_string = cell_writers(sheet)
+        writers = []
+        for c, name in enumerate(frame.columns):
+            series = frame[name]
+            fmt = self.formats.get(column_formats.get(name, ""))
+            if pd.api.types.is_datetime64_any_dtype(series.dtype):
+                values = excel_serial(series)
+                fmt = self.formats["datetime"]
+                method = write_number
+            elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+                series.dtype
+            ):
+                values = series.to_numpy(dtype="float64")
+                method = write_number
+            elif isinstance(series.dtype, pd.CategoricalDtype):
+                categories = series.cat.categories
+                values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes]
+                text = pd.api.types.infer_dtype(categories, skipna=True) in ("string", "empty")
+                method = write_string if text else sheet.write
+            else:
+                values = series.to_numpy(dtype=object)
+                text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+                method = write_string if text else sheet.write
+                if text and (series.str.len() > CELL_CHARS).any():  # a very long Notes
+                    values = np.array(
+                        [fit_cell(v) if isinstance(v, str) else v for v in values], dtype=object
+                    )
+            blank = pd.isna(values)
+            cells = np.where(blank, None, values.astype(object)).tolist()
+            writers.append((c, method, cells, fmt))
+        n = len(frame)
+        for offset in range(n):
+            r = start_row + 1 + offset
+            for c, method, cells, fmt in writers:
+                value = cells[offset]
+                if value is not None:
+                    method(r, c, value, fmt)
+        return start_row + 1 + n
+
+    def rows(
+        self,
+        sheet,
+        rows: list[list[object]],
+        cell_formats: dict[tuple[int, int], object] | None = None,
+    ) -> None:
+        """An instructor's sheet, values as the cells held them.
+
+        `cell_formats` holds the few cells gradeproc marks ((row, col) -> format): a late or
+        missing score, a legend line. A marked blank cell is written as a formatted blank.
+        Rows without a marked cell take the plain path.
+        """
+        date_format = self.formats["datetime"]
+        write = sheet.write
+        write_number, write_string = cell_writers(sheet)
+        fast = {float: write_number, int: write_number, str: write_string}
+        marked: dict[int, dict[int, object]] = {}
+        for (r, c), fmt in (cell_formats or {}).items():
+            marked.setdefault(r, {})[c] = fmt
+        n_rows = max(len(rows), max(marked, default=-1) + 1)
+        for r in range(n_rows):
+            row = rows[r] if r < len(rows) else []
+            formats = marked.get(r)
+            if formats is None:
+                for c, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    method = fast.get(type(value))
+                    if method is not None:
+                        if method is write_number and not math.isfinite(value):
+                            continue
+                        method(r, c, value, None)
+                    elif hasattr(value, "year") or hasattr(value, "hour"):
+                        sheet.write_datetime(r, c, value, date_format)
+                    else:
+                        write(r, c, value)
+                continue
+            for c, value in enumerate(row):
+                fmt = formats.get(c)
+                if (
+                    value is None
+                    or value == ""
+                    or (isinstance(value, float) and not np.isfinite(value))
+                ):
+                    if fmt is not None:
+                        sheet.write_blank(r, c, None, fmt)
+                elif hasattr(value, "year") or hasattr(value, "hour"):
+                    sheet.write_datetime(r, c, value, date_format)
+                else:
+                    write(r, c, value, fmt)
+            for c in sorted(c for c in formats if c >= len(row)):
+                sheet.write_blank(r, c, None, formats[c])
+
+
+def column_widths(
+    sheet,
+    frame: pd.DataFrame,
+    fixed: dict[str, tuple[float, object]] | None = None,
+    header_row: int = 0,
+    column_format: object = None,
+    formats: dict[str, object] | None = None,
+) -> list[float]:
+    """Column widths from the first 200 values as shown, the header wrapping when longer.
+
+    Called before the rows are written (constant_memory): a column's format reaches the
+    cells written without one only if it is set first. Returns the widths.
+    """
+    fixed = fixed or {}
+    widths: list[float] = []
+    for c, name in enumerate(frame.columns):
+        if name in fixed:
+            width, fmt = fixed[name]
+            sheet.set_column(c, c, width, fmt)
+            widths.append(width)
+            continue
+        series = frame[name].head(200)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            data = len("yyyy-mm-dd hh:mm")
+        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            numbers = series.to_numpy(dtype="float64")
+            numbers = np.round(numbers[~np.isnan(numbers)], 2)
+            data = max([0, *(len(str(v)) for v in numbers.tolist())])
+        else:
+            values = series.to_numpy(dtype=object)
+            data = max([0, *(len(str(v)) for v in values[~pd.isna(values)].tolist())])
+        # a long header wraps rather than widening a column of short values, but no word
+        # of it is cut; +2 for the header's filter button
+        word = max([0, *(len(w) for w in str(name).split())])
+        width = min(max(data + 2, min(len(str(name)) + 4, 16), min(word + 3, 24), 9), 60)
+        sheet.set_column(c, c, width, (formats or {}).get(name, column_format))
+        widths.append(width)
+    height = style.header_height([str(c) for c in frame.columns], widths)
+    if height:
+        sheet.set_row(header_row, height)
+    return widths
+
+
+def row_widths(sheet, rows: list[list[object]], sample: int = 200) -> list[float]:
+    """Widths of an instructor's sheet from its first rows: dates fit, long text stops at 60.
+
+    Returns every column's width (a column with no value keeps Excel's default)."""
+    widths: dict[int, int] = {}
+    for row in rows[:sample]:
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if hasattr(value, "year") or hasattr(value, "hour"):
+                n = len("yyyy-mm-dd hh:mm")
+            elif isinstance(value, float):
+                n = len(f"{value:.10g}")
+            else:
+                n = len(str(value))
+            widths[c] = max(widths.get(c, 0), n)
+    for c, n in widths.items():
+        sheet.set_column(c, c, min(max(n + 2, 9), 60))
+    last = max(widths, default=-1)
+    return [
+        min(max(widths[c] + 2, 9), 60) if c in widths else style.DEFAULT_WIDTH
+        for c in range(last + 1)
+    ]
