@@ -8,6 +8,8 @@ off, and each column goes to the typed writer for its values.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,8 +56,54 @@ def fit_cell(text: str) -> str:
     return text[: CELL_CHARS - len(CUT_MARK)] + CUT_MARK
 
 
+@dataclass(frozen=True)
+class Column:
+    """One column converted once, as the writer and the width take it: `values` a numpy
+    array (float64 for numbers and Excel dates, NaN for a blank; else objects) and `cells`
+    the same as plain Python values, None for a blank."""
+
+    name: str
+    kind: str  # "date", "number", "text" or "any" (written by xlsxwriter's generic write)
+    values: np.ndarray
+    cells: list[object]
+
+
+def to_column(name: str, series: pd.Series) -> Column:
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        kind, values = "date", excel_serial(series)
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        kind, values = "number", series.to_numpy(dtype="float64")
+    elif isinstance(dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes.to_numpy()]
+        text = pd.api.types.infer_dtype(categories, skipna=True) in ("string", "empty")
+        kind = "text" if text else "any"
+    else:
+        values = series.to_numpy(dtype=object)
+        text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+        kind = "text" if text else "any"
+    return column_of(name, kind, values)
+
+
+def column_of(name: str, kind: str, values: np.ndarray) -> Column:
+    """A Column from values already converted: float64 for "date"/"number", else objects."""
+    if kind in ("date", "number"):
+        cells = np.where(np.isnan(values), None, values.astype(object)).tolist()
+    else:
+        cells = np.where(pd.isna(values), None, values).tolist()
+    if kind == "text" and any(len(v) > CELL_CHARS for v in cells if v is not None):
+        cells = [fit_cell(v) if isinstance(v, str) else v for v in cells]  # a very long Notes
+    return Column(name, kind, values, cells)
+
+
+def to_columns(frame: pd.DataFrame) -> list[Column]:
+    """Every column of `frame`, converted once for writing and measuring."""
+    return [to_column(str(name), frame[name]) for name in frame.columns]
+
+
 class SheetWriter:
-    """Writes frames row by row (xlsxwriter's constant_memory mode needs row order)."""
+    """Writes tables row by row (xlsxwriter's constant_memory mode needs row order)."""
 
     def __init__(self, book, formats: dict[str, object]) -> None:
         self.book = book
@@ -64,48 +112,27 @@ class SheetWriter:
     def frame(
         self,
         sheet,
-        frame: pd.DataFrame,
+        table: pd.DataFrame | Sequence[Column],
         start_row: int = 0,
         column_formats: dict[str, str] | None = None,
     ) -> int:
-        """Header + rows; NaN/NaT cells stay blank; datetimes as Excel dates. Returns next row.
+        """Header + rows; blank cells stay blank; datetimes as Excel dates. Returns next row.
 
-        Each column is converted once to plain Python values and bound to the xlsxwriter
-        method for its type, so the per-cell work is one call, as in the I/O floor.
+        Each column is converted once to plain Python values (`to_column`) and bound to the
+        xlsxwriter method for its type, so the per-cell work is one call, as in the I/O floor.
         """
+        columns = to_columns(table) if isinstance(table, pd.DataFrame) else table
         column_formats = column_formats or {}
-        sheet.write_row(start_row, 0, list(frame.columns), self.formats["header"])
+        sheet.write_row(start_row, 0, [c.name for c in columns], self.formats["header"])
         write_number, write_string = cell_writers(sheet)
+        methods = {"date": write_number, "number": write_number, "text": write_string}
         writers = []
-        for c, name in enumerate(frame.columns):
-            series = frame[name]
-            fmt = self.formats.get(column_formats.get(name, ""))
-            if pd.api.types.is_datetime64_any_dtype(series.dtype):
-                values = excel_serial(series)
+        for c, column in enumerate(columns):
+            fmt = self.formats.get(column_formats.get(column.name, ""))
+            if column.kind == "date":
                 fmt = self.formats["datetime"]
-                method = write_number
-            elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-                series.dtype
-            ):
-                values = series.to_numpy(dtype="float64")
-                method = write_number
-            elif isinstance(series.dtype, pd.CategoricalDtype):
-                categories = series.cat.categories
-                values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes]
-                text = pd.api.types.infer_dtype(categories, skipna=True) in ("string", "empty")
-                method = write_string if text else sheet.write
-            else:
-                values = series.to_numpy(dtype=object)
-                text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
-                method = write_string if text else sheet.write
-                if text and (series.str.len() > CELL_CHARS).any():  # a very long Notes
-                    values = np.array(
-                        [fit_cell(v) if isinstance(v, str) else v for v in values], dtype=object
-                    )
-            blank = pd.isna(values)
-            cells = np.where(blank, None, values.astype(object)).tolist()
-            writers.append((c, method, cells, fmt))
-        n = len(frame)
+            writers.append((c, methods.get(column.kind, sheet.write), column.cells, fmt))
+        n = len(columns[0].cells) if columns else 0
         for offset in range(n):
             r = start_row + 1 + offset
             for c, method, cells, fmt in writers:
@@ -168,46 +195,54 @@ class SheetWriter:
                 sheet.write_blank(r, c, None, formats[c])
 
 
+def data_width(column: Column, sample: int = 200) -> int:
+    """Characters the longest of the column's first `sample` values takes as shown."""
+    if column.kind == "date":
+        return len("yyyy-mm-dd hh:mm")
+    values = column.values[:sample]
+    if column.kind == "number":
+        numbers = np.round(values[~np.isnan(values)], 2)
+        return max([0, *(len(str(v)) for v in numbers.tolist())])
+    return max([0, *(len(str(v)) for v in values[~pd.isna(values)].tolist())])
+
+
 def column_widths(
     sheet,
-    frame: pd.DataFrame,
+    columns: Sequence[Column],
     fixed: dict[str, tuple[float, object]] | None = None,
     header_row: int = 0,
     column_format: object = None,
     formats: dict[str, object] | None = None,
+    narrow: dict[str, float] | None = None,
 ) -> list[float]:
     """Column widths from the first 200 values as shown, the header wrapping when longer.
 
-    Called before the rows are written (constant_memory): a column's format reaches the
-    cells written without one only if it is set first. Returns the widths.
+    `narrow` columns take their given width wherever their values fit in it. Called before
+    the rows are written (constant_memory): a column's format reaches the cells written
+    without one only if it is set first. Returns the widths.
     """
     fixed = fixed or {}
+    narrow = narrow or {}
     widths: list[float] = []
-    for c, name in enumerate(frame.columns):
+    for c, column in enumerate(columns):
+        name = column.name
         if name in fixed:
             width, fmt = fixed[name]
             sheet.set_column(c, c, width, fmt)
             widths.append(width)
             continue
-        series = frame[name].head(200)
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            data = len("yyyy-mm-dd hh:mm")
-        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype
-        ):
-            numbers = series.to_numpy(dtype="float64")
-            numbers = np.round(numbers[~np.isnan(numbers)], 2)
-            data = max([0, *(len(str(v)) for v in numbers.tolist())])
-        else:
-            values = series.to_numpy(dtype=object)
-            data = max([0, *(len(str(v)) for v in values[~pd.isna(values)].tolist())])
+        data = data_width(column)
+        if name in narrow and data <= narrow[name] - 2:
+            sheet.set_column(c, c, narrow[name], None)
+            widths.append(narrow[name])
+            continue
         # a long header wraps rather than widening a column of short values, but no word
         # of it is cut; +2 for the header's filter button
-        word = max([0, *(len(w) for w in str(name).split())])
-        width = min(max(data + 2, min(len(str(name)) + 4, 16), min(word + 3, 24), 9), 60)
+        word = max([0, *(len(w) for w in name.split())])
+        width = min(max(data + 2, min(len(name) + 4, 16), min(word + 3, 24), 9), 60)
         sheet.set_column(c, c, width, (formats or {}).get(name, column_format))
         widths.append(width)
-    height = style.header_height([str(c) for c in frame.columns], widths)
+    height = style.header_height([c.name for c in columns], widths)
     if height:
         sheet.set_row(header_row, height)
     return widths

@@ -6,6 +6,8 @@ Each table is computed once, here, and both written and charted from the same fr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -14,17 +16,24 @@ from gradeproc.write import style
 from gradeproc.write.cells import SheetWriter
 
 
-def letter_counts(grades: pd.DataFrame, letter_order: list[str]) -> pd.DataFrame:
-    counts = grades["Letter"].value_counts()
-    order = letter_order + [x for x in counts.index if x not in letter_order]
-    counts = counts.reindex(order, fill_value=0)
+def letter_order(letters: pd.Series, order: Sequence[str]) -> list[str]:
+    """The Letters sheet's order (`Policy.letter_order`), then every other letter given (an
+    override such as I or W) alphabetically: the one order every list of letters uses."""
+    return [*order, *sorted(set(letters.dropna().tolist()) - set(order))]
+
+
+def letter_counts(grades: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """Students per letter in `letter_order`, the Letters sheet's letters even when none has
+    it, with their share of the class."""
+    letters = letter_order(grades["Letter"], order)
+    counts = grades["Letter"].value_counts().reindex(letters, fill_value=0).to_numpy()
     total = int(counts.sum())
     return pd.DataFrame(
         {
-            "Letter": order,
-            "Students": counts.to_numpy(dtype="int64"),
+            "Letter": letters,
+            "Students": counts.astype("int64"),
             # a share (0.25 shows as 25.0%), formatted like the Assessments' share columns
-            "Percent": snap(counts.to_numpy() / total) if total else np.zeros(len(order)),
+            "Percent": snap(counts / total) if total else np.zeros(len(letters)),
         }
     )
 
@@ -267,7 +276,7 @@ def _summary_widths(sheet, tables: list[pd.DataFrame]) -> list[float]:
             if pd.api.types.is_numeric_dtype(values.dtype):
                 data = 8
             else:
-                data = max([0, *values.astype(str).str.len().tolist()])
+                data = max([0, *(len(str(v)) for v in values.tolist())])
             widths[c] = max(widths.get(c, 9), min(len(str(name)), 12) + 2, data + 2)
     out = [min(widths[c], 40) for c in range(max(widths) + 1)]
     for c, width in enumerate(out):
@@ -358,28 +367,28 @@ def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
 def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:
     """Per assessment: mean and median final score, and the shares late, missing, not graded
     yet and excused."""
-    status = details["Status"].astype(object)
-    raw = details["Raw score"]
-    frame = pd.DataFrame(
-        {
-            "Assessment": details["Assessment"].astype(object),
-            "final": details["Final score"],
-            "late": details["Days late"].to_numpy(dtype="float64") > 0,
-            "missing": raw.isna() & ~status.isin(["EXCUSED", "UNGRADED"]),
-            "ungraded": status.eq("UNGRADED"),
-            "excused": status.eq("EXCUSED"),
-        }
-    )
-    grouped = frame.groupby("Assessment", sort=False)
+    status = details["Status"].to_numpy(dtype=object)
+    shares = {
+        "Share late": details["Days late"].to_numpy(dtype="float64") > 0,
+        "Share missing": details["Raw score"].isna().to_numpy()
+        & ~np.isin(status, ["EXCUSED", "UNGRADED"]),
+        "Share ungraded": status == "UNGRADED",
+        "Share excused": status == "EXCUSED",
+    }
+    frame = pd.DataFrame({"final": details["Final score"].to_numpy(dtype="float64"), **shares})
+    grouped = frame.groupby(details["Assessment"].to_numpy(dtype=object), sort=False)
     names = assessments.index
-    stats = pd.DataFrame(index=names)
-    stats["Category"] = assessments["category"].to_numpy(dtype=object)
-    stats["Max points"] = assessments["max_points"].to_numpy(dtype="float64")
+    means = grouped.mean().reindex(names)  # every column in one pass
+    max_points = assessments["max_points"].to_numpy(dtype="float64")
     # Each statistic snapped to its decimal, as a person would work it out (compute.letters).
-    stats["Mean"] = snap(grouped["final"].mean().reindex(names))
-    stats["Median"] = snap(grouped["final"].median().reindex(names))
-    stats["Mean %"] = snap(stats["Mean"] * 100 / stats["Max points"].where(stats["Max points"] > 0))
-    shares = (("Late", "late"), ("Missing", "missing"), ("Ungraded", "ungraded"))
-    for column, key in (*shares, ("Excused", "excused")):
-        stats[f"Share {column.lower()}"] = snap(grouped[key].mean().reindex(names).fillna(0.0))
-    return stats.rename_axis("Assessment").reset_index()
+    mean = snap(means["final"])
+    stats = {
+        "Assessment": names.to_numpy(dtype=object),
+        "Category": assessments["category"].to_numpy(dtype=object),
+        "Max points": max_points,
+        "Mean": mean,
+        "Median": snap(grouped["final"].median().reindex(names)),
+        "Mean %": snap(mean * 100 / np.where(max_points > 0, max_points, np.nan)),
+        **{name: snap(means[name].fillna(0.0)) for name in shares},
+    }
+    return pd.DataFrame(stats)

@@ -17,8 +17,15 @@ import xlsxwriter
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import KNOWN_COLUMNS
 from gradeproc.write import annotate, style
-from gradeproc.write.cells import SheetWriter, column_widths, row_widths
-from gradeproc.write.summary import write_summary
+from gradeproc.write.cells import (
+    Column,
+    SheetWriter,
+    column_of,
+    column_widths,
+    row_widths,
+    to_columns,
+)
+from gradeproc.write.summary import letter_order, write_summary
 
 # Details rows (students x assessments) up to which a graded workbook is built in memory.
 # constant_memory costs a temporary file per sheet and per package part (a third of a
@@ -155,9 +162,10 @@ def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool 
     n = len(grades)
     sheet = book.add_worksheet("Grades")
     sheet.freeze_panes(1, 3)
+    table = to_columns(grades)
     widths = column_widths(
         sheet,
-        grades,
+        table,
         fixed={"Notes": (70, formats["wrap"]), "Flags": (26, formats["wrap"])},
         column_format=formats["top"],  # a tall row reads from its top line
         formats={"Letter": formats["centre_top"], "Registrar code": formats["centre_top"]},
@@ -168,11 +176,10 @@ def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool 
     if comments and "Flags" in columns and "Notes" in columns:
         annotate.flag_comments(sheet, grades, columns.index("Flags"))
     percent_columns = {c: "percent" for c in columns if c.endswith(" %") or c == "Total"}
-    last = writer.frame(sheet, grades, column_formats=percent_columns)
+    last = writer.frame(sheet, table, column_formats=percent_columns)
     sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
     if "Letter" in columns:
-        letters = [r.letter for r in gradebook.policy.letters]
-        letters += [x for x in pd.unique(grades["Letter"].dropna()) if x not in letters]
+        letters = letter_order(grades["Letter"], gradebook.policy.letter_order)
         style.letter_formats(sheet, 1, n, columns.index("Letter"), letters, formats)
     if "Flags" in columns:
         style.flag_formats(sheet, 1, n, columns.index("Flags"), formats["action"])
@@ -214,9 +221,8 @@ def student_names(grades: pd.DataFrame) -> np.ndarray:
     return np.where(names == "", None, names).astype(object)
 
 
-def with_names(details: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
-    """Details with a `Name` column after `Student ID`: whose row it is, at a glance."""
-    names = student_names(grades)
+def name_column(details: pd.DataFrame, grades: pd.DataFrame, names: np.ndarray) -> Column:
+    """The Details rows' `Name` (`student_names` of `grades`): whose row it is, at a glance."""
     ids = details["Student ID"]
     if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(
         pd.Index(grades["Student ID"])
@@ -224,14 +230,8 @@ def with_names(details: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
         rows = ids.cat.codes.to_numpy()  # Details lists students in Grades order
     else:
         rows = pd.Index(grades["Student ID"]).get_indexer(ids)
-    codes, uniques = pd.factorize(np.append(names, None))  # names may repeat; None -> -1
-    name_codes = codes[np.where(rows >= 0, rows, len(names))]
-    column = pd.Categorical.from_codes(name_codes, categories=uniques)
-    out = {c: details[c] for c in details.columns}
-    at = list(out).index("Student ID") + 1 if "Student ID" in out else 0
-    items = list(out.items())
-    items.insert(at, ("Name", pd.Series(column, index=details.index)))
-    return pd.DataFrame(dict(items), copy=False)
+    padded = np.append(names, None)  # a row of no Grades student: no name
+    return column_of("Name", "text", padded[np.where(rows >= 0, rows, len(names))])
 
 
 # Details' number columns are narrow, their two-word headers wrapping, so the sheet prints
@@ -248,31 +248,27 @@ DETAIL_NUMBER_WIDTHS = {
 def _write_details(
     book, writer: SheetWriter, grading, sheets: list[tuple[str, int, int]], title: str = ""
 ) -> None:
-    columns = [*list(grading.details.columns[:1]), "Name", *list(grading.details.columns[1:])]
+    names = student_names(grading.grades)
     for sheet_title, first, stop in sheets:
-        details = with_names(grading.details.iloc[first:stop], grading.grades)
+        details = grading.details.iloc[first:stop]
+        columns = to_columns(details)
+        at = list(details.columns).index("Student ID") + 1 if "Student ID" in details else 0
+        columns.insert(at, name_column(details, grading.grades, names))
         sheet = book.add_worksheet(sheet_title)
         sheet.freeze_panes(1, 3)
-        fixed = {
-            name: (width, None)
-            for name, width in DETAIL_NUMBER_WIDTHS.items()
-            if name in columns and _fits(details[name], width)
-        }
         widths = column_widths(
-            sheet, details, fixed=fixed, formats={"Status": writer.formats["centre"]}
+            sheet,
+            columns,
+            formats={"Status": writer.formats["centre"]},
+            narrow=DETAIL_NUMBER_WIDTHS,
         )
-        last = writer.frame(sheet, details)
+        last = writer.frame(sheet, columns)
         sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
-        if "Status" in columns:
-            style.status_formats(sheet, 1, len(details), columns.index("Status"), writer.formats)
+        if "Status" in details:
+            status = [c.name for c in columns].index("Status")
+            style.status_formats(sheet, 1, len(details), status, writer.formats)
         style.print_setup(sheet, header_row=0, widths=widths, title=title, repeat_columns=3)
         style.ignore_id_warnings(sheet)
-
-
-def _fits(values: pd.Series, width: float) -> bool:
-    """Whether every number of the column's first rows shows in `width` characters."""
-    head = values.head(200).dropna()
-    return bool(head.round(2).astype(str).str.len().max() <= width - 2) if len(head) else True
 
 
 def _write_input_sheet(
