@@ -71,8 +71,9 @@ class ScoreMark(NamedTuple):
     comment: str
 
 
-def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
-    """The Scores cells that were penalised, rejected, missing, excused or dropped.
+def score_marks(grading, shaded: np.ndarray, sheet) -> list[ScoreMark]:
+    """The Scores cells that were penalised, rejected, missing, excused or dropped
+    (`shaded_cells`), where the sheet has them.
 
     The sheet's frame is indexed by Excel row and its headers map to column letters; headers
     are matched to assessment names as validation matches them (case and spaces ignored).
@@ -92,26 +93,36 @@ def score_marks(grading, gradebook, sheet) -> list[ScoreMark]:
     excel_row = pd.Series(ids.index.to_numpy(), index=ids.to_numpy(dtype=object))
     rows = excel_row.reindex(status.index).to_numpy(dtype="float64") - 1  # 0-based
     cols = np.array([columns.get(a, -1) for a in status.columns], dtype=np.int64)
-    values = status.to_numpy(dtype=object)
-    mask = np.isin(values, list(SCORE_KINDS))
-    # UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
-    # with no submission time is UNGRADED too, but there is nothing to act on yet.
-    mask &= (values != "UNGRADED") | handed_in(gradebook, status)
-    mask &= ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
+    mask = shaded & ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
     i, j = np.nonzero(mask)
     if not len(i):
         return []
     texts = score_comments(grading.facts, i, j)
-    kinds = values[i, j]
+    kinds = status.to_numpy(dtype=object)[i, j]
     return list(
         map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
     )
 
 
-def handed_in(gradebook, status: pd.DataFrame) -> np.ndarray:
-    """Students × assessments (as `status`): a submission time was given."""
+def shaded_cells(grading, gradebook) -> np.ndarray:
+    """Students × assessments (as `grading.status`): the scores the Scores sheet shades.
+
+    UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
+    with no submission time is UNGRADED too, but there is nothing to act on yet.
+    """
+    status = grading.status
+    values = status.to_numpy(dtype=object)
     submitted = gradebook.submitted.reindex(index=status.index, columns=status.columns)
-    return submitted.notna().to_numpy()
+    return np.isin(values, list(SCORE_KINDS)) & (
+        (values != "UNGRADED") | submitted.notna().to_numpy()
+    )
+
+
+def flagged_rows(grades: pd.DataFrame) -> np.ndarray:
+    """Per Grades row: the student has a flag and Notes, so the Flags cell gets a comment."""
+    flags = grades["Flags"].fillna("").astype(str)
+    notes = grades["Notes"].fillna("").astype(str)
+    return ((flags.str.strip() != "") & (notes.str.strip() != "")).to_numpy()
 
 
 # Comments per sheet at most. Each costs xlsxwriter about 70 µs (a VML shape apiece) and Excel
@@ -135,27 +146,24 @@ def legend_rows(kinds: Iterable[str], comments: bool = True) -> list[tuple[str, 
     return lines
 
 
-def flag_comments(sheet, grades: pd.DataFrame, col: int) -> None:
-    """A comment with the Notes, one sentence a line, on each flagged student's Flags cell."""
-    flags = grades["Flags"].fillna("").astype(str)
-    notes = grades["Notes"].fillna("").astype(str)
-    flagged = (flags.str.strip() != "") & (notes.str.strip() != "")
+def flag_comments(sheet, grades: pd.DataFrame, col: int, flagged: np.ndarray) -> None:
+    """A comment with the Notes, one sentence a line, on each `flagged_rows` Flags cell."""
     if not flagged.any():
         return
     sheet.set_comments_author("gradeproc")
-    rows = (np.flatnonzero(flagged.to_numpy()) + 1).tolist()
-    for r, text in zip(rows, note_lines(notes[flagged]).tolist(), strict=True):
+    rows = (np.flatnonzero(flagged) + 1).tolist()
+    for r, text in zip(rows, note_lines(grades["Notes"][flagged]).tolist(), strict=True):
         text = fit_cell(text)
         sheet.write_comment(r, col, text, comment_options(text))
 
 
 def mark_scores(
-    sheet, formats: dict[str, object], source, grading, gradebook, comments: bool = True
+    sheet, formats: dict[str, object], source, grading, shaded: np.ndarray, comments: bool = True
 ) -> tuple[list[list[object]], dict[tuple[int, int], object]]:
     """Shade each late, rejected, missing, excused or dropped score, say why in a comment,
     and add a legend to the right of the data (in columns the gradebook's reader ignores:
     their header cell stays blank)."""
-    marks = score_marks(grading, gradebook, source)
+    marks = score_marks(grading, shaded, source)
     if not marks:
         return source.rows, {}
     sheet.set_comments_author("gradeproc")

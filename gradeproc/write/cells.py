@@ -257,13 +257,19 @@ def row_widths(sheet, rows: list[list[object]], sample: int = 200) -> list[float
         for c, value in enumerate(row):
             if value is None or value == "":
                 continue
-            if hasattr(value, "year") or hasattr(value, "hour"):
+            kind = type(value)
+            if kind is str:
+                n = len(value)
+            elif kind is float:
+                n = len(f"{value:.10g}")
+            elif hasattr(value, "year") or hasattr(value, "hour"):
                 n = len("yyyy-mm-dd hh:mm")
             elif isinstance(value, float):
                 n = len(f"{value:.10g}")
             else:
                 n = len(str(value))
-            widths[c] = max(widths.get(c, 0), n)
+            if n > widths.get(c, 0):
+                widths[c] = n
     for c, n in widths.items():
         sheet.set_column(c, c, min(max(n + 2, 9), 60))
     last = max(widths, default=-1)

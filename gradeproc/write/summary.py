@@ -375,8 +375,14 @@ def assessment_statistics(details: pd.DataFrame, assessments: pd.DataFrame) -> p
         "Share ungraded": status == "UNGRADED",
         "Share excused": status == "EXCUSED",
     }
-    frame = pd.DataFrame({"final": details["Final score"].to_numpy(dtype="float64"), **shares})
-    grouped = frame.groupby(details["Assessment"].to_numpy(dtype=object), sort=False)
+    frame = pd.DataFrame(
+        {
+            "Assessment": details["Assessment"].to_numpy(dtype=object),
+            "final": details["Final score"].to_numpy(dtype="float64"),
+            **shares,
+        }
+    )
+    grouped = frame.groupby("Assessment", sort=False)
     names = assessments.index
     means = grouped.mean().reindex(names)  # every column in one pass
     max_points = assessments["max_points"].to_numpy(dtype="float64")

@@ -64,11 +64,9 @@ def write_workbook(
     )
     writer = SheetWriter(book, style.formats(book))
     grades = grading.grades
-    flagged = int(((grades["Flags"].fillna("") != "") & (grades["Notes"].fillna("") != "")).sum())
-    statuses = grading.status.to_numpy(dtype=object)
-    shaded = np.isin(statuses, list(style.SCORE_KINDS))
-    shaded &= (statuses != "UNGRADED") | annotate.handed_in(gradebook, grading.status)
-    marked = int(shaded.sum())
+    flagged_rows = annotate.flagged_rows(grades)
+    shaded = annotate.shaded_cells(grading, gradebook)
+    flagged, marked = int(flagged_rows.sum()), int(shaded.sum())
     grade_comments = flagged <= annotate.MAX_COMMENTS
     score_comments = marked <= annotate.MAX_COMMENTS
     limits: list[Finding] = []
@@ -100,7 +98,7 @@ def write_workbook(
         )
     warnings = [*warnings, *(str(f) for f in limits)]
     title = style.course_title(gradebook.policy)
-    _write_grades(book, writer, grading, gradebook, grade_comments)
+    _write_grades(book, writer, grading, gradebook, flagged_rows if grade_comments else None)
     _write_details(book, writer, grading, detail_sheets, title)
     write_summary(book, writer, grading.grades, gradebook, grading.details)
     _write_run(book, writer, run_info, warnings, title)
@@ -110,7 +108,7 @@ def write_workbook(
     for name, sheet_title in zip(workbook.order, titles, strict=True):
         source = workbook.sheets[name]
         _write_input_sheet(
-            book, writer, sheet_title, name, source, grading, gradebook, score_comments, title
+            book, writer, sheet_title, name, source, grading, shaded, score_comments, title
         )
     book.close()
     return limits
@@ -154,8 +152,11 @@ def _limit(sheet: str, message: str) -> Finding:
 # so a column format or a comment addressed to a row already written would be lost.
 
 
-def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool = True) -> None:
-    """Frozen names, filters, two-decimal percentages, letters coloured, flags explained."""
+def _write_grades(
+    book, writer: SheetWriter, grading, gradebook, flagged: np.ndarray | None
+) -> None:
+    """Frozen names, filters, two-decimal percentages, letters coloured, flags explained
+    (a comment on each `flagged` row's Flags cell; None: no comments)."""
     formats = writer.formats
     grades = grading.grades
     columns = list(grades.columns)
@@ -173,8 +174,8 @@ def _write_grades(book, writer: SheetWriter, grading, gradebook, comments: bool 
     # LibreOffice keeps rows at the height written: give rows with wrapped text theirs.
     for r, height in style.row_heights(grades, {"Notes": 70, "Flags": 26}).items():
         sheet.set_row(r + 1, height)
-    if comments and "Flags" in columns and "Notes" in columns:
-        annotate.flag_comments(sheet, grades, columns.index("Flags"))
+    if flagged is not None:
+        annotate.flag_comments(sheet, grades, columns.index("Flags"), flagged)
     percent_columns = {c: "percent" for c in columns if c.endswith(" %") or c == "Total"}
     last = writer.frame(sheet, table, column_formats=percent_columns)
     sheet.autofilter(0, 0, max(last - 1, 1), len(columns) - 1)
@@ -212,13 +213,21 @@ def details_sheets(n_rows: int, n_items: int) -> list[tuple[str, int, int]]:
 
 
 def student_names(grades: pd.DataFrame) -> np.ndarray:
-    """`Last, First` per Grades row (whichever of the two is given; blank when neither)."""
-    last = grades["Last name"].astype(object).where(grades["Last name"].notna(), "").astype(str)
-    first = grades["First name"].astype(object).where(grades["First name"].notna(), "")
-    first = first.astype(str)
-    both = (last.str.strip() != "") & (first.str.strip() != "")
-    names = np.where(both, last + ", " + first, last + first)
-    return np.where(names == "", None, names).astype(object)
+    """`Last, First` per Grades row (whichever of the two is given; None when neither)."""
+    lasts, firsts = (
+        ["" if v is None else str(v) for v in _blank_none(grades[c])]
+        for c in ("Last name", "First name")
+    )
+    names = [
+        f"{last}, {first}" if last.strip() and first.strip() else (last + first) or None
+        for last, first in zip(lasts, firsts, strict=True)
+    ]
+    return np.array(names, dtype=object)
+
+
+def _blank_none(values: pd.Series) -> list[object]:
+    array = values.to_numpy(dtype=object)
+    return np.where(pd.isna(array), None, array).tolist()
 
 
 def name_column(details: pd.DataFrame, grades: pd.DataFrame, names: np.ndarray) -> Column:
@@ -278,7 +287,7 @@ def _write_input_sheet(
     name: str,
     source,
     grading,
-    gradebook,
+    shaded: np.ndarray,
     comments: bool = True,
     course: str = "",
 ) -> None:
@@ -289,7 +298,7 @@ def _write_input_sheet(
     header = source.header_row - 1  # 0-based
     if name == "Scores":
         rows, cell_formats = annotate.mark_scores(
-            sheet, writer.formats, source, grading, gradebook, comments
+            sheet, writer.formats, source, grading, shaded, comments
         )
     if name in KNOWN_COLUMNS and header < len(rows):  # a contract sheet: its header stands out
         for c, value in enumerate(rows[header]):
