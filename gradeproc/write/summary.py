@@ -44,7 +44,9 @@ def total_statistics(grades: pd.DataFrame) -> list[tuple[str, float]]:
     total = grades["Total"].dropna()
     if total.empty:
         return [("Students with a total", 0)]
-    values = snap([total.mean(), total.median(), total.std(ddof=0), total.min(), total.max()])
+    values = snap(
+        np.array([total.mean(), total.median(), total.std(ddof=0), total.min(), total.max()])
+    )
     labels = ("Mean", "Median", "Standard deviation", "Minimum", "Maximum")
     return [
         ("Students with a total", int(total.count())),

@@ -23,6 +23,7 @@ from gradeproc.write.cells import (
     SheetWriter,
     column_of,
     column_widths,
+    plain,
     row_widths,
     to_columns,
 )
@@ -119,7 +120,7 @@ def setting_text(value: object) -> str:
     """A Policy setting for the Run sheet: a number as every sentence spells it (`5`, not
     `5.0`; `0.5`), by `sentences.points_text`, so the Run sheet and the Notes agree."""
     if isinstance(value, float) and math.isfinite(value):
-        return str(points_text([value])[0])
+        return str(points_text(np.array([value]))[0])
     return str(value)
 
 
@@ -217,7 +218,7 @@ def details_sheets(n_rows: int, n_items: int) -> list[tuple[str, int, int]]:
 def student_names(grades: pd.DataFrame) -> np.ndarray:
     """`Last, First` per Grades row (whichever of the two is given; None when neither)."""
     lasts, firsts = (
-        ["" if v is None else str(v) for v in _blank_none(grades[c])]
+        ["" if v is None else str(v) for v in plain(grades[c].to_numpy(dtype=object))]
         for c in ("Last name", "First name")
     )
     names = [
@@ -225,11 +226,6 @@ def student_names(grades: pd.DataFrame) -> np.ndarray:
         for last, first in zip(lasts, firsts, strict=True)
     ]
     return np.array(names, dtype=object)
-
-
-def _blank_none(values: pd.Series) -> list[object]:
-    array = values.to_numpy(dtype=object)
-    return np.where(pd.isna(array), None, array).tolist()
 
 
 def name_column(details: pd.DataFrame, grades: pd.DataFrame, names: np.ndarray) -> Column:
@@ -241,13 +237,13 @@ def name_column(details: pd.DataFrame, grades: pd.DataFrame, names: np.ndarray) 
         rows = ids.cat.codes.to_numpy()  # Details lists students in Grades order
     else:
         rows = pd.Index(grades["Student ID"]).get_indexer(ids)
-    padded = np.append(names, None)  # a row of no Grades student: no name
+    padded = np.append(names, np.array([None], dtype=object))  # no Grades student: no name
     return column_of("Name", "text", padded[np.where(rows >= 0, rows, len(names))])
 
 
 # Details' number columns are narrow, their two-word headers wrapping, so the sheet prints
 # one page wide at a readable size.
-DETAIL_NUMBER_WIDTHS = {
+DETAIL_NUMBER_WIDTHS: dict[str, float] = {
     "Max points": 9,
     "Raw score": 9,
     "Days late": 9,
