@@ -289,6 +289,11 @@ TEXT_CHARS_PER_UNIT = 1.25
 HEADER_CHARS_PER_UNIT = 1.1  # bold
 
 
+def text_lengths(texts: pd.Series) -> list[int]:
+    """Characters of each value as text; 0 for a blank."""
+    return [0 if pd.isna(v) else len(str(v)) for v in texts.to_numpy(dtype=object).tolist()]
+
+
 def text_lines(texts: pd.Series, width: float, per_unit: float = 1.0) -> np.ndarray:
     """How many lines each text takes in a wrapped column `width` characters wide.
 
@@ -297,7 +302,7 @@ def text_lines(texts: pd.Series, width: float, per_unit: float = 1.0) -> np.ndar
     written (Excel too, once it is set), so a short guess would hide text.
     """
     chars = max(int(width * per_unit) - 1, 8)
-    lengths = texts.fillna("").astype(str).str.len().to_numpy(dtype=np.int64)
+    lengths = np.array(text_lengths(texts), dtype=np.int64)
     lines = np.ceil(lengths / (chars - 4)).astype(np.int64)
     return np.where(lengths <= chars, 1, lines)
 

@@ -13,13 +13,14 @@ import pandas as pd
 
 from gradeproc.compute.letters import snap
 from gradeproc.write import style
-from gradeproc.write.cells import SheetWriter
+from gradeproc.write.cells import Column, SheetWriter, to_columns
 
 
 def letter_order(letters: pd.Series, order: Sequence[str]) -> list[str]:
     """The Letters sheet's order (`Policy.letter_order`), then every other letter given (an
     override such as I or W) alphabetically: the one order every list of letters uses."""
-    return [*order, *sorted(set(letters.dropna().tolist()) - set(order))]
+    given = {v for v in pd.unique(letters.to_numpy(dtype=object)) if not pd.isna(v)}
+    return [*order, *sorted(given - set(order))]
 
 
 def letter_counts(grades: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
@@ -75,8 +76,18 @@ def write_summary(
         stats = assessment_statistics(details, gradebook.assessments)
     statistics = total_statistics(grades)
     totals = pd.DataFrame(statistics, columns=["Statistic", "Value"])
-    tables = [t for t in (counts, totals, histogram, stats) if t is not None]
-    widths = _summary_widths(sheet, tables)
+    # each table converted once, for its widths and its cells
+    columns = {
+        name: to_columns(frame)
+        for name, frame in (
+            ("Letters", counts),
+            ("Totals", totals),
+            ("Distribution of totals", histogram),
+            ("Assessments", stats),
+        )
+        if frame is not None
+    }
+    widths = _summary_widths(sheet, list(columns.values()))
 
     course = style.course_title(policy)
     sheet.set_row(0, 24)
@@ -95,16 +106,18 @@ def write_summary(
     histogram_width = max(480, page - letter_width - 16)
     row = chart_row + int(np.ceil(chart_height / CHART_ROW_PX)) + 1
 
-    def table(title: str, frame: pd.DataFrame, start: int, **column_formats: str) -> int:
+    def table(title: str, start: int, **column_formats: str) -> int:
         sheet.write(start, 0, title, formats["heading"])
-        height = _table_header_height(frame, widths)
+        height = _table_header_height(columns[title], widths)
         if height:
             sheet.set_row(start + 1, height)
-        return writer.frame(sheet, frame, start_row=start + 1, column_formats=column_formats)
+        return writer.frame(
+            sheet, columns[title], start_row=start + 1, column_formats=column_formats
+        )
 
     # Letters, coloured as on Grades.
     letters_top = row + 1
-    end = table("Letters", counts, row, Percent="share")
+    end = table("Letters", row, Percent="share")
     style.letter_formats(sheet, letters_top + 1, end - 1, 0, counts["Letter"].tolist(), formats)
     chart = book.add_chart({"type": "column"})
     chart.add_series(
@@ -141,7 +154,7 @@ def write_summary(
     row += 2
     page_breaks = [row]  # printed, the tables below the charts and the Letters start a page
     hist_top = row + 1
-    end = table("Distribution of totals", histogram, row)
+    end = table("Distribution of totals", row)
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for band, key in histogram.attrs["bands"].items():
         c = histogram.columns.get_loc(band)
@@ -185,7 +198,6 @@ def write_summary(
         share_columns = [c for c in stats.columns if c.startswith("Share ")]
         end = table(
             "Assessments",
-            stats,
             row,
             Mean="percent",
             Median="percent",
@@ -264,22 +276,21 @@ COUNT_AXIS = {
 }
 
 
-def _table_header_height(frame: pd.DataFrame, widths: list[float]) -> float | None:
-    names = [str(c) for c in frame.columns]
+def _table_header_height(columns: list[Column], widths: list[float]) -> float | None:
+    names = [c.name for c in columns]
     return style.header_height(names, [widths[c] + 2 for c in range(len(names))])
 
 
-def _summary_widths(sheet, tables: list[pd.DataFrame]) -> list[float]:
+def _summary_widths(sheet, tables: list[list[Column]]) -> list[float]:
     """One width per column over every table of the Summary (they all start in column A)."""
     widths: dict[int, float] = {0: 22}
     for table in tables:
-        for c, name in enumerate(table.columns):
-            values = table[name]
-            if pd.api.types.is_numeric_dtype(values.dtype):
+        for c, column in enumerate(table):
+            if column.kind == "number":
                 data = 8
             else:
-                data = max([0, *(len(str(v)) for v in values.tolist())])
-            widths[c] = max(widths.get(c, 9), min(len(str(name)), 12) + 2, data + 2)
+                data = max([0, *(len(str(v)) for v in column.values.tolist())])
+            widths[c] = max(widths.get(c, 9), min(len(column.name), 12) + 2, data + 2)
     out = [min(widths[c], 40) for c in range(max(widths) + 1)]
     for c, width in enumerate(out):
         sheet.set_column(c, c, width)
