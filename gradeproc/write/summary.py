@@ -92,7 +92,7 @@ def write_summary(
     course = style.course_title(policy)
     sheet.set_row(0, 24)
     sheet.write(0, 0, f"Summary: {course}" if course else "Summary", formats["title"])
-    n_total = int(grades["Total"].notna().sum())
+    n_total = int(statistics[0][1])  # "Students with a total"
     counts_line = f"{len(grades)} students, {n_total} with a total"
     n_ungraded = int(grades["Flags"].fillna("").str.contains("UNGRADED", regex=False).sum())
     if n_ungraded:
