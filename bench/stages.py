@@ -34,7 +34,7 @@ def grade_once(source: Path, output: Path) -> dict[str, float]:
     from gradeproc.read import read_workbook
     from gradeproc.registrar import no_grade_findings
     from gradeproc.validation import validate_workbook
-    from gradeproc.write import write_workbook
+    from gradeproc.write.workbook import write_workbook
 
     t0 = CLOCK()
     workbook = read_workbook(source)

@@ -20,7 +20,9 @@ from gradeproc.read import Workbook, read_workbook
 from gradeproc.safety import shown_name
 from gradeproc.template import write_template
 from gradeproc.validation import Gradebook, validate_workbook
-from gradeproc.write import Outputs, setting_text, write_workbook
+from gradeproc.write import summary
+from gradeproc.write.outputs import Outputs
+from gradeproc.write.workbook import setting_text, write_workbook
 
 
 @dataclass
@@ -40,10 +42,9 @@ class Result:
 
     def letter_counts(self) -> dict[str, int]:
         """Students per letter, in the Letters sheet's order (then overrides such as I)."""
-        counts = self.grades["Letter"].value_counts()
-        order = [x for x in self.letter_order if x in counts.index]
-        order += sorted(x for x in counts.index if x not in order)
-        return {letter: int(counts[letter]) for letter in order}
+        counts = summary.letter_counts(self.grades, self.letter_order)
+        shown = counts[counts["Students"] > 0]
+        return dict(zip(shown["Letter"].tolist(), shown["Students"].tolist(), strict=True))
 
     def graded_line(self) -> str:
         """`Graded 40 students: A 6, A- 6, ...`: the line the command line and the page show."""

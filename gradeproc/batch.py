@@ -46,12 +46,12 @@ PRELOAD = [
     "gradeproc.api",
     "gradeproc.compute",
     "gradeproc.registrar",
-    "gradeproc.write",
+    "gradeproc.write.workbook",
     # pandera (with validation), calamine and xlsxwriter: a third of a worker's start-up
     "gradeproc.validation",
     "gradeproc.read",
     "gradeproc.safety",
-    "gradeproc.style",
+    "gradeproc.write.style",
     "python_calamine",
     "xlsxwriter",
 ]
@@ -468,7 +468,7 @@ def run_batch(
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.is_dir():
         raise FileProblem(f"{in_dir} is not a folder")
-    from gradeproc.write import MSG_OUTPUT_IS_FOLDER
+    from gradeproc.write.outputs import MSG_OUTPUT_IS_FOLDER
 
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputPathWrong(f"{out_dir} is a file; give the folder to write the outputs in")
@@ -536,7 +536,7 @@ def _write_outputs(
     of the gradebooks not reached yet, so that the next run knows their outputs.
     """
     from gradeproc.read import file_sha256
-    from gradeproc.write import Outputs
+    from gradeproc.write.outputs import Outputs
 
     recorded = manifest["files"]
     files = {} if inputs is not None else dict(recorded)
@@ -581,7 +581,7 @@ def write_combined_registrar(
     import pandas as pd
 
     from gradeproc.registrar import load_profile, write_registrar
-    from gradeproc.write import write_csv
+    from gradeproc.write.csv import write_csv
 
     profile = None if fmt == "generic" else load_profile(fmt)
     columns = GENERIC_COLUMNS if profile is None else profile.headers

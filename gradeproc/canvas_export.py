@@ -23,7 +23,8 @@ from gradeproc.api import grade_file
 from gradeproc.codes import Code
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import normalise
-from gradeproc.write import Outputs, write_csv
+from gradeproc.write.csv import write_csv
+from gradeproc.write.outputs import Outputs
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Override Score"]
 ROSTER_IDS = {"Canvas ID": "ID", "SIS User ID": "SIS User ID", "SIS Login ID": "SIS Login ID"}

@@ -543,7 +543,8 @@ def write_grade_changes(
     frame: pd.DataFrame, path: str | Path, force: bool = False, protect: Sequence[Path] = ()
 ) -> Path:
     """Write the grade-change CSV (UTF-8, formula-safe) whole or not at all."""
-    from gradeproc.write import Outputs, write_csv
+    from gradeproc.write.csv import write_csv
+    from gradeproc.write.outputs import Outputs
 
     path = Path(path)
     with Outputs(force) as outputs:

@@ -32,7 +32,7 @@ from gradeproc.parse import is_blank
 from gradeproc.policy import SETTINGS
 from gradeproc.read import normalise
 from gradeproc.template import HEADERS, template_rows
-from gradeproc.write import Outputs
+from gradeproc.write.outputs import Outputs
 
 Score = float | str | None
 """A score cell: points, `EX` (excused), other text kept as typed (validate names it), or blank."""

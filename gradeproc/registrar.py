@@ -26,7 +26,7 @@ from gradeproc import parse
 from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, ProfileProblem, ValidationFailed
 from gradeproc.read import normalise
-from gradeproc.write import FORMULA_TRIGGERS, formula_safe
+from gradeproc.write.csv import FORMULA_TRIGGERS, formula_safe
 
 if TYPE_CHECKING:
     from gradeproc.compute import Grading

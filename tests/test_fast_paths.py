@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from gradeproc import parse, schemas, validation
 from gradeproc.read import sheet_from_rows
-from gradeproc.write import IN_MEMORY_ROWS, memory_options
+from gradeproc.write.workbook import IN_MEMORY_ROWS, memory_options
 
 
 @pytest.mark.parametrize(

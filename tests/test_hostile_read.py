@@ -361,7 +361,7 @@ def test_an_input_rewritten_during_the_run_grades_the_bytes_read(
     ],
 )
 def test_input_sheet_names_never_collide(titles: list[str], expected: list[str]) -> None:
-    from gradeproc.write import input_sheet_titles
+    from gradeproc.write.workbook import input_sheet_titles
 
     ours = ["Grades", "Summary", "Run", "Details", "Details (2)"]
     result = input_sheet_titles(titles, ours)
@@ -372,7 +372,7 @@ def test_input_sheet_names_never_collide(titles: list[str], expected: list[str])
 
 
 def test_a_long_name_keeps_its_suffix_within_31_characters() -> None:
-    from gradeproc.write import input_sheet_titles
+    from gradeproc.write.workbook import input_sheet_titles
 
     long = "Summary of the term, by section"  # 31 characters
     assert input_sheet_titles([long, long[:23] + " (input)"], [long]) == [

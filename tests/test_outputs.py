@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 import gradeproc.registrar
-import gradeproc.write
+import gradeproc.write.outputs
 from gradeproc.api import init, process
 from gradeproc.cli import app
 from gradeproc.errors import OutputExists, OutputFailed, OutputPathWrong
-from gradeproc.write import Outputs
+from gradeproc.write.outputs import Outputs
 from tests.helpers import syllabus_sheets, write_book
 
 runner = CliRunner()
@@ -330,7 +330,7 @@ def test_a_signal_right_after_the_temporary_file_is_made_leaves_nothing(
         real_close(fd)
         raise Signalled()
 
-    monkeypatch.setattr(gradeproc.write.os, "close", close_then_signal)
+    monkeypatch.setattr(gradeproc.write.outputs.os, "close", close_then_signal)
     with pytest.raises(Interrupted), Outputs() as outputs:
         outputs.claim(tmp_path / "out.xlsx")
     assert files(tmp_path) == []
@@ -359,7 +359,7 @@ def test_a_signal_between_two_replacements_puts_the_first_back(
     temp_a, temp_b = outputs.claim(first), outputs.claim(second)
     temp_a.write_text("new a")
     temp_b.write_text("new b")
-    monkeypatch.setattr(gradeproc.write.os, "replace", replace_then_signal)
+    monkeypatch.setattr(gradeproc.write.outputs.os, "replace", replace_then_signal)
     with pytest.raises(Signalled):
         outputs.commit()
     assert (first.read_text(), second.read_text()) == ("old a", "old b")

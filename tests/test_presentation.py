@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from gradeproc import style
 from gradeproc.api import process
+from gradeproc.write import annotate, style
 from tests.helpers import (
     SYLLABUS_GRADES_COLUMNS,
     WORKED_STUDENTS,
@@ -125,7 +125,7 @@ def test_a_comment_holds_one_sentence_a_line() -> None:
             "borderline. Letter I set by the instructor."
         ]
     )
-    assert style.note_lines(notes)[0].split("\n") == [
+    assert annotate.note_lines(notes)[0].split("\n") == [
         "HW1: no score, counted as 0.",
         "HW2: excused, left out of Homework.",
         "Extension on HW3: +2 days (Dr. Lee's note).",
@@ -364,7 +364,7 @@ def test_sheets_with_ids_ignore_number_stored_as_text(graded: Path) -> None:
 def test_beyond_the_comment_cap_cells_stay_shaded_and_the_run_sheet_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(style, "MAX_COMMENTS", 0)
+    monkeypatch.setattr(annotate, "MAX_COMMENTS", 0)
     sheets = syllabus_sheets(
         [("S01", "Lovelace", "Ada")],
         scores={"S01": [None, 100, 100, 100, 100, 100, 100, 100, 100]},
@@ -387,10 +387,10 @@ def test_details_past_excel_s_row_limit_continue_on_more_sheets(
     """xlsxwriter drops cells past the last row without a word: no row may be lost."""
     from typer.testing import CliRunner
 
-    from gradeproc import write
     from gradeproc.cli import app
+    from gradeproc.write import workbook
 
-    monkeypatch.setattr(write, "EXCEL_ROWS", 21)  # 20 rows under the header: 2 students of 9
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 21)  # 20 rows under the header: 2 students of 9
     students = [(f"S{i:02d}", "Doe", f"Sam {i}") for i in range(1, 6)]
     book = write_book(tmp_path / "big.xlsx", syllabus_sheets(students))
     result = CliRunner().invoke(app, ["process", str(book)])
@@ -420,7 +420,7 @@ def test_details_past_excel_s_row_limit_continue_on_more_sheets(
 
 
 def test_details_sheets_keep_each_student_whole() -> None:
-    from gradeproc.write import EXCEL_ROWS, details_sheets
+    from gradeproc.write.workbook import EXCEL_ROWS, details_sheets
 
     assert details_sheets(0, 9) == [("Details", 0, 0)]
     assert details_sheets(1_250_000, 25) == [
@@ -434,9 +434,9 @@ def test_text_past_excel_s_cell_limit_is_cut_visibly_not_silently(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """xlsxwriter cuts a long cell without a word and drops a long comment altogether."""
-    from gradeproc import write
+    from gradeproc.write import cells
 
-    monkeypatch.setattr(write, "CELL_CHARS", 120)
+    monkeypatch.setattr(cells, "CELL_CHARS", 120)
     sheets = syllabus_sheets([("S01", "Lovelace", "Ada")], scores={"S01": ["EX"] * 5 + [None] * 4})
     result = process(write_book(tmp_path / "long.xlsx", sheets))
     notes = result.grades.at[0, "Notes"]
@@ -444,6 +444,6 @@ def test_text_past_excel_s_cell_limit_is_cut_visibly_not_silently(
     grades = _open(result.output)["Grades"]
     header = [c.value for c in grades[1]]
     cell = grades.cell(row=2, column=header.index("Notes") + 1)
-    assert cell.value == notes[: 120 - len(write.CUT_MARK)] + write.CUT_MARK
+    assert cell.value == notes[: 120 - len(cells.CUT_MARK)] + cells.CUT_MARK
     flags = grades.cell(row=2, column=header.index("Flags") + 1)
-    assert flags.comment is not None and flags.comment.text.endswith(write.CUT_MARK)
+    assert flags.comment is not None and flags.comment.text.endswith(cells.CUT_MARK)

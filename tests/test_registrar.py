@@ -23,7 +23,7 @@ from gradeproc.registrar import (
     profile_frame,
     write_registrar,
 )
-from gradeproc.write import formula_safe
+from gradeproc.write.csv import formula_safe
 from tests.helpers import syllabus_sheets, write_book
 
 runner = CliRunner()

@@ -205,7 +205,7 @@ def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
 def test_a_killed_run_s_temporary_file_is_cleared_by_the_next_run(tmp_path: Path) -> None:
     """SIGKILL (or the OOM killer) cannot be caught: the next run in the folder clears what
     dead runs left, but never the file of a run still writing, nor one from another machine."""
-    from gradeproc.write import _host
+    from gradeproc.write.outputs import _host
 
     book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
     gone = subprocess.run(

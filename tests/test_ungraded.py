@@ -24,11 +24,11 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from gradeproc import style
 from gradeproc.api import grade_file, process
 from gradeproc.cli import app
 from gradeproc.diff import diff_graded
 from gradeproc.explain import explain
+from gradeproc.write import style
 from tests.helpers import syllabus_sheets, write_book
 
 runner = CliRunner()
@@ -214,7 +214,7 @@ def test_summary_says_how_many_students_wait_for_a_score(graded) -> None:
 
 
 def test_summary_shares_count_ungraded_apart_from_missing(book: Path) -> None:
-    from gradeproc.style import assessment_statistics
+    from gradeproc.write.summary import assessment_statistics
 
     _, gradebook, grading = grade_file(book)
     stats = assessment_statistics(grading.details, gradebook.assessments).set_index("Assessment")

@@ -13,9 +13,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
-from gradeproc import style
 from gradeproc.errors import ERROR, Finding, GradeprocError, finding_line
-from gradeproc.write import letter_counts
+from gradeproc.write import style
+from gradeproc.write.summary import letter_counts
 
 OTHER = "Whole file"
 

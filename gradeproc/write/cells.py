@@ -1,0 +1,287 @@
+"""Cells onto a worksheet: a frame column by column, an instructor's sheet row by row, and
+the column widths that fit them.
+
+Text never becomes a formula: the workbook is opened with xlsxwriter's string conversions
+off, and each column goes to the typed writer for its values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gradeproc.write import style
+
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+NS_PER_DAY = 86_400 * 10**9
+
+
+def excel_serial(values: pd.Series) -> np.ndarray:
+    """Datetimes -> Excel day numbers of their wall-clock time (NaN for NaT), vectorised.
+
+    Excel has no time zones: an aware time is written as the wall clock of its own zone.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    ns = values.to_numpy(dtype="datetime64[ns]")
+    serial = (ns - EXCEL_EPOCH).astype("int64") / NS_PER_DAY
+    return np.where(np.isnat(ns), np.nan, serial)
+
+
+def plain(values: np.ndarray) -> list[object]:
+    """Values as plain Python objects, None for a blank (NaN, NaT, None, pandas' NA)."""
+    cells = np.array(values, dtype=object)  # a copy: the caller's array stays as it was
+    cells[pd.isna(values)] = None
+    return cells.tolist()
+
+
+Writer = Callable[..., object]
+
+
+def cell_writers(sheet) -> tuple[Writer, Writer, Writer]:
+    """(write_number, write_string, write_datetime) without xlsxwriter's A1-notation wrapper.
+
+    The wrapper costs a tenth of the per-cell time on the Details sheet (1.4 million cells
+    for 5,000 students); the row/column methods underneath take the same arguments. Falls
+    back to the public methods should a future xlsxwriter rename them.
+    """
+    number = getattr(sheet, "_write_number", sheet.write_number)
+    string = getattr(sheet, "_write_string", sheet.write_string)
+    datetime = getattr(sheet, "_write_datetime", sheet.write_datetime)
+    return number, string, datetime
+
+
+# Characters an Excel cell (or comment) holds. xlsxwriter cuts a longer string short without
+# an error and leaves a longer comment out altogether, so gradeproc cuts it, and says so.
+CELL_CHARS = 32_767
+CUT_MARK = " [...] (cut at Excel's 32,767 characters a cell; the Details sheet has every item)"
+
+
+def fit_cell(text: str) -> str:
+    if len(text) <= CELL_CHARS:
+        return text
+    return text[: CELL_CHARS - len(CUT_MARK)] + CUT_MARK
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column converted once, as the writer and the width take it: `values` a numpy
+    array (float64 for numbers and Excel dates, NaN for a blank; else objects) and `cells`
+    the same as plain Python values, None for a blank."""
+
+    name: str
+    kind: str  # "date", "number", "text" or "any" (written by xlsxwriter's generic write)
+    values: np.ndarray
+    cells: list[object]
+
+
+def to_column(name: str, series: pd.Series) -> Column:
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        kind, values = "date", excel_serial(series)
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        kind, values = "number", series.to_numpy(dtype="float64")
+    elif isinstance(dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        with_blank = np.append(categories.to_numpy(dtype=object), np.array([None], dtype=object))
+        values = with_blank[series.cat.codes.to_numpy()]  # code -1 (a blank): None
+        text = pd.api.types.infer_dtype(categories, skipna=True) in ("string", "empty")
+        kind = "text" if text else "any"
+    else:
+        values = series.to_numpy(dtype=object)
+        text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+        kind = "text" if text else "any"
+    return column_of(name, kind, values)
+
+
+def column_of(name: str, kind: str, values: np.ndarray) -> Column:
+    """A Column from values already converted: float64 for "date"/"number", else objects."""
+    cells = plain(values)
+    if kind == "text" and any(isinstance(v, str) and len(v) > CELL_CHARS for v in cells):
+        cells = [fit_cell(v) if isinstance(v, str) else v for v in cells]  # a very long Notes
+    return Column(name, kind, values, cells)
+
+
+def to_columns(frame: pd.DataFrame) -> list[Column]:
+    """Every column of `frame`, converted once for writing and measuring."""
+    return [to_column(str(name), frame[name]) for name in frame.columns]
+
+
+class SheetWriter:
+    """Writes tables row by row (xlsxwriter's constant_memory mode needs row order)."""
+
+    def __init__(self, book, formats: dict[str, object]) -> None:
+        self.book = book
+        self.formats = formats
+
+    def frame(
+        self,
+        sheet,
+        table: pd.DataFrame | Sequence[Column],
+        start_row: int = 0,
+        column_formats: dict[str, str] | None = None,
+    ) -> int:
+        """Header + rows; blank cells stay blank; datetimes as Excel dates. Returns next row.
+
+        Each column is converted once to plain Python values (`to_column`) and bound to the
+        xlsxwriter method for its type, so the per-cell work is one call, as in the I/O floor.
+        """
+        columns = to_columns(table) if isinstance(table, pd.DataFrame) else table
+        column_formats = column_formats or {}
+        sheet.write_row(start_row, 0, [c.name for c in columns], self.formats["header"])
+        write_number, write_string, _ = cell_writers(sheet)
+        methods = {"date": write_number, "number": write_number, "text": write_string}
+        writers = []
+        for c, column in enumerate(columns):
+            fmt = self.formats.get(column_formats.get(column.name, ""))
+            if column.kind == "date":
+                fmt = self.formats["datetime"]
+            writers.append((c, methods.get(column.kind, sheet.write), column.cells, fmt))
+        n = len(columns[0].cells) if columns else 0
+        for offset in range(n):
+            r = start_row + 1 + offset
+            for c, method, cells, fmt in writers:
+                value = cells[offset]
+                if value is not None:
+                    method(r, c, value, fmt)
+        return start_row + 1 + n
+
+    def rows(
+        self,
+        sheet,
+        rows: list[list[object]],
+        cell_formats: dict[tuple[int, int], object] | None = None,
+    ) -> None:
+        """An instructor's sheet, values as the cells held them.
+
+        `cell_formats` holds the few cells gradeproc marks ((row, col) -> format): a late or
+        missing score, a legend line. A marked blank cell is written as a formatted blank.
+        Rows without a marked cell take the plain path.
+        """
+        date_format = self.formats["datetime"]
+        write = sheet.write
+        write_number, write_string, write_datetime = cell_writers(sheet)
+        fast = {float: write_number, int: write_number, str: write_string}
+        marked: dict[int, dict[int, object]] = {}
+        for (r, c), fmt in (cell_formats or {}).items():
+            marked.setdefault(r, {})[c] = fmt
+        n_rows = max(len(rows), max(marked, default=-1) + 1)
+        for r in range(n_rows):
+            row = rows[r] if r < len(rows) else []
+            formats = marked.get(r)
+            if formats is None:
+                for c, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    method = fast.get(type(value))
+                    if method is not None:
+                        if type(value) is float and not math.isfinite(value):
+                            continue
+                        method(r, c, value, None)
+                    elif hasattr(value, "year") or hasattr(value, "hour"):
+                        write_datetime(r, c, value, date_format)
+                    else:
+                        write(r, c, value)
+                continue
+            for c, value in enumerate(row):
+                fmt = formats.get(c)
+                if (
+                    value is None
+                    or value == ""
+                    or (isinstance(value, float) and not np.isfinite(value))
+                ):
+                    if fmt is not None:
+                        sheet.write_blank(r, c, None, fmt)
+                elif hasattr(value, "year") or hasattr(value, "hour"):
+                    write_datetime(r, c, value, date_format)
+                else:
+                    write(r, c, value, fmt)
+            for c in sorted(c for c in formats if c >= len(row)):
+                sheet.write_blank(r, c, None, formats[c])
+
+
+def data_width(column: Column, sample: int = 200) -> int:
+    """Characters the longest of the column's first `sample` values takes as shown."""
+    if column.kind == "date":
+        return len("yyyy-mm-dd hh:mm")
+    values = column.values[:sample]
+    if column.kind == "number":
+        numbers = np.round(values[~np.isnan(values)], 2)
+        return max([0, *(len(str(v)) for v in numbers.tolist())])
+    return max([0, *(len(str(v)) for v in values[~pd.isna(values)].tolist())])
+
+
+def column_widths(
+    sheet,
+    columns: Sequence[Column],
+    fixed: dict[str, tuple[float, object]] | None = None,
+    header_row: int = 0,
+    column_format: object = None,
+    formats: dict[str, object] | None = None,
+    narrow: dict[str, float] | None = None,
+) -> list[float]:
+    """Column widths from the first 200 values as shown, the header wrapping when longer.
+
+    `narrow` columns take their given width wherever their values fit in it. Called before
+    the rows are written (constant_memory): a column's format reaches the cells written
+    without one only if it is set first. Returns the widths.
+    """
+    fixed = fixed or {}
+    narrow = narrow or {}
+    widths: list[float] = []
+    for c, column in enumerate(columns):
+        name = column.name
+        if name in fixed:
+            width, fmt = fixed[name]
+            sheet.set_column(c, c, width, fmt)
+            widths.append(width)
+            continue
+        data = data_width(column)
+        if name in narrow and data <= narrow[name] - 2:
+            sheet.set_column(c, c, narrow[name], None)
+            widths.append(narrow[name])
+            continue
+        # a long header wraps rather than widening a column of short values, but no word
+        # of it is cut; +2 for the header's filter button
+        word = max([0, *(len(w) for w in name.split())])
+        width = min(max(data + 2, min(len(name) + 4, 16), min(word + 3, 24), 9), 60)
+        sheet.set_column(c, c, width, (formats or {}).get(name, column_format))
+        widths.append(width)
+    height = style.header_height([c.name for c in columns], widths)
+    if height:
+        sheet.set_row(header_row, height)
+    return widths
+
+
+def row_widths(sheet, rows: list[list[object]], sample: int = 200) -> list[float]:
+    """Widths of an instructor's sheet from its first rows: dates fit, long text stops at 60.
+
+    Returns every column's width (a column with no value keeps Excel's default)."""
+    widths: dict[int, int] = {}
+    for row in rows[:sample]:
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if type(value) is str:
+                n = len(value)
+            elif type(value) is float:
+                n = len(f"{value:.10g}")
+            elif hasattr(value, "year") or hasattr(value, "hour"):
+                n = len("yyyy-mm-dd hh:mm")
+            elif isinstance(value, float):
+                n = len(f"{value:.10g}")
+            else:
+                n = len(str(value))
+            if n > widths.get(c, 0):
+                widths[c] = n
+    for c, n in widths.items():
+        sheet.set_column(c, c, min(max(n + 2, 9), 60))
+    last = max(widths, default=-1)
+    return [
+        min(max(widths[c] + 2, 9), 60) if c in widths else style.DEFAULT_WIDTH
+        for c in range(last + 1)
+    ]
