@@ -31,9 +31,12 @@ def test_summary_and_result_count_letters_in_one_order() -> None:
     assert result.letter_counts() == {"A": 1, "B": 1, "I": 2, "W": 3}  # no empty letters
 
 
-def test_run_sheet_settings_spell_numbers_as_the_sentences_do() -> None:
-    for value in (5.0, 0.5, 12.25, 3.33333, 1e20):
-        assert setting_text(value) == str(points_text([value])[0])
+def test_run_sheet_records_a_setting_exactly_as_typed() -> None:
+    # The Run sheet is the record of a run: a setting is written as typed, never rounded,
+    # though a sentence quoting it spells at most four decimals.
+    assert setting_text(3.33333) == "3.33333"
+    assert str(points_text([3.33333])[0]) == "3.3333"
     assert setting_text(5.0) == "5"
+    assert setting_text(0.5) == "0.5"
     assert setting_text("America/New_York") == "America/New_York"
     assert setting_text(3) == "3"

@@ -16,7 +16,6 @@ import xlsxwriter
 
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import KNOWN_COLUMNS
-from gradeproc.sentences import points_text
 from gradeproc.write import annotate, style
 from gradeproc.write.cells import (
     Column,
@@ -117,10 +116,9 @@ def write_workbook(
 
 
 def setting_text(value: object) -> str:
-    """A Policy setting for the Run sheet: a number as every sentence spells it (`5`, not
-    `5.0`; `0.5`), by `sentences.points_text`, so the Run sheet and the Notes agree."""
+    """A Policy setting as the instructor typed it: `5`, not `5.0`; `0.5` stays `0.5`."""
     if isinstance(value, float) and math.isfinite(value):
-        return str(points_text(np.array([value]))[0])
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
