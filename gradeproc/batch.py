@@ -32,7 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gradeproc import __version__
 from gradeproc.errors import (
@@ -294,16 +294,17 @@ def grade_one(job: Job) -> CourseSummary:
             force=job.replace,
             registrar_format=job.registrar_format,
         )
-        mean = result.to_dict()["mean_total"]
+        facts = result.to_dict()  # counted once: the letters, flags and mean `process` reports
+        mean = facts["mean_total"]
         return CourseSummary(
             job.relative,
             output=job.output,
             course=_text(result.settings.get("course")) or None,
             term=_text(result.settings.get("term")) or None,
             students=len(result.grades),
-            letters=result.letter_counts(),
-            flags=result.flag_counts(),
-            ungraded_students=result.ungraded_students(),
+            letters=cast(dict[str, int], facts["letters"]),  # in the Letters-sheet order
+            flags=cast(dict[str, int], facts["flags"]),
+            ungraded_students=cast(int, facts["ungraded_students"]),
             mean_total=float(mean) if isinstance(mean, int | float) else None,
             status=CourseStatus.OK,
             warnings=len(result.warnings),
