@@ -16,6 +16,7 @@ The N generated gradebooks are kept in bench/out/courses_N_S/ for the next run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import resource
@@ -49,10 +50,10 @@ PR_SET_CHILD_SUBREAPER = 36
 def adopt_orphans() -> None:
     """Become the reaper of this process's orphaned descendants (Linux), so that the CPU time
     of a batch's fork server and workers, which outlive their parent briefly, is counted."""
-    try:
+    with contextlib.suppress(
+        AttributeError, OSError
+    ):  # elsewhere: the workers' CPU may be left out
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (AttributeError, OSError):
-        pass  # elsewhere the CPU figure may leave out the workers
 
 
 def children_cpu() -> float:
