@@ -50,9 +50,8 @@ PR_SET_CHILD_SUBREAPER = 36
 def adopt_orphans() -> None:
     """Become the reaper of this process's orphaned descendants (Linux), so that the CPU time
     of a batch's fork server and workers, which outlive their parent briefly, is counted."""
-    with contextlib.suppress(
-        AttributeError, OSError
-    ):  # elsewhere: the workers' CPU may be left out
+    # Elsewhere (no prctl) the CPU figure may leave out the workers.
+    with contextlib.suppress(AttributeError, OSError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
