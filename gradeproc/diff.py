@@ -12,14 +12,16 @@ changed are rendered from them by `gradeproc.sentences`, as the Notes are.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
-from gradeproc import parse
+from gradeproc import parse, safety
 from gradeproc.compute import Status
 from gradeproc.errors import FileProblem
 from gradeproc.read import normalise, sheet_from_rows
@@ -83,28 +85,31 @@ class Side:
     max_days: int
 
 
-def _open(path: Path):
-    from python_calamine import CalamineWorkbook
-
-    from gradeproc.safety import inspect_workbook_file
-
-    inspect_workbook_file(path)
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for a broken file
-        raise FileProblem(f"{path.name} could not be read as an Excel workbook ({exc}).") from exc
+def _open(path: Path) -> CalamineWorkbook:
+    """The workbook, after the checks every workbook gradeproc reads gets."""
+    safety.inspect_workbook_file(path)
+    return safety.open_workbook(
+        path, None, lambda exc: f"{path.name} could not be read as an Excel workbook ({exc})."
+    )
 
 
-def _title(book, name: str) -> str | None:
+def _title(book: CalamineWorkbook, name: str) -> str | None:
     return next((t for t in book.sheet_names if normalise(t) == normalise(name)), None)
 
 
-def is_graded(book) -> bool:
+def _rows(book: CalamineWorkbook, title: str) -> list[list[object]]:
+    """A sheet's cells, row by row, empty cells included."""
+    return cast(
+        "list[list[object]]", book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    )
+
+
+def is_graded(book: CalamineWorkbook) -> bool:
     """A workbook `gradeproc process` wrote: Grades and Details sheets, and its Run sheet."""
     run = _title(book, RUN_SHEET)
     if run is None or _title(book, GRADES_SHEET) is None:
         return False
-    rows = book.get_sheet_by_name(run).to_python(skip_empty_area=False)
+    rows = _rows(book, run)
     return bool(rows and rows[0] and rows[0][0] == RUN_TITLE)
 
 
@@ -123,14 +128,14 @@ def read_side(path: str | Path) -> Side:
     return Side(grades, _cells_frame(grading.details), gradebook.policy.late_max_days)
 
 
-def _max_days(book) -> int:
+def _max_days(book: CalamineWorkbook) -> int:
     """`late_max_days` as the Run sheet of a graded workbook lists it (the default if not)."""
     from gradeproc.policy import default_settings
 
     default = default_settings()["late_max_days"]
     assert isinstance(default, int)
     run = _title(book, RUN_SHEET)
-    rows = book.get_sheet_by_name(run).to_python(skip_empty_area=False) if run else []
+    rows = _rows(book, run) if run else []
     for row in rows:
         if len(row) > 1 and row[0] == "late_max_days":
             number = parse.parse_numbers(pd.Series([row[1]], dtype=object)).iloc[0]
@@ -138,7 +143,7 @@ def _max_days(book) -> int:
     return default
 
 
-def read_cells(book) -> pd.DataFrame | None:
+def read_cells(book: CalamineWorkbook) -> pd.DataFrame | None:
     """Each score's facts, from the Details sheet(s); None without them."""
     titles = [
         t
@@ -147,8 +152,7 @@ def read_cells(book) -> pd.DataFrame | None:
     ]
     frames = []
     for title in titles:
-        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        frame = sheet_from_rows(DETAILS_SHEET, title, rows).frame
+        frame = sheet_from_rows(DETAILS_SHEET, title, _rows(book, title)).frame
         if not set(CELL_FACTS) <= set(frame.columns):
             return None
         frames.append(
@@ -194,7 +198,7 @@ def _cells_frame(details: pd.DataFrame) -> pd.DataFrame:
     return frame.set_index("Student ID")
 
 
-def read_grades(path: str | Path, book=None) -> pd.DataFrame:
+def read_grades(path: str | Path, book: CalamineWorkbook | None = None) -> pd.DataFrame:
     """The `Grades` sheet of a graded workbook: IDs and names as text, Total as numbers."""
     path = Path(path)
     if book is None:
@@ -206,8 +210,7 @@ def read_grades(path: str | Path, book=None) -> pd.DataFrame:
             "sheet and no Roster sheet. diff compares the BOOK.graded.xlsx files that "
             "`gradeproc process` writes, or a gradebook it grades in memory."
         )
-    rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-    frame = sheet_from_rows(GRADES_SHEET, title, rows).frame
+    frame = sheet_from_rows(GRADES_SHEET, title, _rows(book, title)).frame
     header = {normalise(c): c for c in frame.columns}
     missing = [c for c in NEEDED if normalise(c) not in header]
     if missing:
@@ -304,7 +307,7 @@ def _student_sentences(row: pd.Series, cells: pd.DataFrame | None, max_days: int
     return about_scores + about_student
 
 
-def _student_cells(side: Side, sid: object) -> pd.DataFrame | None:
+def _student_cells(side: Side, sid: str) -> pd.DataFrame | None:
     if side.cells is None:
         return None
     if sid not in side.cells.index:
@@ -313,11 +316,17 @@ def _student_cells(side: Side, sid: object) -> pd.DataFrame | None:
     return found
 
 
-def _reason(old: Side, new: Side, sid: object) -> str:
+def _student_row(grades: pd.DataFrame, sid: str) -> pd.Series:
+    row = grades.loc[sid]
+    assert isinstance(row, pd.Series)  # the IDs are unique: read_grades refuses a repeat
+    return row
+
+
+def _reason(old: Side, new: Side, sid: str) -> str:
     """The sentences that differ, rendered from the scores' facts, and each assessment
     whose final score (or lateness) moved that they do not name; with no facts to compare,
     the category percentages that moved."""
-    old_row, new_row = old.grades.loc[sid], new.grades.loc[sid]
+    old_row, new_row = _student_row(old.grades, sid), _student_row(new.grades, sid)
     old_cells, new_cells = _student_cells(old, sid), _student_cells(new, sid)
     before = _student_sentences(old_row, old_cells, old.max_days)
     after = _student_sentences(new_row, new_cells, new.max_days)
@@ -333,18 +342,17 @@ def _reason(old: Side, new: Side, sid: object) -> str:
     if old_cells is not None and new_cells is not None:
         named = {s.assessment for s in [*added, *gone] if s.assessment is not None}
         about_student = [s.text for s in [*added, *gone] if s.assessment is None]
-        was = old_cells.set_index("Assessment")
-        for name, fact in new_cells.set_index("Assessment").iterrows():
-            if name not in was.index or name in named:
+        was = _score_facts(old_cells)
+        for name, (b, late) in _score_facts(new_cells).items():
+            if name not in was or name in named:
                 continue
-            if any(_names(str(name), text) for text in about_student):
+            if any(_names(name, text) for text in about_student):
                 continue
-            a, b = was.at[name, "Final score"], fact["Final score"]
+            a, was_late = was[name]
             if not _same_number(a, b):
                 parts.append(f"{name}: {_points(a)} -> {_points(b)} points.")
-            elif was.at[name, "Days late"] != fact["Days late"]:
-                days = (_lateness(was.at[name, "Days late"]), _lateness(fact["Days late"]))
-                parts.append(f"{name}: {days[0]} -> {days[1]}.")
+            elif was_late != late:
+                parts.append(f"{name}: {_lateness(was_late)} -> {_lateness(late)}.")
         return " ".join(parts)
     if parts:
         return " ".join(parts)
@@ -357,6 +365,14 @@ def _reason(old: Side, new: Side, sid: object) -> str:
             continue
         moved.append(f"{column}: {_total_text(a)} -> {_total_text(b)}.")
     return " ".join(moved)
+
+
+def _score_facts(cells: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Each assessment's (final score, days late) in one student's cells."""
+    names = cells["Assessment"].to_numpy(dtype=object).tolist()
+    final = cells["Final score"].to_numpy(dtype="float64").tolist()
+    late = cells["Days late"].to_numpy(dtype="float64").tolist()
+    return {str(n): (f, d) for n, f, d in zip(names, final, late, strict=True)}
 
 
 def _lateness(days: float) -> str:
@@ -382,15 +398,23 @@ def _names(assessment: str, sentence: str) -> bool:
 
 
 def _points(value: float) -> str:
-    if pd.isna(value):
+    if np.isnan(value):
         return "no score"
-    return str(points_text([float(value)])[0])
+    return str(points_text([value])[0])
 
 
-def _same_number(a: float, b: float) -> bool:
-    if pd.isna(a) or pd.isna(b):
-        return bool(pd.isna(a) and pd.isna(b))
-    return round(float(a), 9) == round(float(b), 9)
+def _number(value: object) -> float | None:
+    """A number from a cell or a frame (None for a blank, NaN or NA)."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]  # pandas-stubs: scalars
+        return None
+    return float(cast(float, value))
+
+
+def _same_number(a: object, b: object) -> bool:
+    x, y = _number(a), _number(b)
+    if x is None or y is None:
+        return x is None and y is None
+    return round(x, 9) == round(y, 9)
 
 
 def _same_text(a: object, b: object) -> bool:
@@ -399,11 +423,12 @@ def _same_text(a: object, b: object) -> bool:
     return a == b
 
 
-def _total_text(value: float) -> str:
+def _total_text(value: object) -> str:
     """A total as the Grades sheet shows it: at least 2 decimals, more if it has them."""
-    if pd.isna(value):
+    number = _number(value)
+    if number is None:
         return "no total"
-    text = f"{float(value):.6f}".rstrip("0")
+    text = f"{number:.6f}".rstrip("0")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
@@ -489,7 +514,7 @@ def change_lines(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _change_line(row: dict[str, object]) -> str:
+def _change_line(row: Mapping[Hashable, object]) -> str:
     name = ", ".join(str(x) for x in (row["Last name"], row["First name"]) if _present(x))
     who = f"{row['Student ID']} {name}" if name else str(row["Student ID"])
     change = row["Change"]

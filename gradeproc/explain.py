@@ -156,6 +156,7 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
     due, _extended = effective_due(
         assessments["due"], gradebook.extensions, student, gradebook.policy.timezone
     )
+    due_of_student = due.loc[sid]  # the student's due time per assessment, extensions applied
     extensions = applicable_extensions(gradebook.extensions, assessments.index, student)
     extensions = extensions.set_index("assessment")
 
@@ -183,7 +184,7 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
                     assessments.loc[name],
                     gradebook,
                     gradebook.submitted.at[sid, name],
-                    due.at[sid, name],
+                    due_of_student[name],
                     extensions.loc[name] if name in extensions.index else None,
                 )
             )
@@ -307,7 +308,9 @@ def _letter_lines(gradebook, grading, grades_row: pd.Series, sid: str) -> list[s
             below = bands[position - 1].letter if position > 0 else None
             above = bands[position + 1].letter if position + 1 < len(bands) else None
             between = " and ".join(
-                _range_text(x, ranges[x].text) for x in (below, above) if x in ranges
+                _range_text(x, ranges[x].text)
+                for x in (below, above)
+                if x is not None and x in ranges
             )
             lines.append(
                 f"Letter: {shown} is in no letter's range (it falls between {between}); "

@@ -111,6 +111,11 @@ def _read_rows(path: Path, kind: str) -> tuple[list[list[str]], str]:
     return rows, separator
 
 
+def _column(header: Sequence[str], index: int | None) -> str:
+    """The name of a column found in the header (blank for one that was not)."""
+    return "" if index is None else header[index]
+
+
 def _cell(row: Sequence[str], index: int | None) -> str:
     if index is None or index >= len(row):
         return ""
@@ -455,14 +460,15 @@ def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCo
                 raise _bad_cell(
                     path,
                     line,
-                    header[time_at],
+                    _column(header, time_at),
                     stamp_text,
                     "a submission time like 2024-10-01 23:41:05 -0400",
                 )
             if stamp is not None and stamp.tzinfo is None:
                 if zone is None:
                     raise NeedsTimezone(
-                        f'{path.name} line {line}, column "{header[time_at]}": "{stamp_text}" '
+                        f'{path.name} line {line}, column "{_column(header, time_at)}": '
+                        f'"{stamp_text}" '
                         "has no UTC offset (a spreadsheet wrote it on saving the export "
                         "again), so gradeproc cannot tell when it was. Say which time zone "
                         "the times are in with --timezone, e.g. --timezone America/New_York."
@@ -473,7 +479,9 @@ def read_gradescope(path: str | Path, timezone: str | None = None) -> ImportedCo
             late_text = _cell(row, late_at)
             late = _lateness(late_text) if late_text else None
             if late_text and late is None:
-                raise _bad_cell(path, line, header[late_at], late_text, "a lateness like 225:07:02")
+                raise _bad_cell(
+                    path, line, _column(header, late_at), late_text, "a lateness like 225:07:02"
+                )
             lates.append(late)
         scores.append(marks)
         submitted.append(times)
@@ -519,7 +527,7 @@ def _bad_cell(path: Path, line: int, column: str, value: str, expected: str) -> 
 POLICY_SHEETS = ("Policy", "Categories", "Letters")
 
 
-def _trim(rows: list[list[object]]) -> list[list[object]]:
+def _trim(rows: Sequence[Sequence[object]]) -> list[list[object]]:
     """Drop trailing blank rows and trailing blank cells (calamine pads the used area)."""
 
     out = [list(r) for r in rows]
@@ -712,8 +720,9 @@ def plan_import(
     assessments = []
     due_to_fill = []
     for j, a in enumerate(course.assessments):
-        if dues.due[j] is not None:
-            due, late = time_text(dues.due[j], zone), "Y"
+        due_at = dues.due[j]
+        if due_at is not None:
+            due, late = time_text(due_at, zone), "Y"
         elif submitted_any[j] and not dues.has_lateness[j]:
             due, late = None, "Y"  # times but no lateness: the instructor types the due date
             due_to_fill.append(a.name)
@@ -758,33 +767,33 @@ def plan_import(
             )
 
     canvas = course.source == "Canvas"
-    sheets["Assessments"] = [HEADERS["Assessments"], *assessments]
-    sheets["Roster"] = [
+    sheets["Assessments"] = _sheet(HEADERS["Assessments"], assessments)
+    sheets["Roster"] = _sheet(
         HEADERS["Roster"] + (CANVAS_ROSTER_COLUMNS if canvas else []),
-        *[
+        [
             [r.student_id, r.last_name, r.first_name, r.email, r.section]
             + ([r.canvas_id, r.sis_user_id, r.sis_login_id] if canvas else [])
             for r in course.roster
         ],
-    ]
-    sheets["Scores"] = [
+    )
+    sheets["Scores"] = _sheet(
         ["Student ID", *names],
-        *[
+        [
             [r.student_id, *[_plain(s) if isinstance(s, float) else s for s in marks]]
             for r, marks in zip(course.roster, course.scores, strict=True)
         ],
-    ]
+    )
     if course.has_submissions:
-        sheets["Submitted"] = [
+        sheets["Submitted"] = _sheet(
             ["Student ID", *names],
-            *[
+            [
                 [r.student_id, *[None if t is None else time_text(t, zone) for t in times]]
                 for r, times in zip(course.roster, course.submitted, strict=True)
             ],
-        ]
-    sheets["Extensions"] = [
+        )
+    sheets["Extensions"] = _sheet(
         HEADERS["Extensions"],
-        *[
+        [
             [
                 course.roster[i].student_id,
                 names[j],
@@ -794,8 +803,8 @@ def plan_import(
             ]
             for i, j, d in dues.extensions
         ],
-    ]
-    sheets["Overrides"] = [HEADERS["Overrides"]]
+    )
+    sheets["Overrides"] = _sheet(HEADERS["Overrides"], [])
     source = [["Source", f"{course.source} export {course.path.name}"]]
     if course.has_submissions:
         source.append(
@@ -814,8 +823,13 @@ def plan_import(
                 f"time{'s' if len(dues.extensions) != 1 else ''} that differ are in Extensions.",
             ]
         )
-    sheets[IMPORT_SHEET] = [["Item", "Value"], *source, *notes]
+    sheets[IMPORT_SHEET] = _sheet(["Item", "Value"], [*source, *notes])
     return ImportPlan(sheets, zone_name, warnings, due_to_fill)
+
+
+def _sheet(header: Sequence[object], body: Sequence[Sequence[object]]) -> list[list[object]]:
+    """A sheet as the plan holds it: the header row, then the body's rows."""
+    return [list(header), *(list(row) for row in body)]
 
 
 CANVAS_ROSTER_COLUMNS = ["Canvas ID", "SIS User ID", "SIS Login ID"]

@@ -8,12 +8,9 @@ column letter, so any finding can name `Sheet!Cell`.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
-import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -120,17 +117,6 @@ class Workbook:
 
     def get(self, name: str) -> Sheet | None:
         return self.sheets.get(name)
-
-
-def file_sha256(path: Path) -> str:
-    """A file's SHA-256; OSError for anything but a regular file (a pipe could never end)."""
-    digest = hashlib.sha256()
-    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # How far down a contract sheet's header may be (below a title row, say).

@@ -9,6 +9,7 @@ vectorised string operations; no loop visits every student.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,7 @@ def unit_coded(values: np.ndarray | pd.Series) -> Coded:
     return Coded(is_one, np.array([" points", " point"], dtype=object))
 
 
-def points_text(values: np.ndarray | pd.Series) -> np.ndarray:
+def points_text(values: np.ndarray | pd.Series | Sequence[float]) -> np.ndarray:
     """Points as an instructor writes them: 95, 87.5, 0.25 (never 95.0)."""
     array = np.asarray(values, dtype="float64")
     if array.size == 0:
@@ -82,7 +83,7 @@ def points_unit(values: np.ndarray) -> np.ndarray:
     return unit_coded(values).spelled()
 
 
-def days_text(days: pd.Series | np.ndarray) -> np.ndarray:
+def days_text(days: pd.Series | np.ndarray | Sequence[int]) -> np.ndarray:
     """1 day, 3 days."""
     array = np.asarray(days, dtype=np.int64)
     if array.size == 0:
@@ -354,7 +355,7 @@ def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
         excused=gradebook.excused[name].to_numpy(dtype=bool),
         handed_in=gradebook.submitted[name].notna().to_numpy(),
         when=np.empty(n, dtype=object) if when is None else when,
-        max_days=int(gradebook.policy.late_max_days),  # type: ignore[call-overload]
+        max_days=int(gradebook.policy.late_max_days),
     )
 
 

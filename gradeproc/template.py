@@ -80,13 +80,13 @@ def template_rows() -> dict[str, list[list[object]]]:
         [name, settings[name] if settings[name] != "" else None, spec[3]]
         for name, spec in SETTINGS.items()
     ]
-    body = {
+    body: dict[str, list[list[object]]] = {
         "Policy": policy,
         "Categories": [list(c) for c in CATEGORIES],
         "Letters": [list(x) for x in LETTERS],
         "Assessments": [list(a) for a in ASSESSMENTS],
     }
-    return {name: [header, *body.get(name, [])] for name, header in HEADERS.items()}
+    return {name: [list(header), *body.get(name, [])] for name, header in HEADERS.items()}
 
 
 def write_template(path: str | Path) -> Path:
@@ -109,7 +109,7 @@ def write_template(path: str | Path) -> Path:
             cell.fill = header_fill
             cell.alignment = Alignment(vertical="center")
         sheet.freeze_panes = "B2"
-        for index, header in enumerate(rows[0], start=1):
+        for index, header in enumerate(HEADERS[name], start=1):
             letter = get_column_letter(index)
             values = [len(str(r[index - 1])) for r in rows if index - 1 < len(r) and r[index - 1]]
             width = min(max([len(header) + 2, *[v + 2 for v in values]]), 60)

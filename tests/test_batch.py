@@ -209,6 +209,33 @@ def test_change_detection_regrades_only_what_changed(tmp_path: Path) -> None:
     assert set(statuses(forced).values()) == {"ok"}
 
 
+def test_a_re_run_with_nothing_to_change_writes_nothing(tmp_path: Path) -> None:
+    """Every output stays as written; one that is gone or edited is written again."""
+    books, out = folder(tmp_path), tmp_path / "out"
+    csv = tmp_path / "all.csv"
+    assert batch(books, "-o", out, "--jobs", "1", "--registrar", csv).exit_code == 0
+    outputs = [out / REPORT, out / MANIFEST, csv]
+    stamps = {p: p.stat().st_mtime_ns for p in outputs}
+    again = batch(books, "-o", out, "--jobs", "1", "--registrar", csv, "--json")
+    assert again.exit_code == 0, again.output
+    assert set(statuses(again).values()) == {"unchanged"}
+    assert {p: p.stat().st_mtime_ns for p in outputs} == stamps
+
+    (out / REPORT).unlink()
+    csv.write_text("edited by hand\n", encoding="utf-8")
+    assert batch(books, "-o", out, "--jobs", "1").exit_code == 0  # the report comes back
+    assert report_rows(out)[1][:4] == ("alpha.xlsx", "ALPHA 101", "Fall 2024", "unchanged")
+    assert csv.read_text(encoding="utf-8") == "edited by hand\n"  # not asked for: left alone
+    assert batch(books, "-o", out, "--jobs", "1", "--registrar", csv).exit_code == 2
+    assert csv.read_text(encoding="utf-8") == "edited by hand\n"  # not the batch's own now
+
+    (books / "beta.xlsx").unlink()  # a gradebook gone: the report and manifest leave it out
+    assert batch(books, "-o", out, "--jobs", "1").exit_code == 0
+    assert [row[0] for row in report_rows(out)[1:]] == ["alpha.xlsx", "dept/gamma.xlsx"]
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == ["alpha.xlsx", "dept/gamma.xlsx"]
+
+
 def test_a_new_gradeproc_version_regrades_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -70,7 +70,7 @@ def test_a_file_over_the_size_limit_is_skipped(
     with open(books / "huge.xlsx", "wb") as fh:
         fh.truncate(3 * 1024 * 1024 + 1)  # sparse: costs no disk
     result = run_batch(books, tmp_path / "out", jobs=1)
-    assert [c["path"] for c in result.courses] == ["alpha.xlsx", "dept/gamma.xlsx"]
+    assert [c.path for c in result.courses] == ["alpha.xlsx", "dept/gamma.xlsx"]
     assert result.skipped == [
         "huge.xlsx was skipped: it is 4 MB, more than the 1 MB limit "
         "(GRADEPROC_MAX_UNCOMPRESSED_MB raises it)"
@@ -142,11 +142,11 @@ def test_a_book_replaced_by_a_pipe_after_the_scan_fails_alone(
 
     monkeypatch.setattr(gradeproc.batch, "find_gradebooks", scan_then_swap)
     result = run_batch(books, tmp_path / "out", jobs=1)
-    assert [(c["path"], c["status"]) for c in result.courses] == [
+    assert [(c.path, c.status) for c in result.courses] == [
         ("alpha.xlsx", "failed"),
         ("dept/gamma.xlsx", "ok"),
     ]
-    assert result.courses[0]["error"] == (
+    assert result.courses[0].error == (
         "alpha.xlsx is not an Excel workbook; give gradeproc an .xlsx file saved from "
         "Excel, LibreOffice or Google Sheets."
     )

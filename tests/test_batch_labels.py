@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gradeproc.batch import letter_order, report_rows
+from gradeproc.batch import CourseSummary, letter_order, report_rows
 from gradeproc.cli import app
 from tests.test_batch import course
 
@@ -35,16 +35,16 @@ def test_letters_follow_the_letters_sheet_in_every_output(tmp_path: Path) -> Non
     assert list(first["letters"]) == ["A", "Fail"]
     again = json.loads(runner.invoke(app, args).stdout)["courses"][0]  # unchanged: recorded
     assert again["status"] == "unchanged" and list(again["letters"]) == ["A", "Fail"]
-    header, _ = report_rows([first])
+    header, _ = report_rows([CourseSummary(**first)])
     assert header[header.index("Mean total") + 1 :][:2] == ["A", "Fail"]
 
 
 def test_the_report_merges_each_course_s_order() -> None:
     courses = [
-        {"letters": {"A": 1, "B": 2, "Fail": 1}},
-        {"letters": {"A": 1, "A-": 1, "B": 1, "D": 1, "Fail": 2}},
-        {"letters": {"P": 3, "NP": 1}},
-        {"letters": {"I": 1, "Fail": 1}},
+        {"A": 1, "B": 2, "Fail": 1},
+        {"A": 1, "A-": 1, "B": 1, "D": 1, "Fail": 2},
+        {"P": 3, "NP": 1},
+        {"I": 1, "Fail": 1},
     ]
     assert letter_order(courses) == ["A", "A-", "B", "D", "I", "Fail", "P", "NP"]
     assert letter_order(list(reversed(courses))) == ["I", "A", "A-", "B", "D", "Fail", "P", "NP"]

@@ -66,7 +66,7 @@ def test_batch_regrades_a_book_replaced_during_its_run(swap, tmp_path: Path) -> 
     book, _ = swap
     out = tmp_path / "out"
     run = run_batch(book.parent, out, jobs=1)
-    assert [(c["status"], c["students"]) for c in run.courses] == [("ok", 1)]
+    assert [(c.status, c.students) for c in run.courses] == [("ok", 1)]
     again = run_batch(book.parent, out, jobs=1)  # the file now holds the two-student book
-    assert [(c["status"], c["students"]) for c in again.courses] == [("ok", 2)]
-    assert [c["status"] for c in run_batch(book.parent, out, jobs=1).courses] == ["unchanged"]
+    assert [(c.status, c.students) for c in again.courses] == [("ok", 2)]
+    assert [c.status for c in run_batch(book.parent, out, jobs=1).courses] == ["unchanged"]

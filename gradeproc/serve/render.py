@@ -108,20 +108,22 @@ def letter_chart(grades: pd.DataFrame, letter_order: list[str]) -> str:
         f'<text x="12" y="{head + plot / 2:.1f}" text-anchor="middle" class="axis" '
         f'transform="rotate(-90 12 {head + plot / 2:.1f})">Students</text>'
     )
-    for i, row in enumerate(counts.itertuples()):
+    students: list[int] = [int(k) for k in counts["Students"].tolist()]
+    letters: list[str] = [str(x) for x in counts["Letter"].tolist()]
+    for i, (letter, count) in enumerate(zip(letters, students, strict=True)):
         x = left + bar_slot * i + bar_slot * 0.18
         w = bar_slot * 0.64
-        h = plot * int(row.Students) / axis_top
+        h = plot * count / axis_top
         y = head + plot - h
-        colour = style.BAR_COLOURS[style.letter_band(row.Letter)]
-        label = escape(str(row.Letter))
+        colour = style.BAR_COLOURS[style.letter_band(letter)]
+        label = escape(letter)
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
-            f'fill={quoteattr(colour)} class="bar"><title>{label}: {int(row.Students)}</title></rect>'
+            f'fill={quoteattr(colour)} class="bar"><title>{label}: {count}</title></rect>'
         )
         parts.append(
             f'<text x="{x + w / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle" class="count">'
-            f"{int(row.Students)}</text>"
+            f"{count}</text>"
         )
         parts.append(
             f'<text x="{x + w / 2:.1f}" y="{height - foot + 18}" text-anchor="middle" '
