@@ -32,14 +32,13 @@ def is_blank(value: object) -> bool:
 
 def _numbers(values: list[object]) -> np.ndarray:
     """Cells' Python values -> float64, NaN where not a finite number (numbers read once)."""
-    out = [math.nan] * len(values)
+    out: list[float] = [math.nan] * len(values)
     text_at: list[int] = []
     text: list[str] = []
     for i, v in enumerate(values):
-        kind = type(v)
-        if kind is float or kind is int:
+        if type(v) is float or type(v) is int:  # exact types: a bool is not a number here
             out[i] = v
-        elif kind is str:
+        elif type(v) is str:
             text_at.append(i)
             text.append(v.strip())
     numbers = np.array(out, dtype="float64")
@@ -114,16 +113,15 @@ def parse_points_block(block: pd.DataFrame) -> PointsBlock:
 
 
 def _id_text(value: object) -> object:
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return value.strip()
-    if kind is float:
+    if type(value) is float:
         if value != value:  # NaN: a blank, left as it is
             return value
         if math.isfinite(value) and value == math.floor(value):
             return str(int(value))
         return str(value)
-    if kind is int:
+    if type(value) is int:  # exact type: a bool stays a bool
         return str(value)
     return value
 
@@ -228,7 +226,7 @@ def _localize(naive: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
         return naive.tz_localize("UTC")
     first = np.ones(len(naive), dtype=bool)
     utc = naive.tz_localize(timezone, ambiguous=first, nonexistent="NaT").tz_convert("UTC")
-    skipped = utc.isna() & naive.notna()
+    skipped: np.ndarray = np.asarray(utc.isna()) & np.asarray(naive.notna())
     if skipped.any():
         before = naive[skipped] - pd.Timedelta(days=1)
         before_local = before.tz_localize(
@@ -274,7 +272,7 @@ def _datetimes_ns(values: list[object], timezone: str) -> tuple[np.ndarray, np.n
             continue
         stamp = _stamp(value)
         if stamp is None:
-            invalid[i] = not _is_na(value)
+            invalid[i] = not pd.isna([value])[0]  # a cell that is not blank (NaN, NaT)
         elif stamp.tzinfo is None:
             naive_at.append(i)
             naive.append(stamp)
@@ -286,11 +284,6 @@ def _datetimes_ns(values: list[object], timezone: str) -> tuple[np.ndarray, np.n
     if naive:
         stamps[naive_at] = _localize(pd.DatetimeIndex(naive).as_unit("ns"), timezone).asi8
     return stamps, invalid
-
-
-def _is_na(value: object) -> bool:
-    """A blank that is not None (NaN, NaT): what pandas' isna says of one cell."""
-    return bool(pd.isna(value))  # type: ignore[arg-type]  # one cell, never a list
 
 
 def utc_times(stamps_ns: np.ndarray, index: pd.Index) -> pd.Series:

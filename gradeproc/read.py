@@ -8,6 +8,7 @@ column letter, so any finding can name `Sheet!Cell`.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import io
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gradeproc import safety  # by module: tests stand in for its readers
@@ -222,14 +224,14 @@ def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
         return cells  # the common case, at the cost of one pass over the cells
     for label in frame.columns:
         column = frame[label]
-        is_text = column.map(type).eq(str)
+        is_text = np.array([type(v) is str for v in column.tolist()], dtype=bool)
         if not is_text.any():
             continue
-        text = column[is_text]
-        hit = text.str.contains(_INVISIBLE_RX, regex=True)
+        texts = column[is_text]
+        hit = texts.str.contains(_INVISIBLE_RX, regex=True)
         if hit.any():
             rows = hit.index[hit.to_numpy()]
-            frame.loc[rows, label] = text[hit].map(visible)
+            frame.loc[rows, label] = texts[hit].map(visible)
             cells += [f"{letters[label]}{r}" for r in rows]
     return cells
 
@@ -244,14 +246,17 @@ def _cell_value(value: object) -> object:
     """A cell as the frame holds it: None for a blank (empty, NaN, or spaces only)."""
     if value is None:
         return None
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return value if value.strip() else None
-    if kind is float:
+    if type(value) is float:
         return None if value != value else value
-    if kind is int or kind is bool:
+    if type(value) is int or type(value) is bool:
         return value
-    return None if pd.isna(value) else value
+    if value is pd.NaT:
+        return None
+    if isinstance(value, dt.date | dt.time | dt.timedelta):  # time cells (datetime is a date)
+        return value
+    return None if pd.isna([value])[0] else value  # any other blank
 
 
 def read_workbook(path: str | Path) -> Workbook:
@@ -294,7 +299,10 @@ def read_workbook(path: str | Path) -> Workbook:
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
     by_title = {sheet.title: name for name, sheet in sheets.items()}
-    findings = [replace(f, sheet=by_title.get(f.sheet, f.sheet)) for f in inspection.findings]
+    findings = [
+        f if f.sheet is None else replace(f, sheet=by_title.get(f.sheet, f.sheet))
+        for f in inspection.findings
+    ]
     return Workbook(path, sha, sheets, order, [*error_findings, *findings])
 
 

@@ -303,7 +303,9 @@ class _Locator:
         self.sheet = workbook.get(name) if workbook is not None else None
         self.name = name
         rows = (sheet_rows or {}).get(name)
-        self.rows: dict[str, int] = {} if rows is None else rows.to_dict()
+        self.rows: dict[str, int] = (
+            {} if rows is None else dict(zip(rows.index, rows.tolist(), strict=True))
+        )
 
     def has(self, column: str) -> bool:
         return self.sheet is not None and column in self.sheet.letters

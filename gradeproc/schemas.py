@@ -221,9 +221,14 @@ class _Verdicts:
         )
 
 
+def _given(passes: np.ndarray) -> Verdict:
+    """A verdict computed beforehand, from a parse shared with a typed table."""
+    return lambda _label: passes
+
+
 def _datetime(invalid: np.ndarray) -> Check:
     """`invalid`: the column's mask from the parse shared with the typed table."""
-    return Check(Code.DATETIME, lambda _label: ~invalid)
+    return Check(Code.DATETIME, _given(~invalid))
 
 
 def policy_schema(cells: parse.Columns) -> SheetSchema:
@@ -297,15 +302,19 @@ def scores_schema(
     columns = {"Student ID": _Verdicts(cells).id_column()}
     at = {label: j for j, label in enumerate(points.labels)}
     invalid, negative = points.invalid, points.points < 0
+
+    def valid(label: str) -> np.ndarray:
+        return ~invalid[:, at[label]]
+
+    def not_negative(label: str) -> np.ndarray:
+        return ~negative[:, at[label]]
+
     for label in points.labels:
-        checks = [
-            Check(Code.POINTS, lambda c: ~invalid[:, at[c]]),
-            Check(Code.POINTS_NEGATIVE, lambda c: ~negative[:, at[c]]),
-        ]
+        checks = [Check(Code.POINTS, valid), Check(Code.POINTS_NEGATIVE, not_negative)]
         maximum = max_points.get(label)
         if maximum is not None and not allow_extra_credit:
-            above = points.points[:, at[label]] > maximum
-            checks.append(Check(Code.POINTS_ABOVE_MAX, lambda _c, above=above: ~above))
+            below = ~(points.points[:, at[label]] > maximum)
+            checks.append(Check(Code.POINTS_ABOVE_MAX, _given(below)))
         columns[label] = ColumnSchema(tuple(checks), required=False)
     return SheetSchema("Scores", columns)
 

@@ -18,6 +18,7 @@ from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
     AGGREGATIONS,
     SETTINGS,
+    Band,
     Category,
     LetterRange,
     Policy,
@@ -128,9 +129,14 @@ def _failure_findings(
     cases: pd.DataFrame, sheet: Sheet, cells: parse.Columns, extra: dict[str, dict[str, float]]
 ) -> list[Finding]:
     findings: list[Finding] = []
-    repeats_done: set[tuple[str, object]] = set()
-    for case in cases.itertuples(index=False):
-        check, column, value, row = str(case.check), case.column, case.failure_case, case.index
+    repeats_done: set[tuple[str, object]] = set()  # (column, key)
+    for check, column, value, row in zip(
+        cases["check"].astype(str).tolist(),
+        cases["column"].tolist(),
+        cases["failure_case"].tolist(),
+        cases["index"].tolist(),
+        strict=True,
+    ):
         if check == "column_in_dataframe":
             findings.append(
                 Finding(Code.MISSING_COLUMN, f'the column "{value}" is missing', sheet.name)
@@ -140,10 +146,11 @@ def _failure_findings(
             findings.append(Finding(check, f"{column}: {check}", sheet.name))
             continue
         row = int(row)
+        column = str(column)
         cell = sheet.cell(column, row)
         if check in ("unique-id", "unique"):
             keys = cells.ids(column) if check == "unique-id" else cells.mapped(column, normalise)
-            key = keys[cells.index.get_loc(row)]
+            key: object = keys[cells.index.get_loc(row)]
             if (column, key) in repeats_done:
                 continue
             repeats_done.add((column, key))
@@ -271,7 +278,7 @@ def read_categories(sheet: Sheet, report: Report) -> list[Category]:
 
 def read_letters(
     sheet: Sheet, gap_rule: str, report: Report
-) -> tuple[list[LetterRange], list[LetterRange]]:
+) -> tuple[list[LetterRange], list[Band]]:
     cells = parse.Columns(sheet.frame)
     findings = run_schema(schemas.letters_schema(cells), sheet, cells)
     report.extend(findings)
@@ -490,7 +497,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     max_points: dict[str, float] = {}
     if assessments is not None:
         assessment_names = {normalise(a): a for a in assessments.index}
-        max_points = assessments["max_points"].to_dict()
+        max_points = dict(zip(assessments.index, assessments["max_points"].tolist(), strict=True))
 
     # Scores: one column per assessment, every roster student exactly once.
     scores_sheet = sheets["Scores"]
@@ -510,6 +517,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     )
     report.extend(_extra_columns(scores_sheet, score_columns, "graded"))
     if assessments is not None:
+        assessment_rows = dict(zip(assessments.index, assessments["row"].tolist(), strict=True))
         present = set(score_columns.values())
         for name in assessments.index:
             if name not in present:
@@ -518,7 +526,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
                         Code.NO_SCORE_COLUMN,
                         f"{name} has no column in the Scores sheet",
                         "Assessments",
-                        sheets["Assessments"].cell("Assessment", int(assessments.at[name, "row"])),
+                        sheets["Assessments"].cell("Assessment", assessment_rows[name]),
                     )
                 )
     has_score_ids = "Student ID" in scores_cells
@@ -526,7 +534,9 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     if has_score_ids:
         _check_ids_against_roster(scores_sheet, scores_cells, roster_set, report)
         with_scores = frozenset(score_ids[~scores_cells.blank("Student ID")].tolist())
-        on_roster = roster_cells.index[~roster_cells.blank("Student ID")] if has_roster_ids else []
+        on_roster: list[int] = (
+            roster_cells.index[~roster_cells.blank("Student ID")].tolist() if has_roster_ids else []
+        )
         for row, sid in zip(on_roster, roster_known.tolist(), strict=True):
             if sid not in with_scores:
                 report.add(
@@ -573,7 +583,7 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     roster = _roster_frame(roster_cells, roster_ids)
     order = list(assessments.index)
     label_of = {name: label for label, name in score_columns.items()}
-    rows = roster.index.get_indexer(score_ids)
+    rows = roster.index.get_indexer(pd.Index(score_ids))
     keep = rows >= 0  # validated: every roster student has exactly one scores row
     at = [scores.labels.index(label_of[name]) for name in order]
     points_matrix = np.full((len(roster), len(order)), np.nan)
@@ -652,7 +662,7 @@ def ungraded_findings(
     # Column by column, over the blank cells only: no students × assessments copy of times.
     hits = []
     for col in np.flatnonzero(blank.any(axis=0)):
-        times = submitted.iloc[:, col]
+        times = submitted.iloc[:, int(col)]
         rows = np.flatnonzero(blank[:, col] & times.notna().to_numpy())
         if len(rows):
             hits.append((rows, np.full(len(rows), col), local_minutes(times.iloc[rows], timezone)))
@@ -711,7 +721,7 @@ def _submitted_frame(
     """Students × assessments of UTC times (NaT where none), from the sheet parsed once."""
     matrix = np.full((len(students), len(order)), parse.NOT_A_TIME, dtype=np.int64)
     if cells is not None and columns:
-        rows = students.get_indexer(cells.ids("Student ID"))
+        rows = students.get_indexer(pd.Index(cells.ids("Student ID")))
         keep = rows >= 0
         for j, name in enumerate(columns.values()):
             matrix[rows[keep], order.index(name)] = stamps_ns[keep, j]
@@ -853,5 +863,5 @@ def _read_overrides(
     nothing = np.full(len(cells.index), None, dtype=object)
     for column in columns:
         table[column] = cells.ids(column) if column in cells else nothing
-    table = table[table.index.notna() & table["Letter"].notna()]
+    table = table[table.index.notna() & table["Letter"].notna().to_numpy()]
     return table[~table.index.duplicated()]
