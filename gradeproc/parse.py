@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,38 +61,10 @@ def _excused(values: list[object]) -> np.ndarray:
     )
 
 
-def is_excused(column: pd.Series) -> pd.Series:
-    return pd.Series(_excused(column.tolist()), index=column.index, dtype=bool)
-
-
-class Points(NamedTuple):
-    """A score column read: points (NaN where none), and which cells are EX, blank or bad."""
-
-    points: pd.Series
-    excused: pd.Series
-    blank: pd.Series
-    invalid: pd.Series
-
-
-def parse_points(column: pd.Series) -> Points:
-    """A score cell: invalid means neither blank, `EX` nor a number."""
-    values = column.tolist()
-    blank = pd.isna(column.to_numpy(dtype=object))
-    excused = _excused(values)
-    points = _numbers(values)
-    invalid = ~blank & ~excused & np.isnan(points)
-    index = column.index
-    return Points(
-        pd.Series(points, index=index, dtype="float64"),
-        pd.Series(excused, index=index, dtype=bool),
-        pd.Series(blank, index=index, dtype=bool),
-        pd.Series(invalid, index=index, dtype=bool),
-    )
-
-
 @dataclass
 class PointsBlock:
-    """Score columns read as one block: rows × `labels`, as parse_points reads each column."""
+    """Score columns read as one block: points (NaN where none), and which cells are EX,
+    blank or bad (neither blank, `EX` nor a number); rows × `labels`."""
 
     labels: list[str]
     points: np.ndarray  # float64, NaN where no points
@@ -102,7 +74,7 @@ class PointsBlock:
 
 
 def parse_points_block(block: pd.DataFrame) -> PointsBlock:
-    """Every score cell of `block` in one pass (see parse_points)."""
+    """Every score cell of `block` in one pass."""
     cells = block.to_numpy(dtype=object)
     values = cells.ravel().tolist()
     blank = pd.isna(cells)
@@ -343,12 +315,3 @@ NO = frozenset(("n", "no", "false", "0", "0.0"))
 def strip_fold(value: object) -> str:
     """A Y/N or aggregation cell as it is compared: spaces around and case ignored."""
     return str(value).strip().casefold()
-
-
-def parse_yes_no(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`Y`/`N` (yes/no, true/false, any case) -> (bool, invalid mask)."""
-    text = column.map(strip_fold, na_action="ignore")
-    yes = text.isin(YES)
-    no = text.isin(NO)
-    invalid = column.notna() & ~yes & ~no
-    return yes, invalid

@@ -200,8 +200,16 @@ def sheet_from_rows(
         if any(v is not None for v in values):
             data.append(values)
             index.append(number)
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame.index = pd.Index(index, dtype="int64") if index else pd.RangeIndex(0)
+    cells = np.empty((len(data), len(columns)), dtype=object)  # filled row by row: no
+    for i, values in enumerate(data):  # guessing of a 2-D shape from the nested lists
+        cells[i] = values
+    frame = pd.DataFrame(
+        cells,
+        columns=columns,
+        index=pd.Index(np.array(index, dtype=np.int64)) if index else pd.RangeIndex(0),
+        dtype=object,
+        copy=False,
+    )
     if len(frame) and contract and invisible:
         found = _drop_invisible(frame, letters)
         if found:  # a cell that held only invisible characters is blank now

@@ -213,7 +213,11 @@ def _reference(code: str, column: pd.Series) -> pd.Series:
         "setting": lambda: column.isna() | keys.isin(schemas.KNOWN_SETTINGS),
         "aggregation": lambda: column.isna() | folded.isin(("points", "equal")),
         "range": lambda: column.isna() | ranges.eq(True),
-        "yes-no": lambda: ~parse.parse_yes_no(column)[1],
+        "yes-no": lambda: (
+            column.isna()
+            | folded.isin(("y", "yes", "true", "1", "1.0"))
+            | folded.isin(("n", "no", "false", "0", "0.0"))
+        ),
         "extra-days-max": lambda: ~(numbers > schemas.MAX_EXTRA_DAYS),
         "datetime": lambda: ~parse.parse_datetimes(column, "America/New_York")[1],
     }[code]()

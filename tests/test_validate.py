@@ -186,7 +186,7 @@ def test_letters_without_a_registrar_code_column_use_the_letter_as_the_code(
     sheets = syllabus_sheets(STUDENTS)
     code = sheets["Letters"][0].index("Registrar code")
     sheets["Letters"] = [row[:code] + row[code + 1 :] for row in sheets["Letters"]]
-    workbook, gradebook, report = check(write_book(tmp_path / "book.xlsx", sheets))
+    _, gradebook, report = check(write_book(tmp_path / "book.xlsx", sheets))
     assert report.ok and gradebook is not None
     assert [(r.letter, r.code) for r in gradebook.policy.letters][:2] == [("A", "A"), ("A-", "A-")]
 
