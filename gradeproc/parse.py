@@ -177,10 +177,6 @@ class Columns:
             self._mapped[key] = out
         return self._mapped[key]
 
-    def series(self, values: np.ndarray, name: str | None = None) -> pd.Series:
-        """An array of this sheet's rows as a Series on the frame's index (its Excel rows)."""
-        return pd.Series(values, index=self.index, name=name, dtype=values.dtype, copy=False)
-
 
 def localize(naive: pd.Series, timezone: str) -> pd.Series:
     """Naive wall-clock times in `timezone` -> UTC, as policy.md §2 reads them.

@@ -408,14 +408,19 @@ def _check_ids_against_roster(
 
 def _student_rows(cells: parse.Columns) -> pd.Series:
     """Each student's first Excel row in the sheet, by Student ID (see Gradebook.sheet_rows)."""
-    ids = cells.ids("Student ID")
-    present = ~cells.blank("Student ID")
-    rows = pd.Series(
-        cells.index.to_numpy()[present],
-        index=pd.Index(ids[present], name="Student ID", dtype=object),
-        dtype="int64",
+    first: dict[object, int] = {}
+    for sid, row, blank in zip(
+        cells.ids("Student ID").tolist(),
+        cells.index.tolist(),
+        cells.blank("Student ID").tolist(),
+        strict=True,
+    ):
+        if not blank:
+            first.setdefault(sid, row)
+    return pd.Series(
+        np.fromiter(first.values(), dtype=np.int64, count=len(first)),
+        index=pd.Index(list(first), dtype=object, name="Student ID"),
     )
-    return rows[~rows.index.duplicated()]
 
 
 PERCENT_CODE = Code.PERCENT_SCORE
@@ -702,13 +707,21 @@ def ungraded_findings(
     return findings
 
 
+ROSTER_TEXT = ("Last name", "First name", "Email", "Section")
+
+
 def _roster_frame(cells: parse.Columns, ids: np.ndarray) -> pd.DataFrame:
-    frame = cells.frame.copy()
-    for column in ("Last name", "First name", "Email", "Section"):
-        frame[column] = cells.series(cells.ids(column)) if column in cells else None
-    frame.index = pd.Index(ids, name="Student ID")
-    frame = frame.drop(columns="Student ID")
-    return frame[frame.index.notna()]
+    """The Roster by Student ID: its columns as typed, the name and section columns as text
+    (blank columns when absent)."""
+    keep = ~cells.blank("Student ID")
+    columns = {
+        label: (cells.ids(label) if label in ROSTER_TEXT else cells.cells(label))[keep]
+        for label in cells.frame.columns
+        if label != "Student ID"
+    }
+    for label in ROSTER_TEXT:
+        columns.setdefault(label, np.full(int(keep.sum()), None, dtype=object))
+    return pd.DataFrame(columns, index=pd.Index(ids[keep], name="Student ID"), dtype=object)
 
 
 def _submitted_frame(
@@ -725,9 +738,10 @@ def _submitted_frame(
         keep = rows >= 0
         for j, name in enumerate(columns.values()):
             matrix[rows[keep], order.index(name)] = stamps_ns[keep, j]
+    n = len(students)  # one conversion for every time, then a column per assessment
+    times = pd.DatetimeIndex(matrix.T.ravel().view("datetime64[ns]")).tz_localize("UTC").array
     return pd.DataFrame(
-        {name: parse.utc_times(matrix[:, j], students) for j, name in enumerate(order)},
-        index=students,
+        {name: times[j * n : (j + 1) * n] for j, name in enumerate(order)}, index=students
     )
 
 
@@ -859,9 +873,10 @@ def _read_overrides(
     if "Student ID" not in cells or "Letter" not in cells:
         return empty
     _check_ids_against_roster(sheet, cells, roster_ids, report)
-    table = pd.DataFrame(index=pd.Index(cells.ids("Student ID"), name="Student ID"))
+    keep = ~cells.blank("Student ID") & ~pd.isna(cells.ids("Letter"))
     nothing = np.full(len(cells.index), None, dtype=object)
-    for column in columns:
-        table[column] = cells.ids(column) if column in cells else nothing
-    table = table[table.index.notna() & table["Letter"].notna().to_numpy()]
+    table = pd.DataFrame(
+        {column: (cells.ids(column) if column in cells else nothing)[keep] for column in columns},
+        index=pd.Index(cells.ids("Student ID")[keep], name="Student ID"),
+    )
     return table[~table.index.duplicated()]
