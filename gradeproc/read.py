@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import hashlib
 import io
 import os
@@ -205,7 +206,7 @@ def sheet_from_rows(
         cells[i] = values
     frame = pd.DataFrame(
         cells,
-        columns=columns,
+        columns=_header_index_of(tuple(columns)),
         index=pd.Index(np.array(index, dtype=np.int64)) if index else pd.RangeIndex(0),
         dtype=object,
         copy=False,
@@ -221,6 +222,14 @@ def sheet_from_rows(
     if contract and any(not is_blank(v) for row in rows[:header_index] for v in row):
         sheet.title_rows = header_index
     return sheet
+
+
+@functools.lru_cache(maxsize=512)
+def _header_index_of(columns: tuple[str, ...]) -> pd.Index:
+    """A header's column index, built once per process for each header seen (pandas infers
+    the text type of the labels on every build: a tenth of a millisecond a sheet). An index
+    is immutable, so frames share it."""
+    return pd.Index(columns)
 
 
 def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
@@ -250,21 +259,21 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
+# The cell types that are never blank (their values are kept as they are).
+_KEPT_TYPES = frozenset((int, bool, dt.datetime, dt.date, dt.time, dt.timedelta, pd.Timestamp))
+
+
 def _cell_value(value: object) -> object:
     """A cell as the frame holds it: None for a blank (empty, NaN, or spaces only)."""
     if value is None:
         return None
-    if type(value) is str:
+    if type(value) is str:  # exact types, the readers' own: cheaper than isinstance
         return value if value.strip() else None
     if type(value) is float:
         return None if value != value else value
-    if type(value) is int or type(value) is bool:
+    if type(value) in _KEPT_TYPES:
         return value
-    if value is pd.NaT:
-        return None
-    if isinstance(value, dt.date | dt.time | dt.timedelta):  # time cells (datetime is a date)
-        return value
-    return None if pd.isna([value])[0] else value  # any other blank
+    return None if pd.isna([value])[0] else value  # NaT and any other blank
 
 
 def read_workbook(path: str | Path) -> Workbook:
