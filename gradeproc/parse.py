@@ -254,13 +254,6 @@ def _datetimes_ns(values: list[object], timezone: str) -> tuple[np.ndarray, np.n
     return stamps, invalid
 
 
-def utc_times(stamps_ns: np.ndarray, index: pd.Index) -> pd.Series:
-    """int64 ns (NOT_A_TIME where none) -> a Series of UTC timestamps (NaT where none)."""
-    return pd.Series(
-        pd.DatetimeIndex(stamps_ns.view("datetime64[ns]")).tz_localize("UTC"), index=index
-    )
-
-
 def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
     """Excel datetimes or ISO 8601 text -> (UTC timestamps, invalid mask).
 
@@ -268,7 +261,8 @@ def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     that falls on midnight as a date, so a date cell cannot mean anything else.
     """
     stamps, invalid = _datetimes_ns(column.tolist(), timezone)
-    return utc_times(stamps, column.index), pd.Series(invalid, index=column.index)
+    utc = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
+    return pd.Series(utc, index=column.index), pd.Series(invalid, index=column.index)
 
 
 def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray, np.ndarray]:

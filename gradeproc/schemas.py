@@ -80,6 +80,8 @@ def _datetime_message(value: object) -> str:
 
 # A check's verdict on one column (by its label): True for each cell that passes.
 Verdict = Callable[[str], np.ndarray]
+# A sheet's verdicts: column label -> (code, verdict) per check, in check order.
+Verdicts = dict[str, list[tuple[str, np.ndarray]]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class SheetSchema:
     name: str
     columns: dict[str, ColumnSchema]
 
-    def verdicts(self, cells: parse.Columns) -> dict[str, list[tuple[str, np.ndarray]]]:
+    def verdicts(self, cells: parse.Columns) -> Verdicts:
         """Each present column's (code, verdict) pairs, in check order."""
         return {
             label: [(check.code, check.passes(label)) for check in column.checks]
@@ -109,15 +111,13 @@ class SheetSchema:
             if label in cells
         }
 
-    def all_pass(
-        self, cells: parse.Columns, verdicts: dict[str, list[tuple[str, np.ndarray]]]
-    ) -> bool:
+    def all_pass(self, cells: parse.Columns, verdicts: Verdicts) -> bool:
         """No required column is missing and every cell passes every check."""
         if any(c.required and label not in cells for label, c in self.columns.items()):
             return False
         return all(ok.all() for checks in verdicts.values() for _, ok in checks)
 
-    def pandera(self, verdicts: dict[str, list[tuple[str, np.ndarray]]]) -> pa.DataFrameSchema:
+    def pandera(self, verdicts: Verdicts) -> pa.DataFrameSchema:
         """The same verdicts as one pandera schema: lazily run, it names every failing cell."""
         return pa.DataFrameSchema(
             {

@@ -99,9 +99,6 @@ def _rows_text(rows: list[int]) -> str:
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
-Verdicts = dict[str, list[tuple[str, np.ndarray]]]
-
-
 def run_schema(
     schema: schemas.SheetSchema,
     sheet: Sheet,
