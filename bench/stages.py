@@ -44,7 +44,9 @@ def grade_once(source: Path, output: Path) -> dict[str, float]:
         raise SystemExit(f"{source} does not validate: {report.findings[:3]}")
     t2 = CLOCK()
     grading = grade(gradebook)
-    gradebook.warnings.extend(no_grade_findings(grading.grades, workbook))
+    gradebook.warnings.extend(
+        no_grade_findings(grading.grades, workbook, sheet_rows=gradebook.sheet_rows)
+    )
     t3 = CLOCK()
     warnings = [str(w) for w in gradebook.warnings]
     write_workbook(output, grading, gradebook, workbook, run_info(workbook, gradebook), warnings)

@@ -134,7 +134,9 @@ def grade_file(
         cell = roster.cell("Student ID", roster.header_row + 1)
         raise ValidationFailed([Finding(EMPTY_ROSTER, MSG_EMPTY_ROSTER, "Roster", cell)])
     grading = grade(gradebook, notes=notes, details=details)
-    gradebook.warnings.extend(registrar_file.no_grade_findings(grading.grades, workbook))
+    gradebook.warnings.extend(
+        registrar_file.no_grade_findings(grading.grades, workbook, sheet_rows=gradebook.sheet_rows)
+    )
     gradebook.warnings.extend(import_notes(workbook)[1])
     return workbook, gradebook, grading
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 EXCUSED_MARK = "ex"
+# Where int64 nanosecond times hold no time (NaT).
+NOT_A_TIME = np.iinfo(np.int64).min
 
 
 def is_blank(value: object) -> bool:
@@ -26,20 +30,15 @@ def is_blank(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _types(column: pd.Series) -> pd.Series:
-    return column.map(type, na_action="ignore")
-
-
 def _numbers(values: list[object]) -> np.ndarray:
     """Cells' Python values -> float64, NaN where not a finite number (numbers read once)."""
-    out = [math.nan] * len(values)
+    out: list[float] = [math.nan] * len(values)
     text_at: list[int] = []
     text: list[str] = []
     for i, v in enumerate(values):
-        kind = type(v)
-        if kind is float or kind is int:
+        if type(v) is float or type(v) is int:  # exact types: a bool is not a number here
             out[i] = v
-        elif kind is str:
+        elif type(v) is str:
             text_at.append(i)
             text.append(v.strip())
     numbers = np.array(out, dtype="float64")
@@ -62,46 +61,39 @@ def _excused(values: list[object]) -> np.ndarray:
     )
 
 
-def is_excused(column: pd.Series) -> pd.Series:
-    return pd.Series(_excused(column.tolist()), index=column.index, dtype=bool)
+@dataclass
+class PointsBlock:
+    """Score columns read as one block: points (NaN where none), and which cells are EX,
+    blank or bad (neither blank, `EX` nor a number); rows × `labels`."""
+
+    labels: list[str]
+    points: np.ndarray  # float64, NaN where no points
+    excused: np.ndarray
+    blank: np.ndarray
+    invalid: np.ndarray
 
 
-class Points(NamedTuple):
-    """A score column read: points (NaN where none), and which cells are EX, blank or bad."""
-
-    points: pd.Series
-    excused: pd.Series
-    blank: pd.Series
-    invalid: pd.Series
-
-
-def parse_points(column: pd.Series) -> Points:
-    """A score cell: invalid means neither blank, `EX` nor a number."""
-    values = column.tolist()
-    blank = pd.isna(column.to_numpy(dtype=object))
-    excused = _excused(values)
-    points = _numbers(values)
+def parse_points_block(block: pd.DataFrame) -> PointsBlock:
+    """Every score cell of `block` in one pass."""
+    cells = block.to_numpy(dtype=object)
+    values = cells.ravel().tolist()
+    blank = pd.isna(cells)
+    excused = _excused(values).reshape(cells.shape)
+    points = _numbers(values).reshape(cells.shape)
     invalid = ~blank & ~excused & np.isnan(points)
-    index = column.index
-    return Points(
-        pd.Series(points, index=index, dtype="float64"),
-        pd.Series(excused, index=index, dtype=bool),
-        pd.Series(blank, index=index, dtype=bool),
-        pd.Series(invalid, index=index, dtype=bool),
-    )
+    return PointsBlock([str(c) for c in block.columns], points, excused, blank, invalid)
 
 
 def _id_text(value: object) -> object:
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return value.strip()
-    if kind is float:
+    if type(value) is float:
         if value != value:  # NaN: a blank, left as it is
             return value
         if math.isfinite(value) and value == math.floor(value):
             return str(int(value))
         return str(value)
-    if kind is int:
+    if type(value) is int:  # exact type: a bool stays a bool
         return str(value)
     return value
 
@@ -122,29 +114,144 @@ def parse_text(column: pd.Series) -> pd.Series:
     return parse_ids(column)
 
 
+class Columns:
+    """A sheet's columns, each read at most once however many checks and tables ask.
+
+    The frame's cells are taken out of pandas once, as one object array; every reading of
+    a column (blanks, IDs, numbers, text keys) is one pass over its values, kept for the
+    next check or typed table that wants it.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.index = frame.index
+        self._at = {label: j for j, label in enumerate(frame.columns)}
+        self._cells = frame.to_numpy(dtype=object)
+        self._blank = pd.isna(self._cells)
+        self._values: dict[str, list[object]] = {}
+        self._ids: dict[str, np.ndarray] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._mapped: dict[tuple[str, Callable[[Any], object]], np.ndarray] = {}
+
+    def __contains__(self, label: str) -> bool:
+        return label in self._at
+
+    def values(self, label: str) -> list[object]:
+        """The column's cells as Python values."""
+        if label not in self._values:
+            self._values[label] = self._cells[:, self._at[label]].tolist()
+        return self._values[label]
+
+    def cells(self, label: str) -> np.ndarray:
+        """The column's cells (object array)."""
+        return self._cells[:, self._at[label]]
+
+    def blank(self, label: str) -> np.ndarray:
+        """Which cells are blank (None, NaN, NaT), as `column.isna()`."""
+        return self._blank[:, self._at[label]]
+
+    def ids(self, label: str) -> np.ndarray:
+        """The column as parse_ids reads it (object array)."""
+        if label not in self._ids:
+            ids = np.empty(len(self.index), dtype=object)
+            ids[:] = [_id_text(v) for v in self.values(label)]
+            self._ids[label] = ids
+        return self._ids[label]
+
+    def numbers(self, label: str) -> np.ndarray:
+        """The column as parse_numbers reads it (float64, NaN where not a number)."""
+        if label not in self._numbers:
+            self._numbers[label] = _numbers(self.values(label))
+        return self._numbers[label]
+
+    def mapped(self, label: str, read: Callable[[Any], object]) -> np.ndarray:
+        """`read` of each non-blank cell, None for a blank (object array)."""
+        key = (label, read)
+        if key not in self._mapped:
+            blank = self.blank(label)
+            out = np.empty(len(self.index), dtype=object)
+            out[:] = [
+                None if b else read(v)
+                for v, b in zip(self.values(label), blank.tolist(), strict=True)
+            ]
+            self._mapped[key] = out
+        return self._mapped[key]
+
+
 def localize(naive: pd.Series, timezone: str) -> pd.Series:
     """Naive wall-clock times in `timezone` -> UTC, as policy.md §2 reads them.
 
     A repeated hour (clocks back) is its first occurrence; a skipped hour (clocks forward)
     is read with the offset in force before the change, so 02:30 becomes 03:30.
     """
-    naive = pd.to_datetime(naive).astype("datetime64[ns]")
+    times = pd.DatetimeIndex(pd.to_datetime(naive)).as_unit("ns")
+    return pd.Series(_localize(times, timezone), index=naive.index, name=naive.name)
+
+
+def _localize(naive: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
+    """localize over an index of times (no Series around each step)."""
     if naive.empty:
-        return naive.dt.tz_localize("UTC")
+        return naive.tz_localize("UTC")
     first = np.ones(len(naive), dtype=bool)
-    local = naive.dt.tz_localize(timezone, ambiguous=first, nonexistent="NaT")
-    utc = local.dt.tz_convert("UTC")
-    skipped = utc.isna() & naive.notna()
+    utc = naive.tz_localize(timezone, ambiguous=first, nonexistent="NaT").tz_convert("UTC")
+    skipped: np.ndarray = np.asarray(utc.isna()) & np.asarray(naive.notna())
     if skipped.any():
         before = naive[skipped] - pd.Timedelta(days=1)
-        before_local = before.dt.tz_localize(
+        before_local = before.tz_localize(
             timezone, ambiguous=np.ones(len(before), dtype=bool), nonexistent="shift_forward"
         )
-        offset = before_local.dt.tz_localize(None) - before_local.dt.tz_convert(
-            "UTC"
-        ).dt.tz_localize(None)
-        utc[skipped] = (naive[skipped] - offset).dt.tz_localize("UTC")
+        offset = before_local.tz_localize(None) - before_local.tz_convert("UTC").tz_localize(None)
+        stamps = utc.asi8.copy()
+        stamps[skipped] = (naive[skipped] - offset).asi8
+        utc = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
     return utc
+
+
+def _stamp(value: object) -> dt.datetime | None:
+    """A datetime cell, a date cell (its midnight) or ISO text -> datetime; None if not a time.
+
+    A year outside FIRST_YEAR..LAST_YEAR is not a time either (a typo, see implausible_year).
+    """
+    kind = type(value)
+    stamp: dt.datetime | None
+    if kind is dt.datetime or kind is pd.Timestamp:
+        stamp = value  # type: ignore[assignment]  # the exact types just tested
+    elif kind is dt.date:
+        stamp = dt.datetime.combine(value, dt.time())  # type: ignore[arg-type]  # tested above
+    elif kind is str:
+        stamp = _parse_iso(value)  # type: ignore[arg-type]  # tested above
+    else:
+        return None
+    if stamp is None or not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        return None
+    return stamp
+
+
+def _datetimes_ns(values: list[object], timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Cells' Python values -> (UTC int64 ns, NOT_A_TIME where none; invalid mask), one pass."""
+    stamps = np.full(len(values), NOT_A_TIME, dtype=np.int64)
+    invalid = np.zeros(len(values), dtype=bool)
+    naive_at: list[int] = []
+    naive: list[dt.datetime] = []
+    aware_at: list[int] = []
+    aware: list[dt.datetime] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        stamp = _stamp(value)
+        if stamp is None:
+            invalid[i] = not pd.isna([value])[0]  # a cell that is not blank (NaN, NaT)
+        elif stamp.tzinfo is None:
+            naive_at.append(i)
+            naive.append(stamp)
+        else:
+            aware_at.append(i)
+            aware.append(stamp)
+    if aware:
+        stamps[aware_at] = pd.to_datetime(aware, utc=True).as_unit("ns").asi8
+    if naive:
+        stamps[naive_at] = _localize(pd.DatetimeIndex(naive).as_unit("ns"), timezone).asi8
+    return stamps, invalid
 
 
 def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
@@ -153,54 +260,9 @@ def parse_datetimes(column: pd.Series, timezone: str) -> tuple[pd.Series, pd.Ser
     A bare date is midnight at the start of that day: calamine hands back any datetime cell
     that falls on midnight as a date, so a date cell cannot mean anything else.
     """
-    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
-    invalid = pd.Series(False, index=column.index)
-    types = _types(column)
-    naive_parts: list[pd.Series] = []
-
-    stamps = types.isin((dt.datetime, pd.Timestamp))
-    dates = types.eq(dt.date)
-    plausible = column.map(_plausible, na_action="ignore")
-    implausible = (stamps | dates) & plausible.eq(False)
-    if implausible.any():  # a typo'd year: a finding, and never an out-of-bounds timestamp
-        invalid |= implausible
-        stamps &= ~implausible
-        dates &= ~implausible
-    if stamps.any():
-        values = column[stamps]
-        aware = values.map(lambda v: v.tzinfo is not None)
-        if aware.any():
-            result[aware[aware].index] = pd.to_datetime(list(values[aware]), utc=True)
-        naive_parts.append(values[~aware])
-
-    if dates.any():
-        naive_parts.append(column[dates].map(lambda d: dt.datetime.combine(d, dt.time())))
-
-    text = types.eq(str)
-    if text.any():
-        parsed = column[text].map(_parse_iso)
-        plausible_text = [_plausible(v) for v in parsed]
-        bad = parsed.isna() | ~pd.Series(plausible_text, index=parsed.index, dtype=bool)
-        invalid[bad[bad].index] = True
-        parsed = parsed[~bad]
-        if len(parsed):
-            aware = parsed.map(lambda v: v.tzinfo is not None).astype(bool)
-            if aware.any():
-                result[aware[aware].index] = pd.to_datetime(list(parsed[aware]), utc=True)
-            naive_parts.append(parsed[~aware])
-
-    other = column.notna() & ~stamps & ~dates & ~text & ~implausible
-    invalid |= other
-
-    naive_parts = [p for p in naive_parts if len(p)]
-    if naive_parts:
-        naive = pd.concat(naive_parts)
-        naive = pd.Series(pd.to_datetime(list(naive)), index=naive.index)
-        result[naive.index] = localize(naive, timezone)
-    return result, invalid
-
-
-NOT_A_TIME = np.iinfo(np.int64).min
+    stamps, invalid = _datetimes_ns(column.tolist(), timezone)
+    utc = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
+    return pd.Series(utc, index=column.index), pd.Series(invalid, index=column.index)
 
 
 def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray, np.ndarray]:
@@ -208,14 +270,7 @@ def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray
 
     One flat pass, so the time zone work runs once for every timestamp of the sheet.
     """
-    cells = block.to_numpy(dtype=object).ravel()
-    present = pd.notna(cells)
-    stamps = np.full(cells.shape, NOT_A_TIME, dtype=np.int64)
-    invalid = np.zeros(cells.shape, dtype=bool)
-    if present.any():
-        values, bad = parse_datetimes(pd.Series(cells[present], dtype=object), timezone)
-        stamps[present] = values.array.as_unit("ns").asi8
-        invalid[present] = bad.to_numpy()
+    stamps, invalid = _datetimes_ns(block.to_numpy(dtype=object).ravel().tolist(), timezone)
     return stamps.reshape(block.shape), invalid.reshape(block.shape)
 
 
@@ -223,11 +278,6 @@ def parse_datetime_block(block: pd.DataFrame, timezone: str) -> tuple[np.ndarray
 # the nanosecond timestamps the computation uses (years 1677-2262).
 FIRST_YEAR = 1900
 LAST_YEAR = 2200
-
-
-def _plausible(value: object) -> bool:
-    year = getattr(value, "year", None)
-    return year is None or FIRST_YEAR <= year <= LAST_YEAR
 
 
 def implausible_year(value: object) -> int | None:
@@ -247,10 +297,11 @@ def _parse_iso(text: str) -> dt.datetime | None:
         return None
 
 
-def parse_yes_no(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`Y`/`N` (yes/no, true/false, any case) -> (bool, invalid mask)."""
-    text = column.map(lambda v: str(v).strip().casefold(), na_action="ignore")
-    yes = text.isin(("y", "yes", "true", "1", "1.0"))
-    no = text.isin(("n", "no", "false", "0", "0.0"))
-    invalid = column.notna() & ~yes & ~no
-    return yes, invalid
+# How Y and N may be typed (any case, spaces around).
+YES = frozenset(("y", "yes", "true", "1", "1.0"))
+NO = frozenset(("n", "no", "false", "0", "0.0"))
+
+
+def strip_fold(value: object) -> str:
+    """A Y/N or aggregation cell as it is compared: spaces around and case ignored."""
+    return str(value).strip().casefold()

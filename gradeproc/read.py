@@ -8,6 +8,8 @@ column letter, so any finding can name `Sheet!Cell`.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gradeproc import safety  # by module: tests stand in for its readers
@@ -184,8 +187,16 @@ def sheet_from_rows(
         if any(v is not None for v in values):
             data.append(values)
             index.append(number)
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame.index = pd.Index(index, dtype="int64") if index else pd.RangeIndex(0)
+    cells = np.empty((len(data), len(columns)), dtype=object)  # filled row by row: no
+    for i, values in enumerate(data):  # guessing of a 2-D shape from the nested lists
+        cells[i] = values
+    frame = pd.DataFrame(
+        cells,
+        columns=_header_index_of(tuple(columns)),
+        index=pd.Index(np.array(index, dtype=np.int64)) if index else pd.RangeIndex(0),
+        dtype=object,
+        copy=False,
+    )
     if len(frame) and contract and invisible:
         found = _drop_invisible(frame, letters)
         if found:  # a cell that held only invisible characters is blank now
@@ -199,6 +210,14 @@ def sheet_from_rows(
     return sheet
 
 
+@functools.lru_cache(maxsize=512)
+def _header_index_of(columns: tuple[str, ...]) -> pd.Index:
+    """A header's column index, built once per process for each header seen (pandas infers
+    the text type of the labels on every build: a tenth of a millisecond a sheet). An index
+    is immutable, so frames share it."""
+    return pd.Index(columns)
+
+
 def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
     """Remove invisible characters from the frame's text cells; the cells they were in."""
     cells: list[str] = []
@@ -208,14 +227,14 @@ def _drop_invisible(frame: pd.DataFrame, letters: dict[str, str]) -> list[str]:
         return cells  # the common case, at the cost of one pass over the cells
     for label in frame.columns:
         column = frame[label]
-        is_text = column.map(type).eq(str)
+        is_text = np.array([type(v) is str for v in column.tolist()], dtype=bool)
         if not is_text.any():
             continue
-        text = column[is_text]
-        hit = text.str.contains(_INVISIBLE_RX, regex=True)
+        texts = column[is_text]
+        hit = texts.str.contains(_INVISIBLE_RX, regex=True)
         if hit.any():
             rows = hit.index[hit.to_numpy()]
-            frame.loc[rows, label] = text[hit].map(visible)
+            frame.loc[rows, label] = texts[hit].map(visible)
             cells += [f"{letters[label]}{r}" for r in rows]
     return cells
 
@@ -226,18 +245,21 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
+# The cell types that are never blank (their values are kept as they are).
+_KEPT_TYPES = frozenset((int, bool, dt.datetime, dt.date, dt.time, dt.timedelta, pd.Timestamp))
+
+
 def _cell_value(value: object) -> object:
     """A cell as the frame holds it: None for a blank (empty, NaN, or spaces only)."""
     if value is None:
         return None
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:  # exact types, the readers' own: cheaper than isinstance
         return value if value.strip() else None
-    if kind is float:
+    if type(value) is float:
         return None if value != value else value
-    if kind is int or kind is bool:
+    if type(value) in _KEPT_TYPES:
         return value
-    return None if pd.isna(value) else value
+    return None if pd.isna([value])[0] else value  # NaT and any other blank
 
 
 def read_workbook(path: str | Path) -> Workbook:
@@ -280,7 +302,10 @@ def read_workbook(path: str | Path) -> Workbook:
             "`gradeproc init NEW.xlsx` writes one to start from."
         )
     by_title = {sheet.title: name for name, sheet in sheets.items()}
-    findings = [replace(f, sheet=by_title.get(f.sheet, f.sheet)) for f in inspection.findings]
+    findings = [
+        f if f.sheet is None else replace(f, sheet=by_title.get(f.sheet, f.sheet))
+        for f in inspection.findings
+    ]
     return Workbook(path, sha, sheets, order, [*error_findings, *findings])
 
 

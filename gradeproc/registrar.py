@@ -257,6 +257,7 @@ def no_grade_findings(
     workbook: Workbook | None = None,
     severity: Severity = WARNING,
     title: str = "Banner",
+    sheet_rows: dict[str, pd.Series] | None = None,  # Gradebook.sheet_rows, to name cells
 ) -> list[Finding]:
     """Students the registrar file would carry with a blank grade, one finding each.
 
@@ -268,7 +269,7 @@ def no_grade_findings(
     )
     if not blank.any():
         return []
-    roster = _Locator(workbook, "Roster")
+    roster = _Locator(workbook, sheet_rows, "Roster")
     consequence = (
         f"{title} cannot load a blank grade"
         if severity == ERROR
@@ -291,16 +292,20 @@ def no_grade_findings(
 
 
 class _Locator:
-    """Sheet cells by student ID, so a finding names `Roster!F3`; sheet-only without a workbook."""
+    """Sheet cells by student ID, so a finding names `Roster!F3`; sheet-only without a workbook.
 
-    def __init__(self, workbook: Workbook | None, name: str) -> None:
+    The rows are the ones validation recorded (`Gradebook.sheet_rows`): nothing is re-read.
+    """
+
+    def __init__(
+        self, workbook: Workbook | None, sheet_rows: dict[str, pd.Series] | None, name: str
+    ) -> None:
         self.sheet = workbook.get(name) if workbook is not None else None
         self.name = name
-        self.rows: dict[str, int] = {}
-        if self.sheet is not None and "Student ID" in self.sheet.frame:
-            ids = parse.parse_ids(self.sheet.frame["Student ID"])
-            for row, sid in ids.dropna().items():
-                self.rows.setdefault(sid, int(cast(int, row)))  # the frame's index: sheet rows
+        rows = (sheet_rows or {}).get(name)
+        self.rows: dict[str, int] = (
+            {} if rows is None else dict(zip(rows.index, rows.tolist(), strict=True))
+        )
 
     def has(self, column: str) -> bool:
         return self.sheet is not None and column in self.sheet.letters
@@ -486,8 +491,9 @@ class _Rows:
         self.letter_ranges = list(gradebook.policy.letters)
         self.workbook = workbook
         self.policy_cells = _PolicyCells(workbook)
-        self.roster_cells = _Locator(workbook, "Roster")
-        self.override_cells = _Locator(workbook, "Overrides")
+        self.roster_cells = _Locator(workbook, gradebook.sheet_rows, "Roster")
+        self.override_cells = _Locator(workbook, gradebook.sheet_rows, "Overrides")
+        self.sheet_rows = gradebook.sheet_rows
         self.roster, self.overrides = gradebook.roster, gradebook.overrides
         self.findings: list[Finding] = []
         self.grades = grading.grades
@@ -610,7 +616,9 @@ class _Rows:
             carried = carried.assign(
                 **{"Registrar code": [self.finals[s] for s in ids[ids.isin(written)]]}
             )
-            self.findings += no_grade_findings(carried, self.workbook, ERROR, self.title)
+            self.findings += no_grade_findings(
+                carried, self.workbook, ERROR, self.title, self.sheet_rows
+            )
         if "term_code" in self.sources and not _text(self.settings.get("term_code")):
             self.findings.append(
                 self.policy_cells.finding(

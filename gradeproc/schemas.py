@@ -1,14 +1,17 @@
-"""pandera schemas for each input sheet, run lazily over the cells exactly as typed.
+"""The checks of each input sheet, over the cells exactly as typed, reported by pandera.
 
-Every check parses the raw column itself instead of relying on pandera's coercion: a column
-that fails coercion skips its other checks, and then a `-5` beside a `9O` would go unreported.
-Each check's name is a finding code; `MESSAGES` turns a failure case into a plain sentence.
+A sheet's schema lists its columns and each column's checks; a check is one vectorised
+verdict over the column as `parse.Columns` read it once (never pandera's coercion: a column
+that fails coercion skips its other checks, and then a `-5` beside a `9O` would go
+unreported). When every cell passes, that is the answer; otherwise the same verdicts run as
+one pandera DataFrameSchema for the sheet, which reports every failure case. Each check's
+name is a finding code; `MESSAGES` turns a failure case into a plain sentence.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +22,8 @@ from gradeproc.codes import Code
 from gradeproc.policy import AGGREGATIONS, SETTINGS, parse_range
 from gradeproc.read import normalise
 
-KNOWN_SETTINGS = {normalise(s) for s in SETTINGS}
+KNOWN_SETTINGS = frozenset(normalise(s) for s in SETTINGS)
+AGGREGATION_NAMES = frozenset(AGGREGATIONS)
 
 
 def show(value: object) -> str:
@@ -74,181 +78,277 @@ def _datetime_message(value: object) -> str:
     return f"{show(value)} is not a date and time; use a date cell or text like 2024-10-01 23:59"
 
 
-def _check(fn: Callable[[pd.Series], pd.Series], code: str) -> pa.Check:
-    return pa.Check(fn, name=code, error=code, ignore_na=False)
+# A check's verdict on one column (by its label): True for each cell that passes.
+Verdict = Callable[[str], np.ndarray]
+# A sheet's verdicts: column label -> (code, verdict) per check, in check order.
+Verdicts = dict[str, list[tuple[str, np.ndarray]]]
 
 
-def not_blank(column: pd.Series) -> pd.Series:
-    return column.notna()
+@dataclass(frozen=True)
+class Check:
+    code: str
+    passes: Verdict
 
 
-def unique_ids(column: pd.Series) -> pd.Series:
-    ids = parse.parse_ids(column)
-    return ~(ids.duplicated() & column.notna())
+@dataclass(frozen=True)
+class ColumnSchema:
+    checks: tuple[Check, ...] = ()
+    required: bool = True
 
 
-def unique_text(column: pd.Series) -> pd.Series:
-    keys = column.map(normalise, na_action="ignore")
-    return ~(keys.duplicated() & column.notna())
+@dataclass(frozen=True)
+class SheetSchema:
+    """One sheet's columns, in the order findings are reported, and their checks."""
 
+    name: str
+    columns: dict[str, ColumnSchema]
 
-def number_checks(*, positive: bool = False, whole: bool = False) -> list[pa.Check]:
-    numbers = parse.parse_numbers  # small policy sheets: parsing per check costs nothing
-    checks = [_check(lambda c: c.isna() | numbers(c).notna(), Code.NUMBER)]
-    if positive:
-        checks.append(_check(lambda c: ~(numbers(c) <= 0), Code.POSITIVE))
-    else:
-        checks.append(_check(lambda c: ~(numbers(c) < 0), Code.NON_NEGATIVE))
-    if whole:
-        checks.append(_check(lambda c: numbers(c).isna() | (numbers(c) % 1 == 0), Code.WHOLE))
-    return checks
+    def verdicts(self, cells: parse.Columns) -> Verdicts:
+        """Each present column's (code, verdict) pairs, in check order."""
+        return {
+            label: [(check.code, check.passes(label)) for check in column.checks]
+            for label, column in self.columns.items()
+            if label in cells
+        }
 
+    def all_pass(self, cells: parse.Columns, verdicts: Verdicts) -> bool:
+        """No required column is missing and every cell passes every check."""
+        if any(c.required and label not in cells for label, c in self.columns.items()):
+            return False
+        return all(ok.all() for checks in verdicts.values() for _, ok in checks)
 
-def datetime_check(timezone: str, parsed_invalid: pd.Series | None = None) -> pa.Check:
-    """`parsed_invalid`: the column's mask from a parse done once for the whole sheet."""
-
-    def ok(column: pd.Series) -> pd.Series:
-        if parsed_invalid is not None:
-            return ~parsed_invalid
-        return ~parse.parse_datetimes(column, timezone)[1]
-
-    return _check(ok, Code.DATETIME)
-
-
-def points_checks(
-    parsed: parse.Points, max_points: float | None, allow_extra_credit: bool
-) -> list[pa.Check]:
-    """Checks over a score column parsed once beforehand (the big sheet: no parse per check)."""
-    checks = [
-        _check(lambda c: ~parsed.invalid, Code.POINTS),
-        _check(lambda c: ~(parsed.points < 0), Code.POINTS_NEGATIVE),
-    ]
-    if max_points is not None and not allow_extra_credit:
-        checks.append(_check(lambda c: ~(parsed.points > max_points), Code.POINTS_ABOVE_MAX))
-    return checks
-
-
-def _column(*checks: pa.Check, required: bool = True) -> pa.Column:
-    return pa.Column(checks=list(checks), nullable=True, required=required)
-
-
-def id_column() -> pa.Column:
-    return _column(_check(not_blank, Code.REQUIRED), _check(unique_ids, Code.UNIQUE_ID))
-
-
-@functools.cache  # the same for every gradebook: built once per process
-def policy_schema() -> pa.DataFrameSchema:
-    known = _check(
-        lambda c: c.isna() | c.map(normalise, na_action="ignore").isin(KNOWN_SETTINGS), Code.SETTING
-    )
-    return pa.DataFrameSchema(
-        {
-            "Setting": _column(known, _check(unique_text, Code.UNIQUE)),
-            "Value": _column(),
-        },
-        name="Policy",
-    )
-
-
-@functools.cache  # the same for every gradebook: built once per process
-def categories_schema() -> pa.DataFrameSchema:
-    aggregation = _check(
-        lambda c: (
-            c.isna()
-            | c.map(lambda v: str(v).strip().casefold(), na_action="ignore").isin(AGGREGATIONS)
-        ),
-        Code.AGGREGATION,
-    )
-    return pa.DataFrameSchema(
-        {
-            "Category": _column(_check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)),
-            "Weight": _column(_check(not_blank, Code.REQUIRED), *number_checks()),
-            "Aggregation": _column(aggregation, required=False),
-            "Drop lowest": _column(*number_checks(whole=True), required=False),
-        },
-        name="Categories",
-    )
-
-
-@functools.cache  # the same for every gradebook: built once per process
-def letters_schema() -> pa.DataFrameSchema:
-    def parses(column: pd.Series) -> pd.Series:
-        return column.isna() | column.map(
-            lambda v: parse_range(str(v)) is not None, na_action="ignore"
+    def pandera(self, verdicts: Verdicts) -> pa.DataFrameSchema:
+        """The same verdicts as one pandera schema: lazily run, it names every failing cell."""
+        return pa.DataFrameSchema(
+            {
+                label: pa.Column(
+                    checks=[_pandera_check(code, ok) for code, ok in verdicts.get(label, [])],
+                    nullable=True,
+                    required=column.required,
+                )
+                for label, column in self.columns.items()
+            },
+            name=self.name,
         )
 
-    return pa.DataFrameSchema(
-        {
-            "Letter": _column(_check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)),
-            "Range": _column(_check(not_blank, Code.REQUIRED), _check(parses, Code.RANGE)),
-            "Registrar code": _column(required=False),
-        },
-        name="Letters",
+
+def _pandera_check(code: str, ok: np.ndarray) -> pa.Check:
+    return pa.Check(
+        lambda column: pd.Series(ok, index=column.index), name=code, error=code, ignore_na=False
     )
 
 
-def assessments_schema(timezone: str, due_invalid: pd.Series | None = None) -> pa.DataFrameSchema:
-    yes_no = _check(lambda c: ~parse.parse_yes_no(c)[1], Code.YES_NO)
-    return pa.DataFrameSchema(
+def _repeats(keys: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """Which non-blank cells repeat the key of a cell above them."""
+    seen: set[object] = set()
+    repeated = np.zeros(len(keys), dtype=bool)
+    for i, (key, empty) in enumerate(zip(keys.tolist(), blank.tolist(), strict=True)):
+        if empty:
+            continue
+        if key in seen:
+            repeated[i] = True
+        else:
+            seen.add(key)
+    return repeated
+
+
+def _is_range(value: object) -> bool:
+    return parse_range(str(value)) is not None
+
+
+class _Verdicts:
+    """The verdicts every sheet's checks share, over one sheet's columns read once."""
+
+    def __init__(self, cells: parse.Columns) -> None:
+        self.cells = cells
+
+    def not_blank(self, label: str) -> np.ndarray:
+        return ~self.cells.blank(label)
+
+    def unique_ids(self, label: str) -> np.ndarray:
+        return ~_repeats(self.cells.ids(label), self.cells.blank(label))
+
+    def unique_text(self, label: str) -> np.ndarray:
+        return ~_repeats(self.cells.mapped(label, normalise), self.cells.blank(label))
+
+    def number(self, label: str) -> np.ndarray:
+        return self.cells.blank(label) | ~np.isnan(self.cells.numbers(label))
+
+    def positive(self, label: str) -> np.ndarray:
+        return ~(self.cells.numbers(label) <= 0)
+
+    def non_negative(self, label: str) -> np.ndarray:
+        return ~(self.cells.numbers(label) < 0)
+
+    def whole(self, label: str) -> np.ndarray:
+        numbers = self.cells.numbers(label)
+        with np.errstate(invalid="ignore"):  # NaN % 1 is NaN: not a number passes here
+            return np.isnan(numbers) | (numbers % 1 == 0)
+
+    def numbers(self, *, positive: bool = False, whole: bool = False) -> list[Check]:
+        checks = [Check(Code.NUMBER, self.number)]
+        if positive:
+            checks.append(Check(Code.POSITIVE, self.positive))
+        else:
+            checks.append(Check(Code.NON_NEGATIVE, self.non_negative))
+        if whole:
+            checks.append(Check(Code.WHOLE, self.whole))
+        return checks
+
+    def within(
+        self, label: str, allowed: frozenset[str], read: Callable[[object], str]
+    ) -> np.ndarray:
+        keys = self.cells.mapped(label, read)
+        return self.cells.blank(label) | np.array([k in allowed for k in keys.tolist()], dtype=bool)
+
+    def ranges(self, label: str) -> np.ndarray:
+        return self.cells.blank(label) | self.cells.mapped(label, _is_range).astype(bool)
+
+    def yes_no(self, label: str) -> np.ndarray:
+        return self.within(label, parse.YES | parse.NO, parse.strip_fold)
+
+    def extra_days(self, label: str) -> np.ndarray:
+        return ~(self.cells.numbers(label) > MAX_EXTRA_DAYS)
+
+    def id_column(self) -> ColumnSchema:
+        return ColumnSchema(
+            (Check(Code.REQUIRED, self.not_blank), Check(Code.UNIQUE_ID, self.unique_ids))
+        )
+
+    def required_unique(self) -> ColumnSchema:
+        return ColumnSchema(
+            (Check(Code.REQUIRED, self.not_blank), Check(Code.UNIQUE, self.unique_text))
+        )
+
+
+def _given(passes: np.ndarray) -> Verdict:
+    """A verdict computed beforehand, from a parse shared with a typed table."""
+    return lambda _label: passes
+
+
+def _datetime(invalid: np.ndarray) -> Check:
+    """`invalid`: the column's mask from the parse shared with the typed table."""
+    return Check(Code.DATETIME, _given(~invalid))
+
+
+def policy_schema(cells: parse.Columns) -> SheetSchema:
+    v = _Verdicts(cells)
+    known = Check(Code.SETTING, lambda c: v.within(c, KNOWN_SETTINGS, normalise))
+    return SheetSchema(
+        "Policy",
         {
-            "Assessment": _column(
-                _check(not_blank, Code.REQUIRED), _check(unique_text, Code.UNIQUE)
+            "Setting": ColumnSchema((known, Check(Code.UNIQUE, v.unique_text))),
+            "Value": ColumnSchema(),
+        },
+    )
+
+
+def categories_schema(cells: parse.Columns) -> SheetSchema:
+    v = _Verdicts(cells)
+    aggregation = Check(
+        Code.AGGREGATION, lambda c: v.within(c, AGGREGATION_NAMES, parse.strip_fold)
+    )
+    return SheetSchema(
+        "Categories",
+        {
+            "Category": v.required_unique(),
+            "Weight": ColumnSchema((Check(Code.REQUIRED, v.not_blank), *v.numbers())),
+            "Aggregation": ColumnSchema((aggregation,), required=False),
+            "Drop lowest": ColumnSchema(tuple(v.numbers(whole=True)), required=False),
+        },
+    )
+
+
+def letters_schema(cells: parse.Columns) -> SheetSchema:
+    v = _Verdicts(cells)
+    return SheetSchema(
+        "Letters",
+        {
+            "Letter": v.required_unique(),
+            "Range": ColumnSchema((Check(Code.REQUIRED, v.not_blank), Check(Code.RANGE, v.ranges))),
+            "Registrar code": ColumnSchema(required=False),
+        },
+    )
+
+
+def assessments_schema(cells: parse.Columns, due_invalid: np.ndarray | None) -> SheetSchema:
+    v = _Verdicts(cells)
+    due = (_datetime(due_invalid),) if due_invalid is not None else ()
+    return SheetSchema(
+        "Assessments",
+        {
+            "Assessment": v.required_unique(),
+            "Category": ColumnSchema((Check(Code.REQUIRED, v.not_blank),)),
+            "Max points": ColumnSchema(
+                (Check(Code.REQUIRED, v.not_blank), *v.numbers(positive=True))
             ),
-            "Category": _column(_check(not_blank, Code.REQUIRED)),
-            "Max points": _column(_check(not_blank, Code.REQUIRED), *number_checks(positive=True)),
-            "Due": _column(datetime_check(timezone, due_invalid)),
-            "Late policy": _column(yes_no, required=False),
+            "Due": ColumnSchema(due),
+            "Late policy": ColumnSchema((Check(Code.YES_NO, v.yes_no),), required=False),
         },
-        name="Assessments",
     )
 
 
-@functools.cache  # the same for every gradebook: built once per process
-def roster_schema() -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({"Student ID": id_column()}, name="Roster")
+def roster_schema(cells: parse.Columns) -> SheetSchema:
+    return SheetSchema("Roster", {"Student ID": _Verdicts(cells).id_column()})
 
 
 def scores_schema(
-    parsed: dict[str, parse.Points], max_points: dict[str, float | None], allow_extra_credit: bool
-) -> pa.DataFrameSchema:
-    columns = {"Student ID": id_column()}
-    for name, points in parsed.items():
-        checks = points_checks(points, max_points.get(name), allow_extra_credit)
-        columns[name] = _column(*checks, required=False)
-    return pa.DataFrameSchema(columns, name="Scores")
+    cells: parse.Columns,
+    points: parse.PointsBlock,
+    max_points: dict[str, float | None],
+    allow_extra_credit: bool,
+) -> SheetSchema:
+    """Checks over the score columns parsed once beforehand, as one block."""
+    columns = {"Student ID": _Verdicts(cells).id_column()}
+    at = {label: j for j, label in enumerate(points.labels)}
+    invalid, negative = points.invalid, points.points < 0
+
+    def valid(label: str) -> np.ndarray:
+        return ~invalid[:, at[label]]
+
+    def not_negative(label: str) -> np.ndarray:
+        return ~negative[:, at[label]]
+
+    for label in points.labels:
+        checks = [Check(Code.POINTS, valid), Check(Code.POINTS_NEGATIVE, not_negative)]
+        maximum = max_points.get(label)
+        if maximum is not None and not allow_extra_credit:
+            below = ~(points.points[:, at[label]] > maximum)
+            checks.append(Check(Code.POINTS_ABOVE_MAX, _given(below)))
+        columns[label] = ColumnSchema(tuple(checks), required=False)
+    return SheetSchema("Scores", columns)
 
 
-def submitted_schema(invalid: dict[str, pd.Series], timezone: str) -> pa.DataFrameSchema:
-    columns = {"Student ID": id_column()}
-    for name, mask in invalid.items():
-        columns[name] = _column(datetime_check(timezone, mask), required=False)
-    return pa.DataFrameSchema(columns, name="Submitted")
+def submitted_schema(cells: parse.Columns, labels: list[str], invalid: np.ndarray) -> SheetSchema:
+    """`invalid`: the Submitted times' block parse, one column per label."""
+    columns = {"Student ID": _Verdicts(cells).id_column()}
+    for j, label in enumerate(labels):
+        columns[label] = ColumnSchema((_datetime(invalid[:, j]),), required=False)
+    return SheetSchema("Submitted", columns)
 
 
-def _extra_days_check() -> pa.Check:
-    return _check(lambda c: ~(parse.parse_numbers(c) > MAX_EXTRA_DAYS), Code.EXTRA_DAYS_MAX)
-
-
-def extensions_schema(
-    timezone: str, new_due_invalid: pd.Series | None = None
-) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
+def extensions_schema(cells: parse.Columns, new_due_invalid: np.ndarray | None) -> SheetSchema:
+    v = _Verdicts(cells)
+    new_due = (_datetime(new_due_invalid),) if new_due_invalid is not None else ()
+    return SheetSchema(
+        "Extensions",
         {
-            "Student ID": _column(_check(not_blank, Code.REQUIRED)),
-            "Assessment": _column(_check(not_blank, Code.REQUIRED)),
-            "Extra days": _column(*number_checks(), _extra_days_check(), required=False),
-            "New due": _column(datetime_check(timezone, new_due_invalid), required=False),
+            "Student ID": ColumnSchema((Check(Code.REQUIRED, v.not_blank),)),
+            "Assessment": ColumnSchema((Check(Code.REQUIRED, v.not_blank),)),
+            "Extra days": ColumnSchema(
+                (*v.numbers(), Check(Code.EXTRA_DAYS_MAX, v.extra_days)), required=False
+            ),
+            "New due": ColumnSchema(new_due, required=False),
         },
-        name="Extensions",
     )
 
 
-@functools.cache  # the same for every gradebook: built once per process
-def overrides_schema() -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
+def overrides_schema(cells: parse.Columns) -> SheetSchema:
+    v = _Verdicts(cells)
+    return SheetSchema(
+        "Overrides",
         {
-            "Student ID": id_column(),
-            "Letter": _column(_check(not_blank, Code.REQUIRED)),
+            "Student ID": v.id_column(),
+            "Letter": ColumnSchema((Check(Code.REQUIRED, v.not_blank),)),
         },
-        name="Overrides",
     )

@@ -16,7 +16,9 @@ from gradeproc._pandera import pa
 from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
+    AGGREGATIONS,
     SETTINGS,
+    Band,
     Category,
     LetterRange,
     Policy,
@@ -47,6 +49,10 @@ class Gradebook:
     # What the instructor settled on purpose (a letter gap under an explicit letter_gap_rule):
     # said once in the Run sheet, not on every run's terminal.
     notes: list[Finding] = field(default_factory=list)
+    # Where each student is: sheet name ("Roster", "Scores", "Submitted", "Extensions",
+    # "Overrides") -> the Excel row (1-based) of the student's first row, by Student ID.
+    # Recorded while validating, so nothing downstream reads the raw sheets to find a row.
+    sheet_rows: dict[str, pd.Series] = field(default_factory=dict)
 
 
 GAP_HOW_TO_SETTLE = (
@@ -93,69 +99,41 @@ def _rows_text(rows: list[int]) -> str:
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
-def _plain_column_checks(schema: pa.DataFrameSchema) -> bool:
-    """Whether every check of `schema` is a column check returning a mask, and nothing else.
-
-    Such a schema (all of gradeproc's) can be answered "no failure" by calling the checks'
-    own functions on the columns; anything more (frame-level checks, dtypes, uniqueness
-    options, element-wise or NA-ignoring checks, warnings) is left to pandera entirely.
-    """
-    if schema.checks or schema.dtype is not None or schema.strict or schema.coerce:
-        return False
-    if schema.unique or schema.index is not None:
-        return False
-    for column in schema.columns.values():
-        if column.dtype is not None or not column.nullable or column.unique or column.regex:
-            return False
-        for check in column.checks:
-            if check.element_wise or check.ignore_na or check.groupby or check.raise_warning:
-                return False
-            if check._check_fn is None:
-                return False
-    return True
-
-
-def _all_pass(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
-    """The schema's checks, run on their columns directly: True when no cell fails any.
-
-    A gradebook without problems (nearly every one) is then answered with one numpy
-    reduction per check instead of pandera's bookkeeping around it; any failure, or a
-    required column missing, goes to pandera, which reports every failure case.
-    """
-    if not _plain_column_checks(schema):
-        return False
-    for name, column in schema.columns.items():
-        if name not in frame.columns:
-            if column.required:
-                return False
-            continue
-        series = frame[name]
-        for check in column.checks:
-            try:
-                passed = np.asarray(check._check_fn(series, **check._check_kwargs), dtype=bool)
-            except Exception:  # pandera reports a check that raises, naming it
-                return False
-            if not passed.all():
-                return False
-    return True
-
-
 def run_schema(
-    schema: pa.DataFrameSchema, sheet: Sheet, extra: dict | None = None
+    schema: schemas.SheetSchema,
+    sheet: Sheet,
+    cells: parse.Columns,
+    extra: dict[str, dict[str, float]] | None = None,
 ) -> list[Finding]:
-    """Run one pandera schema lazily and turn its failure cases into located findings."""
-    if _all_pass(schema, sheet.frame):
+    """A sheet's checks, then (when any cell fails) pandera's located findings.
+
+    The checks' verdicts are one vectorised pass over the columns read once; a sheet where
+    every cell passes (nearly every gradebook) is answered by them. Otherwise the same
+    verdicts run as the sheet's pandera schema, lazily, and each failure case becomes a
+    finding naming its cell.
+    """
+    verdicts = schema.verdicts(cells)
+    if schema.all_pass(cells, verdicts):
         return []
     try:
-        schema.validate(sheet.frame, lazy=True)
+        schema.pandera(verdicts).validate(sheet.frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
-        return []
+        return _failure_findings(exc.failure_cases, sheet, cells, extra or {})
+    return []
+
+
+def _failure_findings(
+    cases: pd.DataFrame, sheet: Sheet, cells: parse.Columns, extra: dict[str, dict[str, float]]
+) -> list[Finding]:
     findings: list[Finding] = []
-    repeats_done: set[tuple[str, str]] = set()
-    for case in cases.itertuples(index=False):
-        check, column, value, row = str(case.check), case.column, case.failure_case, case.index
+    repeats_done: set[tuple[str, object]] = set()  # (column, key)
+    for check, column, value, row in zip(
+        cases["check"].astype(str).tolist(),
+        cases["column"].tolist(),
+        cases["failure_case"].tolist(),
+        cases["index"].tolist(),
+        strict=True,
+    ):
         if check == "column_in_dataframe":
             findings.append(
                 Finding(Code.MISSING_COLUMN, f'the column "{value}" is missing', sheet.name)
@@ -165,19 +143,15 @@ def run_schema(
             findings.append(Finding(check, f"{column}: {check}", sheet.name))
             continue
         row = int(row)
+        column = str(column)
         cell = sheet.cell(column, row)
         if check in ("unique-id", "unique"):
-            key = normalise(value) if check == "unique" else parse.parse_ids(pd.Series([value]))[0]
+            keys = cells.ids(column) if check == "unique-id" else cells.mapped(column, normalise)
+            key: object = keys[cells.index.get_loc(row)]
             if (column, key) in repeats_done:
                 continue
             repeats_done.add((column, key))
-            col = sheet.frame[column]
-            keys = (
-                parse.parse_ids(col)
-                if check == "unique-id"
-                else col.map(normalise, na_action="ignore")
-            )
-            rows = [int(r) for r in keys.index[keys == key]]
+            rows = [int(r) for r, k in zip(cells.index, keys.tolist(), strict=True) if k == key]
             what = (
                 f"student ID {key}" if check == "unique-id" else f"{column} {schemas.show(value)}"
             )
@@ -190,7 +164,7 @@ def run_schema(
                 )
             )
             continue
-        message = schemas.MESSAGES[check](value=value, column=column, extra=extra or {})
+        message = schemas.MESSAGES[check](value=value, column=column, extra=extra)
         findings.append(Finding(check, message, sheet.name, cell))
     return findings
 
@@ -227,14 +201,16 @@ def _extra_columns(sheet: Sheet, assessment_columns: dict[str, str], use: str) -
 
 
 def read_settings(sheet: Sheet, report: Report) -> dict[str, object]:
-    report.extend(run_schema(schemas.policy_schema(), sheet))
+    cells = parse.Columns(sheet.frame)
+    report.extend(run_schema(schemas.policy_schema(cells), sheet, cells))
     settings = default_settings()
-    frame = sheet.frame
-    if "Setting" not in frame or "Value" not in frame:
+    if "Setting" not in cells or "Value" not in cells:
         return settings
     known = {schemas.normalise(s): s for s in SETTINGS}
-    for row, name, value in zip(frame.index, frame["Setting"], frame["Value"], strict=True):
-        key = known.get(normalise(name)) if name is not None else None
+    for row, name, value in zip(
+        cells.index, cells.mapped("Setting", normalise), cells.values("Value"), strict=True
+    ):
+        key = known.get(name) if name is not None else None
         if key is None:
             continue
         parsed, problem = parse_setting(key, value)
@@ -245,7 +221,7 @@ def read_settings(sheet: Sheet, report: Report) -> dict[str, object]:
                 )
             )
         settings[key] = parsed
-    if settings["total_decimals"] > 6:
+    if settings["total_decimals"] > 6:  # type: ignore[operator]  # parse_setting gives an int
         report.add(
             Finding(Code.SETTING_VALUE, "total_decimals: use 6 or fewer decimals", sheet.name)
         )
@@ -253,36 +229,33 @@ def read_settings(sheet: Sheet, report: Report) -> dict[str, object]:
 
 
 def read_categories(sheet: Sheet, report: Report) -> list[Category]:
-    findings = run_schema(schemas.categories_schema(), sheet)
+    cells = parse.Columns(sheet.frame)
+    findings = run_schema(schemas.categories_schema(cells), sheet, cells)
     report.extend(findings)
-    frame = sheet.frame
-    if "Category" not in frame or "Weight" not in frame:
+    if "Category" not in cells or "Weight" not in cells:
         return []
-    weights = parse.parse_numbers(frame["Weight"])
+    weights = cells.numbers("Weight")
     aggregation = (
-        frame["Aggregation"].map(lambda v: str(v).strip().casefold(), na_action="ignore")
-        if "Aggregation" in frame
-        else pd.Series(None, index=frame.index, dtype=object)
+        cells.mapped("Aggregation", parse.strip_fold).tolist()
+        if "Aggregation" in cells
+        else [None] * len(weights)
     )
-    drops = (
-        parse.parse_numbers(frame["Drop lowest"]) if "Drop lowest" in frame else weights * np.nan
-    )
+    drops = cells.numbers("Drop lowest") if "Drop lowest" in cells else weights * np.nan
     categories = []
-    for row in frame.index:
-        name = frame.at[row, "Category"]
+    for name, weight, agg, drop in zip(
+        cells.values("Category"), weights.tolist(), aggregation, drops.tolist(), strict=True
+    ):
         if name is None:
             continue
-        agg = aggregation[row] if aggregation[row] in ("points", "equal") else "points"
-        drop = drops[row]
         categories.append(
             Category(
                 str(name).strip(),
-                float(weights[row]) if pd.notna(weights[row]) else 0.0,
-                agg,
-                int(drop) if pd.notna(drop) and drop == int(drop) and drop >= 0 else 0,
+                0.0 if np.isnan(weight) else weight,
+                agg if agg in AGGREGATIONS else "points",
+                int(drop) if not np.isnan(drop) and drop == int(drop) and drop >= 0 else 0,
             )
         )
-    if weights.notna().all() and len(weights):  # a bad weight is reported on its own cell
+    if len(weights) and not np.isnan(weights).any():  # a bad weight is reported on its own cell
         total = float(np.round(weights.sum(), 9))
         if total != 100:
             hint = (
@@ -300,21 +273,25 @@ def read_categories(sheet: Sheet, report: Report) -> list[Category]:
     return categories
 
 
-def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[LetterRange], list]:
-    findings = run_schema(schemas.letters_schema(), sheet)
+def read_letters(
+    sheet: Sheet, gap_rule: str, report: Report
+) -> tuple[list[LetterRange], list[Band]]:
+    cells = parse.Columns(sheet.frame)
+    findings = run_schema(schemas.letters_schema(cells), sheet, cells)
     report.extend(findings)
-    frame = sheet.frame
-    if findings or "Letter" not in frame or "Range" not in frame:
+    if findings or "Letter" not in cells or "Range" not in cells:
         return [], []
-    codes = frame["Registrar code"] if "Registrar code" in frame else frame["Letter"] * None
-    letter_texts = parse.parse_text(frame["Letter"])  # each column read once, not per row
-    code_texts = parse.parse_text(codes)
+    letter_texts = cells.ids("Letter").tolist()
+    # Without a Registrar code column (or with the cell blank) the code is the letter.
+    has_codes = "Registrar code" in cells
+    codes = cells.ids("Registrar code").tolist() if has_codes else letter_texts
+    blank_codes = cells.blank("Registrar code").tolist() if has_codes else [True] * len(codes)
     letters = []
-    for row in frame.index:
-        letter = letter_texts[row]
-        text = str(frame.at[row, "Range"]).strip()
-        code = letter if codes[row] is None else code_texts[row]
-        letters.append(LetterRange(letter, code, *parse_range(text), text=text))
+    for letter, value, code, no_code in zip(
+        letter_texts, cells.values("Range"), codes, blank_codes, strict=True
+    ):
+        text = str(value).strip()
+        letters.append(LetterRange(letter, letter if no_code else code, *_range(text), text=text))
     if not letters:
         report.add(Finding(Code.NO_LETTERS, "there are no letters", sheet.name))
         return [], []
@@ -323,48 +300,65 @@ def read_letters(sheet: Sheet, gap_rule: str, report: Report) -> tuple[list[Lett
     return letters, bands
 
 
+def _range(text: str) -> tuple[float, bool, float, bool]:
+    """A range the Letters schema has passed."""
+    parsed = parse_range(text)
+    assert parsed is not None  # the schema's "range" check refused the sheet otherwise
+    return parsed
+
+
 def read_assessments(
-    sheet: Sheet, settings: dict, categories: list[Category], report: Report
+    sheet: Sheet, settings: dict[str, object], categories: list[Category], report: Report
 ) -> pd.DataFrame | None:
-    timezone = settings["timezone"]
-    frame = sheet.frame
+    timezone = str(settings["timezone"])
+    cells = parse.Columns(sheet.frame)
     # The Due column is read once; the schema's check and the typed table share it.
     due, due_invalid = (
-        parse.parse_datetimes(frame["Due"], timezone) if "Due" in frame else (None, None)
+        parse.parse_datetimes(sheet.frame["Due"], timezone) if "Due" in cells else (None, None)
     )
-    findings = run_schema(schemas.assessments_schema(timezone, due_invalid), sheet)
-    report.extend(findings)
+    schema = schemas.assessments_schema(
+        cells, None if due_invalid is None else due_invalid.to_numpy()
+    )
+    report.extend(run_schema(schema, sheet, cells))
     needed = ("Assessment", "Category", "Max points", "Due")
-    if any(c not in frame for c in needed):
+    if due is None or any(c not in cells for c in needed):
         return None
-    names = parse.parse_text(frame["Assessment"])
+    names = cells.ids("Assessment")
     category_names = {normalise(c.name): c.name for c in categories}
-    category = frame["Category"].map(lambda v: category_names.get(normalise(v)), na_action="ignore")
-    for row in frame.index[frame["Category"].notna() & category.isna()]:
+    category = np.array(
+        [
+            None if key is None else category_names.get(key)
+            for key in cells.mapped("Category", normalise).tolist()
+        ],
+        dtype=object,
+    )
+    unknown = ~cells.blank("Category") & pd.isna(category)
+    for row, value in zip(cells.index[unknown], cells.cells("Category")[unknown], strict=True):
         report.add(
             Finding(
                 Code.UNKNOWN_CATEGORY,
-                f"category {schemas.show(frame.at[row, 'Category'])} is not in the Categories sheet",
+                f"category {schemas.show(value)} is not in the Categories sheet",
                 sheet.name,
                 sheet.cell("Category", row),
             )
         )
-    if "Late policy" in frame:
-        late, _ = parse.parse_yes_no(frame["Late policy"])
-        late = late | frame["Late policy"].isna()
+    if "Late policy" in cells:
+        typed = cells.mapped("Late policy", parse.strip_fold).tolist()
+        late = np.array([t in parse.YES for t in typed], dtype=bool) | cells.blank("Late policy")
     else:
-        late = pd.Series(True, index=frame.index)
-    for row in frame.index[late & frame["Due"].isna() & frame["Assessment"].notna()]:
+        late = np.ones(len(cells.index), dtype=bool)
+    due_required = late & cells.blank("Due") & ~cells.blank("Assessment")
+    for row, name in zip(cells.index[due_required], names[due_required], strict=True):
         report.add(
             Finding(
                 Code.DUE_REQUIRED,
-                f"{names[row]} has no due date but its late policy is Y; "
+                f"{name} has no due date but its late policy is Y; "
                 "give a due date or set Late policy to N",
                 sheet.name,
                 sheet.cell("Due", row),
             )
         )
-    used = set(category.dropna())
+    used = {c for c in category.tolist() if c is not None}
     for c in categories:
         if c.name not in used:
             report.add(
@@ -377,13 +371,13 @@ def read_assessments(
             )
     table = pd.DataFrame(
         {
-            "category": category.to_numpy(),
-            "max_points": parse.parse_numbers(frame["Max points"]).to_numpy(),
+            "category": category,
+            "max_points": cells.numbers("Max points"),
             "due": due.to_numpy(),
-            "late_policy": late.to_numpy(dtype=bool),
-            "row": frame.index.to_numpy(),
+            "late_policy": late,
+            "row": cells.index.to_numpy(),
         },
-        index=pd.Index(names.to_numpy(dtype=object), name="Assessment"),
+        index=pd.Index(names, name="Assessment"),
     )
     return table[table.index.notna()]
 
@@ -392,18 +386,38 @@ def read_assessments(
 
 
 def _check_ids_against_roster(
-    sheet: Sheet, ids: pd.Series, roster_ids: pd.Index, report: Report
+    sheet: Sheet, cells: parse.Columns, roster_ids: frozenset[object], report: Report
 ) -> None:
-    unknown = ids.notna() & ~ids.isin(roster_ids)
-    for row in ids.index[unknown]:
+    ids = cells.ids("Student ID")
+    unknown = ~cells.blank("Student ID") & np.array(
+        [sid not in roster_ids for sid in ids.tolist()], dtype=bool
+    )
+    for row, sid in zip(cells.index[unknown], ids[unknown].tolist(), strict=True):
         report.add(
             Finding(
                 Code.UNKNOWN_STUDENT,
-                f"student ID {ids[row]} is not on the Roster",
+                f"student ID {sid} is not on the Roster",
                 sheet.name,
                 sheet.cell("Student ID", row),
             )
         )
+
+
+def _student_rows(cells: parse.Columns) -> pd.Series:
+    """Each student's first Excel row in the sheet, by Student ID (see Gradebook.sheet_rows)."""
+    first: dict[object, int] = {}
+    for sid, row, blank in zip(
+        cells.ids("Student ID").tolist(),
+        cells.index.tolist(),
+        cells.blank("Student ID").tolist(),
+        strict=True,
+    ):
+        if not blank:
+            first.setdefault(sid, row)
+    return pd.Series(
+        np.fromiter(first.values(), dtype=np.int64, count=len(first)),
+        index=pd.Index(list(first), dtype=object, name="Student ID"),
+    )
 
 
 PERCENT_CODE = Code.PERCENT_SCORE
@@ -411,7 +425,7 @@ PERCENT_CODE = Code.PERCENT_SCORE
 
 def _read_percent_scores(
     sheet: Sheet,
-    parsed: dict[str, parse.Points],
+    scores: parse.PointsBlock,
     columns: dict[str, str],
     max_points: dict[str, float],
     report: Report,
@@ -419,7 +433,7 @@ def _read_percent_scores(
     """A score formatted as a percentage (0.95 shown as 95%) is that share of max points.
 
     An instructor who types 95% means 95% of the assessment, never 0.95 points. The scores
-    are converted in `parsed` and each column says so in one warning naming its cells.
+    are converted in `scores` and each column says so in one warning naming its cells.
     """
     if not sheet.percent_cells:
         return
@@ -428,22 +442,22 @@ def _read_percent_scores(
         letters = ref.rstrip("0123456789")
         if letters and ref[len(letters) :].isdigit():
             rows_by_letter.setdefault(letters, []).append(int(ref[len(letters) :]))
-    for label, name in columns.items():
+    index = sheet.frame.index
+    for j, label in enumerate(scores.labels):
+        name = columns[label]
         letter = sheet.letters.get(label, "")
         rows = rows_by_letter.get(letter)
         maximum = max_points.get(name)
         if not rows or maximum is None or not np.isfinite(maximum):
             continue
-        points = parsed[label].points
-        mask = points.index.isin(rows) & points.notna().to_numpy()
+        points = scores.points[:, j]
+        mask = index.isin(rows) & ~np.isnan(points)
         if not mask.any():
             continue
         fractions = points[mask]
-        converted = points.copy()
-        converted[mask] = (fractions * maximum).round(9)
-        parsed[label] = parsed[label]._replace(points=converted)
-        cells = [f"{letter}{r}" for r in fractions.index]
-        first = float(fractions.iloc[0])
+        points[mask] = np.round(fractions * maximum, 9)  # the block is converted in place
+        cells = [f"{letter}{r}" for r in index[mask]]
+        first = float(fractions[0])
         shown = ", ".join(cells) if len(cells) <= 3 else f"{cells[0]} and {len(cells) - 1} more"
         report.add(
             Finding(
@@ -467,40 +481,45 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
 
     settings = read_settings(sheets["Policy"], report)
     categories = read_categories(sheets["Categories"], report)
-    letters, bands = read_letters(sheets["Letters"], settings["letter_gap_rule"], report)
+    letters, bands = read_letters(sheets["Letters"], str(settings["letter_gap_rule"]), report)
     notes = _settle_gaps(report, _setting_given(sheets["Policy"], "letter_gap_rule"))
     assessments = read_assessments(sheets["Assessments"], settings, categories, report)
-    timezone = settings["timezone"]
+    timezone = str(settings["timezone"])
     extra_credit = settings["allow_extra_credit"] == "Y"
 
     roster_sheet = sheets["Roster"]
-    report.extend(run_schema(schemas.roster_schema(), roster_sheet))
-    roster_ids = parse.parse_ids(roster_sheet.frame.get("Student ID", pd.Series(dtype=object)))
+    roster_cells = parse.Columns(roster_sheet.frame)
+    report.extend(run_schema(schemas.roster_schema(roster_cells), roster_sheet, roster_cells))
+    has_roster_ids = "Student ID" in roster_cells
+    roster_ids = roster_cells.ids("Student ID") if has_roster_ids else np.empty(0, dtype=object)
+    roster_known = roster_ids[~roster_cells.blank("Student ID")] if has_roster_ids else roster_ids
+    roster_set = frozenset(roster_known.tolist())
 
     assessment_names: dict[str, str] = {}
     max_points: dict[str, float] = {}
     if assessments is not None:
         assessment_names = {normalise(a): a for a in assessments.index}
-        max_points = assessments["max_points"].to_dict()
+        max_points = dict(zip(assessments.index, assessments["max_points"].tolist(), strict=True))
 
     # Scores: one column per assessment, every roster student exactly once.
     scores_sheet = sheets["Scores"]
+    scores_cells = parse.Columns(scores_sheet.frame)
     score_columns = _assessment_columns(scores_sheet, assessment_names)
     schema_max = {label: max_points.get(name) for label, name in score_columns.items()}
-    # Each score column is parsed once; the schema's checks and the typed frame share it.
-    parsed_scores = {
-        label: parse.parse_points(scores_sheet.frame[label]) for label in score_columns
-    }
-    _read_percent_scores(scores_sheet, parsed_scores, score_columns, max_points, report)
+    # The score columns are parsed once, as one block; the checks and the typed frame share it.
+    scores = parse.parse_points_block(scores_sheet.frame[list(score_columns)])
+    _read_percent_scores(scores_sheet, scores, score_columns, max_points, report)
     report.extend(
         run_schema(
-            schemas.scores_schema(parsed_scores, schema_max, extra_credit),
+            schemas.scores_schema(scores_cells, scores, schema_max, extra_credit),
             scores_sheet,
+            scores_cells,
             extra={"max": {k: v for k, v in schema_max.items() if v is not None}},
         )
     )
     report.extend(_extra_columns(scores_sheet, score_columns, "graded"))
     if assessments is not None:
+        assessment_rows = dict(zip(assessments.index, assessments["row"].tolist(), strict=True))
         present = set(score_columns.values())
         for name in assessments.index:
             if name not in present:
@@ -509,65 +528,74 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
                         Code.NO_SCORE_COLUMN,
                         f"{name} has no column in the Scores sheet",
                         "Assessments",
-                        sheets["Assessments"].cell("Assessment", int(assessments.at[name, "row"])),
+                        sheets["Assessments"].cell("Assessment", assessment_rows[name]),
                     )
                 )
-    score_ids = parse.parse_ids(scores_sheet.frame.get("Student ID", pd.Series(dtype=object)))
-    roster_index = pd.Index(roster_ids.dropna())
-    _check_ids_against_roster(scores_sheet, score_ids, roster_index, report)
-    if "Student ID" in scores_sheet.frame:
-        missing_rows = roster_ids.notna() & ~roster_ids.isin(pd.Index(score_ids.dropna()))
-        for row in roster_ids.index[missing_rows]:
-            report.add(
-                Finding(
-                    Code.NO_SCORES_ROW,
-                    f"student ID {roster_ids[row]} has no row in the Scores sheet",
-                    roster_sheet.name,
-                    roster_sheet.cell("Student ID", row),
+    has_score_ids = "Student ID" in scores_cells
+    score_ids = scores_cells.ids("Student ID") if has_score_ids else np.empty(0, dtype=object)
+    if has_score_ids:
+        _check_ids_against_roster(scores_sheet, scores_cells, roster_set, report)
+        with_scores = frozenset(score_ids[~scores_cells.blank("Student ID")].tolist())
+        on_roster: list[int] = (
+            roster_cells.index[~roster_cells.blank("Student ID")].tolist() if has_roster_ids else []
+        )
+        for row, sid in zip(on_roster, roster_known.tolist(), strict=True):
+            if sid not in with_scores:
+                report.add(
+                    Finding(
+                        Code.NO_SCORES_ROW,
+                        f"student ID {sid} has no row in the Scores sheet",
+                        roster_sheet.name,
+                        roster_sheet.cell("Student ID", row),
+                    )
                 )
-            )
 
     submitted_sheet = sheets.get("Submitted")
+    submitted_cells: parse.Columns | None = None
     submitted_columns: dict[str, str] = {}
     submitted_ns = np.empty((0, 0), dtype=np.int64)
     if submitted_sheet is not None and len(submitted_sheet.frame.columns):
+        submitted_cells = parse.Columns(submitted_sheet.frame)
         submitted_columns = _assessment_columns(submitted_sheet, assessment_names)
         labels = list(submitted_columns)
         submitted_ns, invalid = parse.parse_datetime_block(submitted_sheet.frame[labels], timezone)
-        masks = {
-            label: pd.Series(invalid[:, j], index=submitted_sheet.frame.index)
-            for j, label in enumerate(labels)
-        }
-        report.extend(run_schema(schemas.submitted_schema(masks, timezone), submitted_sheet))
+        report.extend(
+            run_schema(
+                schemas.submitted_schema(submitted_cells, labels, invalid),
+                submitted_sheet,
+                submitted_cells,
+            )
+        )
         report.extend(_extra_columns(submitted_sheet, submitted_columns, "used"))
-        if "Student ID" in submitted_sheet.frame:
-            sub_ids = parse.parse_ids(submitted_sheet.frame["Student ID"])
-            _check_ids_against_roster(submitted_sheet, sub_ids, roster_index, report)
+        if "Student ID" in submitted_cells:
+            _check_ids_against_roster(submitted_sheet, submitted_cells, roster_set, report)
 
+    extensions_sheet, overrides_sheet = sheets.get("Extensions"), sheets.get("Overrides")
+    extension_cells = _cells_of(extensions_sheet)
+    override_cells = _cells_of(overrides_sheet)
     extensions = _read_extensions(
-        sheets.get("Extensions"), roster_index, assessment_names, timezone, report
+        extensions_sheet, extension_cells, roster_set, assessment_names, timezone, report
     )
-    overrides = _read_overrides(sheets.get("Overrides"), roster_index, report)
+    overrides = _read_overrides(overrides_sheet, override_cells, roster_set, report)
 
     if not report.ok or assessments is None:
         return None, report
 
     policy = Policy(settings, categories, letters, bands)
-    roster = _roster_frame(roster_sheet, roster_ids)
+    roster = _roster_frame(roster_cells, roster_ids)
     order = list(assessments.index)
     label_of = {name: label for label, name in score_columns.items()}
-    rows = roster.index.get_indexer(score_ids)
+    rows = roster.index.get_indexer(pd.Index(score_ids))
     keep = rows >= 0  # validated: every roster student has exactly one scores row
+    at = [scores.labels.index(label_of[name]) for name in order]
     points_matrix = np.full((len(roster), len(order)), np.nan)
     excused_matrix = np.zeros((len(roster), len(order)), dtype=bool)
-    for j, name in enumerate(order):
-        parsed = parsed_scores[label_of[name]]
-        points_matrix[rows[keep], j] = parsed.points.to_numpy()[keep]
-        excused_matrix[rows[keep], j] = parsed.excused.to_numpy()[keep]
+    points_matrix[rows[keep]] = scores.points[keep][:, at]
+    excused_matrix[rows[keep]] = scores.excused[keep][:, at]
     points = pd.DataFrame(points_matrix, index=roster.index, columns=order)
     excused = pd.DataFrame(excused_matrix, index=roster.index, columns=order)
     submitted = _submitted_frame(
-        submitted_sheet, submitted_columns, submitted_ns, order, roster.index
+        submitted_cells, submitted_columns, submitted_ns, order, roster.index
     )
     score_rows = np.zeros(len(roster), dtype=np.int64)
     score_rows[rows[keep]] = scores_sheet.frame.index.to_numpy()[keep]
@@ -579,9 +607,21 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             roster,
             np.isnan(points_matrix) & ~excused_matrix,
             submitted,
-            str(timezone),
+            timezone,
         )
     )
+    keyed = {
+        "Roster": roster_cells,
+        "Scores": scores_cells,
+        "Submitted": submitted_cells,
+        "Extensions": extension_cells,
+        "Overrides": override_cells,
+    }
+    sheet_rows = {
+        name: _student_rows(cells)
+        for name, cells in keyed.items()
+        if cells is not None and "Student ID" in cells
+    }
 
     gradebook = Gradebook(
         policy=policy,
@@ -594,8 +634,14 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
         overrides=overrides,
         warnings=report.warnings,
         notes=notes,
+        sheet_rows=sheet_rows,
     )
     return gradebook, report
+
+
+def _cells_of(sheet: Sheet | None) -> parse.Columns | None:
+    """An optional sheet's columns, when it has any rows."""
+    return None if sheet is None or sheet.frame.empty else parse.Columns(sheet.frame)
 
 
 def ungraded_findings(
@@ -618,7 +664,7 @@ def ungraded_findings(
     # Column by column, over the blank cells only: no students × assessments copy of times.
     hits = []
     for col in np.flatnonzero(blank.any(axis=0)):
-        times = submitted.iloc[:, col]
+        times = submitted.iloc[:, int(col)]
         rows = np.flatnonzero(blank[:, col] & times.notna().to_numpy())
         if len(rows):
             hits.append((rows, np.full(len(rows), col), local_minutes(times.iloc[rows], timezone)))
@@ -658,17 +704,25 @@ def ungraded_findings(
     return findings
 
 
-def _roster_frame(sheet: Sheet, ids: pd.Series) -> pd.DataFrame:
-    frame = sheet.frame.copy()
-    for column in ("Last name", "First name", "Email", "Section"):
-        frame[column] = parse.parse_text(frame[column]) if column in frame else None
-    frame.index = pd.Index(ids.to_numpy(dtype=object), name="Student ID")
-    frame = frame.drop(columns="Student ID")
-    return frame[frame.index.notna()]
+ROSTER_TEXT = ("Last name", "First name", "Email", "Section")
+
+
+def _roster_frame(cells: parse.Columns, ids: np.ndarray) -> pd.DataFrame:
+    """The Roster by Student ID: its columns as typed, the name and section columns as text
+    (blank columns when absent)."""
+    keep = ~cells.blank("Student ID")
+    columns = {
+        label: (cells.ids(label) if label in ROSTER_TEXT else cells.cells(label))[keep]
+        for label in cells.frame.columns
+        if label != "Student ID"
+    }
+    for label in ROSTER_TEXT:
+        columns.setdefault(label, np.full(int(keep.sum()), None, dtype=object))
+    return pd.DataFrame(columns, index=pd.Index(ids[keep], name="Student ID"), dtype=object)
 
 
 def _submitted_frame(
-    sheet: Sheet | None,
+    cells: parse.Columns | None,
     columns: dict[str, str],
     stamps_ns: np.ndarray,
     order: list[str],
@@ -676,19 +730,15 @@ def _submitted_frame(
 ) -> pd.DataFrame:
     """Students × assessments of UTC times (NaT where none), from the sheet parsed once."""
     matrix = np.full((len(students), len(order)), parse.NOT_A_TIME, dtype=np.int64)
-    if sheet is not None and columns:
-        rows = students.get_indexer(parse.parse_ids(sheet.frame["Student ID"]))
+    if cells is not None and columns:
+        rows = students.get_indexer(pd.Index(cells.ids("Student ID")))
         keep = rows >= 0
         for j, name in enumerate(columns.values()):
             matrix[rows[keep], order.index(name)] = stamps_ns[keep, j]
+    n = len(students)  # one conversion for every time, then a column per assessment
+    times = pd.DatetimeIndex(matrix.T.ravel().view("datetime64[ns]")).tz_localize("UTC").array
     return pd.DataFrame(
-        {
-            name: pd.Series(matrix[:, j].view("datetime64[ns]"), index=students).dt.tz_localize(
-                "UTC"
-            )
-            for j, name in enumerate(order)
-        },
-        index=students,
+        {name: times[j * n : (j + 1) * n] for j, name in enumerate(order)}, index=students
     )
 
 
@@ -707,109 +757,123 @@ def no_extensions() -> pd.DataFrame:
 
 def _read_extensions(
     sheet: Sheet | None,
-    roster_ids: pd.Index,
+    cells: parse.Columns | None,
+    roster_ids: frozenset[object],
     assessment_names: dict[str, str],
     timezone: str,
     report: Report,
 ) -> pd.DataFrame:
-    empty = no_extensions()
-    if sheet is None or sheet.frame.empty:
-        return empty
-    frame = sheet.frame
+    if sheet is None or cells is None:
+        return no_extensions()
     # The New due column is read once; the schema's check and the typed table share it.
     new_due, new_due_invalid = (
-        parse.parse_datetimes(frame["New due"], timezone) if "New due" in frame else (None, None)
+        parse.parse_datetimes(sheet.frame["New due"], timezone)
+        if "New due" in cells
+        else (None, None)
     )
-    findings = run_schema(schemas.extensions_schema(timezone, new_due_invalid), sheet)
-    report.extend(findings)
-    if "Student ID" not in frame or "Assessment" not in frame:
-        return empty
-    ids = parse.parse_ids(frame["Student ID"])
-    _check_ids_against_roster(sheet, ids, roster_ids, report)
-    targets = frame["Assessment"].map(
-        lambda v: WILDCARD if str(v).strip() == WILDCARD else assessment_names.get(normalise(v)),
-        na_action="ignore",
+    schema = schemas.extensions_schema(
+        cells, None if new_due_invalid is None else new_due_invalid.to_numpy()
     )
-    for row in frame.index[frame["Assessment"].notna() & targets.isna()]:
+    report.extend(run_schema(schema, sheet, cells))
+    if "Student ID" not in cells or "Assessment" not in cells:
+        return no_extensions()
+    ids = cells.ids("Student ID")
+    _check_ids_against_roster(sheet, cells, roster_ids, report)
+
+    def target(value: object) -> str | None:
+        return (
+            WILDCARD if str(value).strip() == WILDCARD else assessment_names.get(normalise(value))
+        )
+
+    targets = cells.mapped("Assessment", target)
+    given_assessment = ~cells.blank("Assessment")
+    for row, value in zip(
+        cells.index[given_assessment & pd.isna(targets)],
+        cells.cells("Assessment")[given_assessment & pd.isna(targets)].tolist(),
+        strict=True,
+    ):
         report.add(
             Finding(
                 Code.UNKNOWN_ASSESSMENT,
-                f"assessment {schemas.show(frame.at[row, 'Assessment'])} is not in the "
+                f"assessment {schemas.show(value)} is not in the "
                 "Assessments sheet (use * for every assessment)",
                 sheet.name,
                 sheet.cell("Assessment", row),
             )
         )
-    extra = (
-        parse.parse_numbers(frame["Extra days"])
-        if "Extra days" in frame
-        else pd.Series(np.nan, index=frame.index)
-    )
+    has_extra = "Extra days" in cells
+    no_rows = np.zeros(len(cells.index), dtype=bool)
+    extra = cells.numbers("Extra days") if has_extra else np.full(len(cells.index), np.nan)
     if new_due is None:
-        new_due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    given_extra = frame["Extra days"].notna() if "Extra days" in frame else extra.notna()
-    given_due = frame["New due"].notna() if "New due" in frame else new_due.notna()
-    for row in frame.index[(given_extra == given_due) & ids.notna()]:
-        what = (
-            "both Extra days and New due" if given_extra[row] else "neither Extra days nor New due"
-        )
+        new_due = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
+    given_extra = ~cells.blank("Extra days") if has_extra else no_rows
+    given_due = ~cells.blank("New due") if "New due" in cells else no_rows
+    has_id = ~cells.blank("Student ID")
+    for row, sid, both in zip(
+        cells.index[(given_extra == given_due) & has_id],
+        ids[(given_extra == given_due) & has_id].tolist(),
+        given_extra[(given_extra == given_due) & has_id].tolist(),
+        strict=True,
+    ):
+        what = "both Extra days and New due" if both else "neither Extra days nor New due"
         report.add(
             Finding(
                 Code.EXTENSION_AMOUNT,
-                f"the extension for {ids[row]} gives {what}; give exactly one",
+                f"the extension for {sid} gives {what}; give exactly one",
                 sheet.name,
-                sheet.cell("Extra days" if "Extra days" in frame else "Student ID", row),
+                sheet.cell("Extra days" if has_extra else "Student ID", row),
             )
         )
-    pairs = pd.Series(list(zip(ids, targets, strict=True)), index=frame.index)
-    repeated = pairs.duplicated() & ids.notna() & targets.notna()
-    for row in frame.index[repeated]:
-        first = int(frame.index[pairs == pairs[row]][0])
-        report.add(
-            Finding(
-                Code.DUPLICATE,
-                f"a second extension for {ids[row]} on {targets[row]} (the first is in row {first})",
-                sheet.name,
-                sheet.cell("Student ID", row),
+    first_row: dict[tuple[object, object], int] = {}
+    for row, sid, name, complete in zip(
+        cells.index.tolist(),
+        ids.tolist(),
+        targets.tolist(),
+        (has_id & ~pd.isna(targets)).tolist(),
+        strict=True,
+    ):
+        first = first_row.setdefault((sid, name), row)
+        if complete and first != row:
+            report.add(
+                Finding(
+                    Code.DUPLICATE,
+                    f"a second extension for {sid} on {name} (the first is in row {first})",
+                    sheet.name,
+                    sheet.cell("Student ID", row),
+                )
             )
-        )
     reason = (
-        parse.parse_text(frame["Reason"])
-        if "Reason" in frame
-        else pd.Series(None, index=frame.index, dtype=object)
+        cells.ids("Reason") if "Reason" in cells else np.full(len(cells.index), None, dtype=object)
     )
     table = pd.DataFrame(
         {
-            "student_id": ids.to_numpy(dtype=object),
-            "assessment": targets.to_numpy(dtype=object),
-            "extra_days": extra.to_numpy(),
+            "student_id": ids,
+            "assessment": targets,
+            "extra_days": extra,
             "new_due": new_due.array,
-            "reason": reason.to_numpy(dtype=object),
+            "reason": reason,
         }
     )
     return table.dropna(subset=["student_id", "assessment"]).reset_index(drop=True)
 
 
-def _read_overrides(sheet: Sheet | None, roster_ids: pd.Index, report: Report) -> pd.DataFrame:
+def _read_overrides(
+    sheet: Sheet | None, cells: parse.Columns | None, roster_ids: frozenset[object], report: Report
+) -> pd.DataFrame:
     columns = ["Letter", "Reason", "Incomplete final grade", "Extension date"]
     empty = pd.DataFrame(
         columns=columns, index=pd.Index([], name="Student ID", dtype=object), dtype=object
     )
-    if sheet is None or sheet.frame.empty:
+    if sheet is None or cells is None:
         return empty
-    report.extend(run_schema(schemas.overrides_schema(), sheet))
-    frame = sheet.frame
-    if "Student ID" not in frame or "Letter" not in frame:
+    report.extend(run_schema(schemas.overrides_schema(cells), sheet, cells))
+    if "Student ID" not in cells or "Letter" not in cells:
         return empty
-    ids = parse.parse_ids(frame["Student ID"])
-    _check_ids_against_roster(sheet, ids, roster_ids, report)
-    table = pd.DataFrame(index=pd.Index(ids.to_numpy(dtype=object), name="Student ID"))
-    for column in columns:
-        values = (
-            parse.parse_text(frame[column])
-            if column in frame
-            else pd.Series(None, index=frame.index, dtype=object)
-        )
-        table[column] = values.to_numpy(dtype=object)
-    table = table[table.index.notna() & table["Letter"].notna()]
+    _check_ids_against_roster(sheet, cells, roster_ids, report)
+    keep = ~cells.blank("Student ID") & ~pd.isna(cells.ids("Letter"))
+    nothing = np.full(len(cells.index), None, dtype=object)
+    table = pd.DataFrame(
+        {column: (cells.ids(column) if column in cells else nothing)[keep] for column in columns},
+        index=pd.Index(cells.ids("Student ID")[keep], name="Student ID"),
+    )
     return table[~table.index.duplicated()]

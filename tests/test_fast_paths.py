@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradeproc import parse, schemas, validation
-from gradeproc.read import sheet_from_rows
+from gradeproc.policy import parse_range
+from gradeproc.read import Sheet, normalise, sheet_from_rows
 from gradeproc.write.workbook import IN_MEMORY_ROWS, memory_options
 
 
@@ -94,13 +96,16 @@ def _reference_points(cell: object) -> tuple[float, bool, bool]:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(CELLS, max_size=30))
 def test_a_score_column_reads_as_each_cell_does_alone(cells: list[object]) -> None:
-    """The column pass of parse_points agrees with reading every cell on its own."""
-    read = parse.parse_points(pd.Series(cells, dtype=object))
-    for i, cell in enumerate(cells):
-        points, excused, blank = _reference_points(cell)
-        assert read.excused[i] == excused and read.blank[i] == blank
-        assert (math.isnan(read.points[i]) and math.isnan(points)) or read.points[i] == points
-        assert read.invalid[i] == (not blank and not excused and math.isnan(points))
+    """The block pass of parse_points_block agrees with reading every cell on its own."""
+    read = parse.parse_points_block(pd.DataFrame({"A": cells, "B": cells[::-1]}, dtype=object))
+    assert read.labels == ["A", "B"]
+    for j, column in enumerate((cells, cells[::-1])):
+        for i, cell in enumerate(column):
+            points, excused, blank = _reference_points(cell)
+            assert read.excused[i, j] == excused and read.blank[i, j] == blank
+            got = read.points[i, j]
+            assert (math.isnan(got) and math.isnan(points)) or got == points
+            assert read.invalid[i, j] == (not blank and not excused and math.isnan(points))
 
 
 def test_a_sheet_leaves_out_blank_rows_and_keeps_excel_row_numbers() -> None:
@@ -136,61 +141,111 @@ SHEET_CELLS = st.one_of(
     st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2024, 12, 31)),
 )
 
-SCHEMAS = {
+
+def _due_invalid(cells: parse.Columns, label: str) -> np.ndarray | None:
+    if label not in cells:
+        return None
+    return parse.parse_datetimes(cells.frame[label], "America/New_York")[1].to_numpy()
+
+
+SCHEMAS: dict[str, Callable[[parse.Columns], schemas.SheetSchema]] = {
     "Policy": schemas.policy_schema,
     "Categories": schemas.categories_schema,
     "Letters": schemas.letters_schema,
     "Roster": schemas.roster_schema,
     "Overrides": schemas.overrides_schema,
-    "Extensions": lambda: schemas.extensions_schema("America/New_York"),
-    "Assessments": lambda: schemas.assessments_schema("America/New_York"),
+    "Extensions": lambda c: schemas.extensions_schema(c, _due_invalid(c, "New due")),
+    "Assessments": lambda c: schemas.assessments_schema(c, _due_invalid(c, "Due")),
+}
+COLUMNS = {
+    "Policy": ["Setting", "Value"],
+    "Categories": ["Category", "Weight", "Aggregation", "Drop lowest"],
+    "Letters": ["Letter", "Range", "Registrar code"],
+    "Roster": ["Student ID"],
+    "Overrides": ["Student ID", "Letter"],
+    "Extensions": ["Student ID", "Assessment", "Extra days", "New due"],
+    "Assessments": ["Assessment", "Category", "Max points", "Due", "Late policy"],
 }
 
 
+def _sheet(name: str, body: list[list[object]], dropped: int) -> Sheet:
+    columns = COLUMNS[name]
+    header = [c for i, c in enumerate(columns) if i != dropped or len(columns) == 1]
+    return sheet_from_rows(name, name, [header, *[row[: len(header)] for row in body]])
+
+
+BODIES = st.lists(st.lists(SHEET_CELLS, min_size=5, max_size=5), min_size=1, max_size=6)
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    st.sampled_from(sorted(SCHEMAS)),
-    st.lists(st.lists(SHEET_CELLS, min_size=5, max_size=5), min_size=1, max_size=6),
-    st.integers(0, 4),
-)
+@given(st.sampled_from(sorted(SCHEMAS)), BODIES, st.integers(0, 4))
 def test_a_schema_reports_the_same_with_or_without_the_fast_path(
     name: str, body: list[list[object]], dropped: int
 ) -> None:
-    """Answering a clean sheet from the checks themselves never hides a pandera finding."""
-    schema = SCHEMAS[name]()
-    columns = list(schema.columns)[:5]
-    header = [c for i, c in enumerate(columns) if i != dropped or len(columns) == 1]
-    sheet = sheet_from_rows(name, name, [header, *[row[: len(header)] for row in body]])
-    fast = validation.run_schema(schema, sheet)
-    original = validation._all_pass
-    validation._all_pass = lambda schema, frame: False
+    """Answering a clean sheet from the verdicts themselves never hides a pandera finding."""
+    sheet = _sheet(name, body, dropped)
+    cells = parse.Columns(sheet.frame)
+    schema = SCHEMAS[name](cells)
+    fast = validation.run_schema(schema, sheet, cells)
+    original = schemas.SheetSchema.all_pass
+    schemas.SheetSchema.all_pass = lambda self, cells, verdicts: False  # type: ignore[method-assign]
     try:
-        slow = validation.run_schema(schema, sheet)
+        slow = validation.run_schema(schema, sheet, cells)
     finally:
-        validation._all_pass = original
+        schemas.SheetSchema.all_pass = original  # type: ignore[method-assign]
     assert fast == slow
 
 
-def test_a_schema_beyond_plain_column_checks_goes_to_pandera() -> None:
-    from gradeproc._pandera import pa
+def _reference(code: str, column: pd.Series) -> pd.Series:
+    """Each check as a plain pandas expression over the column (what the verdicts replace)."""
+    numbers = parse.parse_numbers(column)
+    keys = column.map(normalise, na_action="ignore")
+    folded = column.map(lambda v: str(v).strip().casefold(), na_action="ignore")
+    ranges = column.map(lambda v: parse_range(str(v)) is not None, na_action="ignore")
+    return {
+        "required": lambda: column.notna(),
+        "unique-id": lambda: ~(parse.parse_ids(column).duplicated() & column.notna()),
+        "unique": lambda: ~(keys.duplicated() & column.notna()),
+        "number": lambda: column.isna() | numbers.notna(),
+        "positive": lambda: ~(numbers <= 0),
+        "non-negative": lambda: ~(numbers < 0),
+        "whole": lambda: numbers.isna() | (numbers % 1 == 0),
+        "setting": lambda: column.isna() | keys.isin(schemas.KNOWN_SETTINGS),
+        "aggregation": lambda: column.isna() | folded.isin(("points", "equal")),
+        "range": lambda: column.isna() | ranges.eq(True),
+        "yes-no": lambda: (
+            column.isna()
+            | folded.isin(("y", "yes", "true", "1", "1.0"))
+            | folded.isin(("n", "no", "false", "0", "0.0"))
+        ),
+        "extra-days-max": lambda: ~(numbers > schemas.MAX_EXTRA_DAYS),
+        "datetime": lambda: ~parse.parse_datetimes(column, "America/New_York")[1],
+    }[code]()
 
-    def column(*checks: pa.Check, **options: object) -> pa.Column:
-        return pa.Column(checks=list(checks), **{"nullable": True, **options})
 
-    def positive(**options: object) -> pa.Check:
-        return pa.Check(lambda c: c > 0, **{"ignore_na": False, **options})
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(sorted(SCHEMAS)), BODIES, st.integers(0, 4))
+def test_each_verdict_is_its_check_as_plain_pandas(
+    name: str, body: list[list[object]], dropped: int
+) -> None:
+    """The vectorised verdicts over columns read once agree, cell by cell, with each check
+    written as a pandas expression over its raw column."""
+    sheet = _sheet(name, body, dropped)
+    cells = parse.Columns(sheet.frame)
+    for label, checks in SCHEMAS[name](cells).verdicts(cells).items():
+        for code, ok in checks:
+            expected = _reference(code, sheet.frame[label]).to_numpy(dtype=bool)
+            assert ok.tolist() == expected.tolist(), (label, code)
 
-    plain = pa.DataFrameSchema({"A": column(positive())})
-    typed = pa.DataFrameSchema({"A": column(positive(), dtype=int)})
-    warning = pa.DataFrameSchema({"A": column(positive(raise_warning=True))})
-    na_ignored = pa.DataFrameSchema({"A": column(positive(ignore_na=True))})
-    not_null = pa.DataFrameSchema({"A": column(positive(), nullable=False)})
-    framed = pa.DataFrameSchema(checks=[pa.Check(lambda df: df["A"].notna())])
-    frame = pd.DataFrame({"A": [1, 2]})
-    assert validation._all_pass(plain, frame)
-    assert not validation._all_pass(plain, pd.DataFrame({"A": [1, -2]}))
-    others = (typed, warning, na_ignored, not_null, framed)
-    assert not any(validation._all_pass(s, frame) for s in others)
+
+def test_student_rows_are_each_students_first_row() -> None:
+    sheet = sheet_from_rows(
+        "Extensions",
+        "Extensions",
+        [["Student ID", "Assessment"], ["S1", "HW1"], [None, "HW2"], [" S2 ", "x"], ["S1", "y"]],
+    )
+    rows = validation._student_rows(parse.Columns(sheet.frame))
+    assert rows.to_dict() == {"S1": 2, "S2": 4} and rows.dtype == "int64"
 
 
 def test_small_books_are_written_in_memory_and_big_ones_in_constant_memory() -> None:

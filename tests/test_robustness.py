@@ -185,17 +185,17 @@ def test_a_signal_inside_a_validation_check_is_an_interruption_not_a_finding(
     from gradeproc.api import process
     from gradeproc.errors import Interrupted
 
-    parse_numbers = parse.parse_numbers
+    numbers = parse.Columns.numbers
     signals = [signal.SIGINT]  # one Ctrl-C, landing in the first check of Categories!Weight
 
-    def signal_arrives(column, *args, **kwargs):
-        if column.name == "Weight" and signals:
+    def signal_arrives(self, label, *args, **kwargs):
+        if label == "Weight" and signals:
             _interrupt(signals.pop(), None)  # what the CLI's handler does
-        return parse_numbers(column, *args, **kwargs)
+        return numbers(self, label, *args, **kwargs)
 
     book = write_book(tmp_path / "book.xlsx", syllabus_sheets(STUDENTS))
     before = sha(book)
-    monkeypatch.setattr(parse, "parse_numbers", signal_arrives)
+    monkeypatch.setattr(parse.Columns, "numbers", signal_arrives)
     with pytest.raises(Interrupted, match=r"^Interrupted; nothing was written\.$"):
         process(book, registrar=tmp_path / "g.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]

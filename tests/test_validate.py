@@ -178,3 +178,25 @@ def test_a_percent_sign_in_a_setting_is_understood(tmp_path: Path) -> None:
     _, gradebook, report = check(write_book(tmp_path / "book.xlsx", sheets))
     assert report.ok
     assert gradebook.policy.late_penalty_percent_per_day == 10
+
+
+def test_letters_without_a_registrar_code_column_use_the_letter_as_the_code(
+    tmp_path: Path,
+) -> None:
+    sheets = syllabus_sheets(STUDENTS)
+    code = sheets["Letters"][0].index("Registrar code")
+    sheets["Letters"] = [row[:code] + row[code + 1 :] for row in sheets["Letters"]]
+    _, gradebook, report = check(write_book(tmp_path / "book.xlsx", sheets))
+    assert report.ok and gradebook is not None
+    assert [(r.letter, r.code) for r in gradebook.policy.letters][:2] == [("A", "A"), ("A-", "A-")]
+
+
+def test_the_gradebook_records_each_students_row_in_each_sheet(tmp_path: Path) -> None:
+    sheets = syllabus_sheets(STUDENTS, submitted={"00123": [dt.datetime(2024, 9, 1)]})
+    _, gradebook, _ = check(write_book(tmp_path / "book.xlsx", sheets))
+    assert gradebook is not None
+    rows = gradebook.sheet_rows
+    assert sorted(rows) == ["Roster", "Scores", "Submitted"]
+    assert rows["Roster"].to_dict() == {"S01": 2, "00123": 3, "S03": 4}
+    assert rows["Scores"].to_dict() == {"S01": 2, "00123": 3, "S03": 4}
+    assert rows["Submitted"].to_dict() == {"00123": 2}
