@@ -146,7 +146,7 @@ class Grading:
         facts = self.facts
         return pd.DataFrame(
             {
-                name: pd.Categorical.from_codes(facts.status[:, j], categories=list(STATUSES))
+                name: pd.Categorical.from_codes(facts.status[:, j], categories=pd.Index(STATUSES))
                 for j, name in enumerate(facts.gradebook.assessments.index)
             },
             index=facts.gradebook.roster.index,
@@ -171,8 +171,8 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
     return texts[inverse.ravel()] if len(flags) else np.empty(0, dtype=object)
 
 
-def status_names(codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.ravel(), categories=list(STATUSES))
+def status_names(codes: np.ndarray) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.ravel(), categories=pd.Index(STATUSES))
 
 
 # About this many cells (students × assessments) are graded at a time. Every rule is per
@@ -314,7 +314,6 @@ def _grade_block(
     (late work, blanks, extensions) are worked on those cells alone.
     """
     policy = course.policy
-    n_students = rows.stop - rows.start
     final = _stack(course.points, rows, np.float64)  # raw scores until the rules below
     excused = _stack(course.excused, rows, bool)
     submitted = _stack(course.submitted, rows, np.int64)

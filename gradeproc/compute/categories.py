@@ -71,7 +71,8 @@ def _keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.
     drops = counted.sum(axis=0) - keep
     most = int(drops.max()) if len(drops) else 0
     if most > FEW_DROPS:
-        return counted & (_rank_rows(np.where(counted, key, -np.inf).T).T < keep)
+        ranks = _rank_rows(np.where(counted, key, -np.inf).T).T
+        return counted & (ranks < keep)
     kept = np.array(counted, order="C")
     remaining = np.ascontiguousarray(np.where(counted, key, np.inf))
     students = np.arange(key.shape[1])
@@ -130,26 +131,22 @@ def _choose_drops(
         ratio = np.nan_to_num(e.sum(axis=0) / m.sum(axis=0))
     kept = counted.copy()
     # A student whose kept set did not change has reached the fixed point (their ratio is
-    # that set's ratio), so later rounds look only at the students still moving: after the
-    # first round, few are.
+    # that set's ratio), so later rounds look only at the students still moving (`moving`,
+    # and e, m, in_play, keep, ratio narrowed to them): after the first rounds, few are.
     moving = np.arange(e.shape[1])
-    was_kept, still = counted, (e, m, counted, keep, ratio)
+    was_kept = in_play = counted
     for _ in range(64):
-        e_moving, m_moving, counted_moving, keep_moving, ratio_moving = still
-        new_kept = _keep_largest(e_moving - ratio_moving * m_moving, counted_moving, keep_moving)
+        new_kept = _keep_largest(e - ratio * m, in_play, keep)
         changed = (new_kept != was_kept).any(axis=0)
         if not changed.any():
             break
         if not changed.all():
             moving, new_kept = moving[changed], new_kept[:, changed]
-            still = tuple(values[..., changed] for values in still)
+            e, m, in_play, keep = e[:, changed], m[:, changed], in_play[:, changed], keep[changed]
         kept[:, moving] = new_kept
-        e_moving, m_moving = still[0], still[1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio_moving = np.nan_to_num(
-                _sum_items(e_moving * new_kept) / _sum_items(m_moving * new_kept)
-            )
-        was_kept, still = new_kept, (*still[:4], ratio_moving)
+            ratio = np.nan_to_num(_sum_items(e * new_kept) / _sum_items(m * new_kept))
+        was_kept = new_kept
     return counted & ~kept
 
 
