@@ -157,18 +157,21 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
     """Each student's flag codes, each once, sorted, joined by ', '.
 
     Students share few combinations of flags, so each combination present is spelled once
-    (from a bit mask per student) and picked by index.
+    (from a bit mask per student: there are ten flags) and picked by index.
     """
     codes = sorted(flags.columns)
     bits = np.zeros(len(flags), dtype=np.int64)
     for position, code in enumerate(codes):
         bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
-    combinations, inverse = np.unique(bits, return_inverse=True)
+    students_with = np.bincount(bits)
+    combinations = np.flatnonzero(students_with)
     texts = np.array(
         [", ".join(c for i, c in enumerate(codes) if combo >> i & 1) for combo in combinations],
         dtype=object,
     )
-    return texts[inverse.ravel()] if len(flags) else np.empty(0, dtype=object)
+    text_of = np.zeros(len(students_with), dtype=np.intp)
+    text_of[combinations] = np.arange(len(combinations))
+    return texts[text_of[bits]]
 
 
 def status_names(codes: np.ndarray) -> pd.Categorical[str]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.letters import snap
+from gradeproc.compute.positions import positions_in
 
 NS_PER_DAY = 86_400 * 10**9
 NS_PER_MINUTE = 60 * 10**9
@@ -81,7 +82,7 @@ def extended_cells(
     if not len(rows):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    r = students.get_indexer(pd.Index(rows["student_id"]))
+    r = positions_in(students, pd.Index(rows["student_id"]))
     c = assessments.get_indexer(pd.Index(rows["assessment"]))
     extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
     wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
@@ -96,7 +97,7 @@ def applicable_extensions(
     extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
 ) -> pd.DataFrame:
     """Extension rows expanded to one per student and assessment, specific rows winning."""
-    ext = extensions[students.get_indexer(pd.Index(extensions["student_id"])) >= 0]
+    ext = extensions[positions_in(students, pd.Index(extensions["student_id"])) >= 0]
     wildcard = ext[ext["assessment"] == "*"]
     specific = ext[ext["assessment"] != "*"]
     expanded = wildcard.drop(columns="assessment").merge(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute.positions import positions_in
 from gradeproc.policy import Band
 
 NOISE_DECIMALS = 6  # in units of the rounding step: 1e-6 of 0.01 points
@@ -103,9 +104,12 @@ def apply_overrides(
 ) -> pd.DataFrame:
     """The instructor's letter replaces the computed one; a letter not in Letters is its own code."""
     result = letters.assign(computed_letter=letters["letter"], override=False, override_reason=None)
-    hits = overrides.reindex(result.index)["Letter"].notna()
+    at = positions_in(result.index, overrides.index)
+    letter_given = (at >= 0) & overrides["Letter"].notna().to_numpy()
+    chosen = overrides[letter_given].iloc[np.argsort(at[letter_given])]  # in roster order
+    hits = np.zeros(len(result), dtype=bool)
+    hits[at[letter_given]] = True
     if hits.any():
-        chosen = overrides.loc[hits[hits].index]
         result.loc[hits, "letter"] = chosen["Letter"].to_numpy()
         result.loc[hits, "code"] = [codes.get(x, x) for x in chosen["Letter"]]
         result.loc[hits, "override"] = True
