@@ -16,6 +16,7 @@ from gradeproc.compute.lateness import (
     column_ns,
     extended_cells,
     late_cells,
+    nonzero_cells,
     penalised,
 )
 from gradeproc.compute.letters import apply_overrides, assign_letters
@@ -361,7 +362,7 @@ def _grade_block(
     mark["LATE_REJECTED"][late[1][scored & rejected]] = True
 
     # A blank score beside a submission time: handed in, not graded yet. Never a 0.
-    blank = np.nonzero(np.isnan(final) & ~excused)
+    blank = nonzero_cells(np.isnan(final) & ~excused)
     handed_in = submitted[blank] != NOT_A_TIME
     missing = ~handed_in & (policy.blank_scores == "zero")
     final[blank[0][missing], blank[1][missing]] = 0.0
@@ -384,8 +385,8 @@ def _grade_block(
     status = np.full(final.shape, code["ON_TIME"], dtype=np.uint8)
     status[late] = np.where(rejected, code["LATE_REJECTED"], code["LATE"])
     status[blank] = np.where(missing, code["MISSING"], code["UNGRADED"])
-    np.copyto(status, code["EXCUSED"], where=excused)
-    np.copyto(status, code["DROPPED"], where=dropped)
+    for name, where in (("EXCUSED", excused), ("DROPPED", dropped)):
+        status ^= (status ^ code[name]) * where  # the code where `where`, by arithmetic
 
     cells["status"][rows] = status.T
     cells["final"][rows] = final.T

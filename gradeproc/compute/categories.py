@@ -59,11 +59,13 @@ def keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.n
 
     Arrays are students × items (column-major ones are read fastest).
     """
-    return _keep_largest(key.T, counted.T, keep).T
+    counted = counted.T
+    return _keep_largest(np.where(counted, key.T, np.inf), counted, keep).T
 
 
-def _keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """`keep_largest` on items × students arrays.
+def _keep_largest(remaining: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """`keep_largest` on items × students arrays, the keys given as `remaining`: +inf where
+    not counted, and used up here.
 
     Drops are few (a syllabus drops one or two), so instead of sorting every student's items
     the smallest key is taken out `drops` times, each a pass over the items; many drops sort.
@@ -71,13 +73,13 @@ def _keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.
     drops = counted.sum(axis=0) - keep
     most = int(drops.max()) if len(drops) else 0
     if most > FEW_DROPS:
-        ranks = _rank_rows(np.where(counted, key, -np.inf).T).T
+        ranks = _rank_rows(np.where(counted, remaining, -np.inf).T).T
         return counted & (ranks < keep)
     kept = np.array(counted, order="C")
-    remaining = np.ascontiguousarray(np.where(counted, key, np.inf))
-    students = np.arange(key.shape[1])
+    remaining = np.ascontiguousarray(remaining)
+    students = np.arange(remaining.shape[1])
     for step in range(most):
-        cell = _last_smallest(remaining) * key.shape[1] + students  # in the raveled matrix
+        cell = _last_smallest(remaining) * remaining.shape[1] + students  # in the raveled matrix
         cell = cell[drops > step]
         kept.reshape(-1)[cell] = False
         remaining.reshape(-1)[cell] = np.inf
@@ -122,10 +124,10 @@ def _choose_drops(
     n_counted = counted.sum(axis=0)
     keep = n_counted - np.minimum(n_drop, np.maximum(n_counted - 1, 0))
     e = np.where(counted, earned, 0.0)
-    m = np.where(counted, maximum, 0.0)
+    m = maximum * counted  # max points are more than 0
     if aggregation == "equal":
-        key = np.where(counted, e / np.where(counted, m, 1.0), -np.inf)
-        return counted & ~_keep_largest(key, counted, keep)
+        share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
+        return counted & ~_keep_largest(share, counted, keep)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The first ratio sums item after item (as it always has); later ones as _sum_items.
         ratio = np.nan_to_num(e.sum(axis=0) / m.sum(axis=0))
@@ -135,14 +137,18 @@ def _choose_drops(
     # and e, m, in_play, keep, ratio narrowed to them): after the first rounds, few are.
     moving = np.arange(e.shape[1])
     was_kept = in_play = counted
+    not_counted = np.where(counted, 0.0, np.inf)
     for _ in range(64):
-        new_kept = _keep_largest(e - ratio * m, in_play, keep)
+        key = e - ratio * m
+        key += not_counted
+        new_kept = _keep_largest(key, in_play, keep)
         changed = (new_kept != was_kept).any(axis=0)
         if not changed.any():
             break
         if not changed.all():
             moving, new_kept = moving[changed], new_kept[:, changed]
             e, m, in_play, keep = e[:, changed], m[:, changed], in_play[:, changed], keep[changed]
+            not_counted = not_counted[:, changed]
         kept[:, moving] = new_kept
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.nan_to_num(_sum_items(e * new_kept) / _sum_items(m * new_kept))
@@ -155,8 +161,8 @@ def category_percent(
 ) -> np.ndarray:
     """Percent per student over the kept items; NaN where nothing is gradable.
 
-    Arrays are students × items (column-major ones are read fastest). Snapped to its
-    decimal (letters.snap): the sum of 86.8 and 94.2 is 181, not 180.99999999999997, and a
+    Arrays are students × items (column-major ones are read fastest), scores finite.
+    Snapped to its decimal (letters.snap): the sum of 86.8 and 94.2 is 181, not 180.99999999999997, and a
     percentage with endless decimals keeps nine.
     """
     earned, maximum, kept = earned.T, maximum.T, kept.T
@@ -165,8 +171,8 @@ def category_percent(
             share = np.where(kept, earned * 100 / np.where(kept, maximum, 1.0), 0.0)
             return snap(_sum_items(share) / kept.sum(axis=0))
         # Sum the points first and divide once: 465 of 500 is exactly 93.
-        earned_sum = snap(_sum_items(np.where(kept, earned, 0.0)))
-        return snap((earned_sum * 100) / _sum_items(np.where(kept, maximum, 0.0)))
+        earned_sum = snap(_sum_items(earned * kept))
+        return snap((earned_sum * 100) / _sum_items(maximum * kept))
 
 
 def category_table(
