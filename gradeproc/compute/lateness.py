@@ -78,12 +78,10 @@ def extended_cells(
 
     assessments = due.index
     base = due.array.as_unit("ns").asi8
-    rows = applicable_extensions(extensions, assessments, students)
+    rows, r, c = _applicable(extensions, assessments, students)
     if not len(rows):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    r = positions_in(students, pd.Index(rows["student_id"]))
-    c = assessments.get_indexer(pd.Index(rows["assessment"]))
     extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
     wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
     wall = wall.dt.tz_convert(timezone).dt.tz_localize(None) + extra
@@ -97,14 +95,29 @@ def applicable_extensions(
     extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
 ) -> pd.DataFrame:
     """Extension rows expanded to one per student and assessment, specific rows winning."""
-    ext = extensions[positions_in(students, pd.Index(extensions["student_id"])) >= 0]
-    wildcard = ext[ext["assessment"] == "*"]
-    specific = ext[ext["assessment"] != "*"]
-    expanded = wildcard.drop(columns="assessment").merge(
-        pd.DataFrame({"assessment": assessments}), how="cross"
+    return _applicable(extensions, assessments, students)[0]
+
+
+def _applicable(
+    extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(`applicable_extensions`, their student positions, their assessment positions)."""
+    at = positions_in(students, pd.Index(extensions["student_id"]))
+    ext, at = extensions[at >= 0], at[at >= 0]
+    wildcard = (ext["assessment"] == "*").to_numpy()
+    expanded = (
+        ext[wildcard]
+        .drop(columns="assessment")
+        .merge(pd.DataFrame({"assessment": assessments}), how="cross")
     )
-    both = pd.concat([expanded, specific], ignore_index=True)
-    return both.drop_duplicates(["student_id", "assessment"], keep="last")
+    both = pd.concat([expanded, ext[~wildcard]], ignore_index=True)
+    r = np.concatenate([np.repeat(at[wildcard], len(assessments)), at[~wildcard]])
+    c = assessments.get_indexer(pd.Index(both["assessment"]))
+    # One row per cell, the last one given: each cell numbered, the last of each number kept.
+    cell = r.astype(np.int64) * (len(assessments) + 1) + c
+    _, last_from_end = np.unique(cell[::-1], return_index=True)
+    last = np.sort(len(cell) - 1 - last_from_end)
+    return both.iloc[last], r[last], c[last]
 
 
 def _frame_of_times(ns: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
