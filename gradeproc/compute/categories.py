@@ -90,10 +90,12 @@ def _last_smallest(values: np.ndarray) -> np.ndarray:
     """Per student (column), the item with the smallest value; among equals the last one,
     which a stable sort by decreasing value would put last."""
     smallest = values.min(axis=0)
-    item = np.zeros(values.shape[1], dtype=np.intp)
+    item = np.zeros(values.shape[1], dtype=np.min_scalar_type(len(values) - 1))
+    equal = np.empty(values.shape[1], dtype=bool)
     for i in range(1, len(values)):
-        np.maximum(item, (values[i] == smallest) * i, out=item)
-    return item
+        np.equal(values[i], smallest, out=equal)
+        np.maximum(item, equal.view(np.uint8) * item.dtype.type(i), out=item)
+    return item.astype(np.intp)
 
 
 def choose_drops(

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.letters import snap
-from gradeproc.compute.positions import positions_in
 
 NS_PER_DAY = 86_400 * 10**9
 NS_PER_MINUTE = 60 * 10**9
@@ -28,7 +27,8 @@ def column_ns(times: pd.Series) -> np.ndarray:
     """One column of UTC timestamps as int64 nanoseconds (a view when already in ns)."""
     if not len(times):
         return np.empty(0, np.int64)
-    return times.array.as_unit("ns").asi8
+    array = times.array
+    return (array if array.unit == "ns" else array.as_unit("ns")).asi8
 
 
 def effective_due(
@@ -102,7 +102,7 @@ def _applicable(
     extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """(`applicable_extensions`, their student positions, their assessment positions)."""
-    at = positions_in(students, pd.Index(extensions["student_id"]))
+    at = students.get_indexer(pd.Index(extensions["student_id"]))
     ext, at = extensions[at >= 0], at[at >= 0]
     wildcard = (ext["assessment"] == "*").to_numpy()
     expanded = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gradeproc.compute.positions import positions_in
 from gradeproc.policy import Band
 
 NOISE_DECIMALS = 6  # in units of the rounding step: 1e-6 of 0.01 points
@@ -29,7 +28,10 @@ def snap(values: np.ndarray | pd.Series | float) -> np.ndarray:
     array = np.asarray(values, dtype="float64")
     scale = 10.0**SNAP_DECIMALS
     with np.errstate(invalid="ignore"):
-        snapped = np.floor(array * scale + 0.5) / scale
+        snapped = np.multiply(array, scale, out=np.empty_like(array))
+        snapped += 0.5
+        np.floor(snapped, out=snapped)
+        snapped /= scale
         return np.where(np.abs(array) < _SNAP_LIMIT, snapped, array)
 
 
@@ -104,7 +106,7 @@ def apply_overrides(
 ) -> pd.DataFrame:
     """The instructor's letter replaces the computed one; a letter not in Letters is its own code."""
     result = letters.assign(computed_letter=letters["letter"], override=False, override_reason=None)
-    at = positions_in(result.index, overrides.index)
+    at = result.index.get_indexer(overrides.index)
     letter_given = (at >= 0) & overrides["Letter"].notna().to_numpy()
     chosen = overrides[letter_given].iloc[np.argsort(at[letter_given])]  # in roster order
     hits = np.zeros(len(result), dtype=bool)
