@@ -60,21 +60,21 @@ def keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.n
     Arrays are students × items (column-major ones are read fastest).
     """
     counted = counted.T
-    return _keep_largest(np.where(counted, key.T, np.inf), counted, keep).T
+    drops = counted.sum(axis=0) - keep
+    return _keep_largest(np.where(counted, key.T, np.inf), counted, drops).T
 
 
-def _keep_largest(remaining: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """`keep_largest` on items × students arrays, the keys given as `remaining`: +inf where
-    not counted, and used up here.
+def _keep_largest(remaining: np.ndarray, counted: np.ndarray, drops: np.ndarray) -> np.ndarray:
+    """`keep_largest` on items × students arrays, the keys given as `remaining` (+inf where
+    not counted, and used up here) and the number of cells to drop for each student.
 
     Drops are few (a syllabus drops one or two), so instead of sorting every student's items
     the smallest key is taken out `drops` times, each a pass over the items; many drops sort.
     """
-    drops = counted.sum(axis=0) - keep
     most = int(drops.max()) if len(drops) else 0
     if most > FEW_DROPS:
         ranks = _rank_rows(np.where(counted, remaining, -np.inf).T).T
-        return counted & (ranks < keep)
+        return counted & (ranks < counted.sum(axis=0) - drops)
     kept = np.array(counted, order="C")
     remaining = np.ascontiguousarray(remaining)
     students = np.arange(remaining.shape[1])
@@ -123,33 +123,33 @@ def _choose_drops(
     earned: np.ndarray, maximum: np.ndarray, counted: np.ndarray, n_drop: int, aggregation: str
 ) -> np.ndarray:
     """`choose_drops` on items × students arrays."""
-    n_counted = counted.sum(axis=0)
-    keep = n_counted - np.minimum(n_drop, np.maximum(n_counted - 1, 0))
+    drops = np.minimum(n_drop, np.maximum(counted.sum(axis=0) - 1, 0))
     e = np.where(counted, earned, 0.0)
     m = maximum * counted  # max points are more than 0
     if aggregation == "equal":
         share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
-        return counted & ~_keep_largest(share, counted, keep)
+        return counted & ~_keep_largest(share, counted, drops)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The first ratio sums item after item (as it always has); later ones as _sum_items.
         ratio = np.nan_to_num(e.sum(axis=0) / m.sum(axis=0))
     kept = counted.copy()
     # A student whose kept set did not change has reached the fixed point (their ratio is
     # that set's ratio), so later rounds look only at the students still moving (`moving`,
-    # and e, m, in_play, keep, ratio narrowed to them): after the first rounds, few are.
-    moving = np.arange(e.shape[1])
+    # and e, m, in_play, drops, ratio narrowed to them): after the first rounds, few are.
+    moving: slice | np.ndarray = slice(None)
     was_kept = in_play = counted
     not_counted = np.where(counted, 0.0, np.inf)
     for _ in range(64):
         key = e - ratio * m
         key += not_counted
-        new_kept = _keep_largest(key, in_play, keep)
+        new_kept = _keep_largest(key, in_play, drops)
         changed = (new_kept != was_kept).any(axis=0)
         if not changed.any():
             break
         if not changed.all():
-            moving, new_kept = moving[changed], new_kept[:, changed]
-            e, m, in_play, keep = e[:, changed], m[:, changed], in_play[:, changed], keep[changed]
+            moving = np.flatnonzero(changed) if isinstance(moving, slice) else moving[changed]
+            new_kept = new_kept[:, changed]
+            e, m, in_play, drops = e[:, changed], m[:, changed], in_play[:, changed], drops[changed]
             not_counted = not_counted[:, changed]
         kept[:, moving] = new_kept
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -191,7 +191,10 @@ def category_table(
     percents = np.empty((len(categories), earned.shape[1]))
     dropped = np.zeros(earned.shape, dtype=bool)
     for i, category in enumerate(categories):
-        cols = np.flatnonzero(assessment_category == category.name)
+        at = np.flatnonzero(assessment_category == category.name)
+        cols: slice | np.ndarray = at
+        if len(at) and at[-1] - at[0] == len(at) - 1:
+            cols = slice(at[0], at[-1] + 1)  # side by side, as usual: views, not copies
         items = earned[cols].T
         maximum = np.broadcast_to(max_points[cols], items.shape)
         in_play = counted[cols].T
