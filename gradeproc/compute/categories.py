@@ -125,7 +125,8 @@ def _choose_drops(
     """`choose_drops` on items × students arrays."""
     drops = np.minimum(n_drop, np.maximum(counted.sum(axis=0) - 1, 0))
     e = np.where(counted, earned, 0.0)
-    m = maximum * counted  # max points are more than 0
+    # Max points are more than 0; `maximum` repeats along students, so the order is said.
+    m = np.multiply(maximum, counted, order="C")
     if aggregation == "equal":
         share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
         return counted & ~_keep_largest(share, counted, drops)
@@ -174,7 +175,7 @@ def category_percent(
             return snap(_sum_items(share) / kept.sum(axis=0))
         # Sum the points first and divide once: 465 of 500 is exactly 93.
         earned_sum = snap(_sum_items(earned * kept))
-        return snap((earned_sum * 100) / _sum_items(maximum * kept))
+        return snap((earned_sum * 100) / _sum_items(np.multiply(maximum, kept, order="C")))
 
 
 def category_table(
