@@ -213,8 +213,15 @@ def weighted_total(percents: pd.DataFrame, categories: list[Category]) -> pd.Ser
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`weighted_total` on a students × categories array and the categories' weights."""
-    present = ~np.isnan(values)
-    weight_present = np.where(present, weights[None, :], 0.0).sum(axis=1)
+    """`weighted_total` on a students × categories array and the categories' weights.
+
+    The sums go category after category (as numpy sums a column-major array, which the
+    core's percentages always were), the same for one student as for a million.
+    """
+    weighted, weight = np.zeros(len(values)), np.zeros(len(values))
+    for j, w in enumerate(weights):
+        present = ~np.isnan(values[:, j])
+        weight += np.where(present, w, 0.0)
+        weighted += np.where(present, values[:, j] * w, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(present, values * weights[None, :], 0.0).sum(axis=1) / weight_present
+        return weighted / weight
