@@ -78,9 +78,11 @@ def _keep_largest(remaining: np.ndarray, counted: np.ndarray, drops: np.ndarray)
     kept = np.array(counted, order="C")
     remaining = np.ascontiguousarray(remaining)
     students = np.arange(remaining.shape[1])
+    fewest = drops.min() if most else 0
     for step in range(most):
         cell = _last_smallest(remaining) * remaining.shape[1] + students  # in the raveled matrix
-        cell = cell[drops > step]
+        if step >= fewest:  # some students are done
+            cell = cell[drops > step]
         kept.reshape(-1)[cell] = False
         remaining.reshape(-1)[cell] = np.inf
     return kept

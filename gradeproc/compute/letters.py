@@ -80,8 +80,10 @@ def assign_letters(
     units = round_half_up_units(total.to_numpy(), decimals)
     has_total = ~np.isnan(units)
     position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
-    letters = np.array([b.letter for b in bands], dtype=object)[position]
-    codes = np.array([b.code for b in bands], dtype=object)[position]
+    # No total, no letter: one more choice past the bands, None.
+    chosen = np.where(has_total, position, len(bands))
+    letters = np.array([b.letter for b in bands] + [None], dtype=object)[chosen]
+    codes = np.array([b.code for b in bands] + [None], dtype=object)[chosen]
     gap = np.array([b.gap for b in bands], dtype=bool)[position] & has_total
     next_low, next_name = next_letter_low(bands)
     distance_units = np.round(next_low[position] * 10**decimals, NOISE_DECIMALS) - units
@@ -93,8 +95,8 @@ def assign_letters(
     return pd.DataFrame(
         {
             "total": np.where(has_total, units / 10**decimals, np.nan),
-            "letter": np.where(has_total, letters, None),
-            "code": np.where(has_total, codes, None),
+            "letter": letters,
+            "code": codes,
             "gap": gap,
             "borderline": borderline,
             "next_letter": np.array(next_name, dtype=object)[position],
