@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from gradeproc.compute.categories import category_table, weighted_total
+from gradeproc.compute.categories import category_table, weighted_mean
 from gradeproc.compute.lateness import (
     NOT_A_TIME,
-    days_late_ns,
+    column_ns,
     extended_cells,
-    late_deduction,
-    utc_ns,
+    late_cells,
+    nonzero_cells,
+    penalised,
 )
 from gradeproc.compute.letters import apply_overrides, assign_letters
 
 if TYPE_CHECKING:
+    from gradeproc.policy import Policy
     from gradeproc.validation import Gradebook
 
 STATUSES = ("ON_TIME", "LATE", "LATE_REJECTED", "MISSING", "EXCUSED", "UNGRADED", "DROPPED")
@@ -145,57 +147,36 @@ class Grading:
         facts = self.facts
         return pd.DataFrame(
             {
-                name: pd.Categorical.from_codes(facts.status[:, j], categories=list(STATUSES))
+                name: pd.Categorical.from_codes(facts.status[:, j], categories=pd.Index(STATUSES))
                 for j, name in enumerate(facts.gradebook.assessments.index)
             },
             index=facts.gradebook.roster.index,
         )
 
 
-def cell_status(
-    excused: np.ndarray,
-    blank: np.ndarray,
-    rejected: np.ndarray,
-    late: np.ndarray,
-    dropped: np.ndarray,
-    blank_scores: str,
-    handed_in: np.ndarray | None = None,
-) -> np.ndarray:
-    """One status code per cell, as an index into STATUSES; the first rule that applies wins.
-
-    A blank score is MISSING under `blank_scores = zero`, UNGRADED under `ignore`, and
-    UNGRADED whatever the setting when a submission time says the work was handed in.
-    """
-    code = {name: np.uint8(i) for i, name in enumerate(STATUSES)}
-    status = np.where(late, code["LATE"], code["ON_TIME"])
-    status = np.where(rejected, code["LATE_REJECTED"], status)
-    status = np.where(blank, code["MISSING" if blank_scores == "zero" else "UNGRADED"], status)
-    if handed_in is not None:
-        status = np.where(blank & handed_in, code["UNGRADED"], status)
-    status = np.where(excused, code["EXCUSED"], status)
-    return np.where(dropped, code["DROPPED"], status).astype(np.uint8)
-
-
 def flags_text(flags: pd.DataFrame) -> np.ndarray:
     """Each student's flag codes, each once, sorted, joined by ', '.
 
     Students share few combinations of flags, so each combination present is spelled once
-    (from a bit mask per student) and picked by index.
+    (from a bit mask per student: there are ten flags) and picked by index.
     """
     codes = sorted(flags.columns)
     bits = np.zeros(len(flags), dtype=np.int64)
     for position, code in enumerate(codes):
         bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
-    combinations, inverse = np.unique(bits, return_inverse=True)
+    students_with = np.bincount(bits)
+    combinations = np.flatnonzero(students_with)
     texts = np.array(
         [", ".join(c for i, c in enumerate(codes) if combo >> i & 1) for combo in combinations],
         dtype=object,
     )
-    return texts[inverse.ravel()] if len(flags) else np.empty(0, dtype=object)
+    text_of = np.zeros(len(students_with), dtype=np.intp)
+    text_of[combinations] = np.arange(len(combinations))
+    return texts[text_of[bits]]
 
 
-def status_names(codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.ravel(), categories=list(STATUSES))
+def status_names(codes: np.ndarray) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.ravel(), categories=pd.Index(STATUSES))
 
 
 # About this many cells (students × assessments) are graded at a time. Every rule is per
@@ -205,154 +186,91 @@ def status_names(codes: np.ndarray) -> pd.Categorical:
 # the core from 12 s to 9 s).
 BLOCK_CELLS = 1 << 19
 
+# The per-student flags that come from the cells, in the order _grade_block marks them.
+CELL_FLAGS = ("DROPPED", "EXCUSED", "EXTENDED", "LATE", "LATE_REJECTED", "MISSING", "UNGRADED")
 
-def grade(gradebook, notes: bool = True, details: bool = True) -> Grading:
+
+@dataclass
+class _Course:
+    """What every block reads: the gradebook's columns as arrays (views where they can be),
+    and the extended cells (student positions in order, assessment positions, due times)."""
+
+    policy: Policy
+    points: list[np.ndarray]
+    excused: list[np.ndarray]
+    submitted: list[np.ndarray]
+    due: np.ndarray  # int64 UTC ns per assessment
+    late_policy: np.ndarray  # bool per assessment
+    max_points: np.ndarray
+    category: np.ndarray  # each assessment's category name
+    extended: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, gradebook: Gradebook) -> _Course:
+        assessments = gradebook.assessments
+        r, c, due = extended_cells(
+            assessments["due"],
+            gradebook.extensions,
+            gradebook.roster.index,
+            gradebook.policy.timezone,
+        )
+        order = np.argsort(r, kind="stable")
+
+        def columns(frame: pd.DataFrame, dtype: str) -> list[np.ndarray]:
+            return [frame.iloc[:, j].to_numpy(dtype=dtype) for j in range(frame.shape[1])]
+
+        sub = gradebook.submitted
+        return cls(
+            policy=gradebook.policy,
+            points=columns(gradebook.points, "float64"),
+            excused=columns(gradebook.excused, "bool"),
+            submitted=[column_ns(sub.iloc[:, j]) for j in range(sub.shape[1])],
+            due=column_ns(assessments["due"]),
+            late_policy=assessments["late_policy"].to_numpy(dtype=bool),
+            max_points=assessments["max_points"].to_numpy(dtype="float64"),
+            category=assessments["category"].to_numpy(),
+            extended=(r[order], c[order], due[order]),
+        )
+
+
+def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Grading:
     """Late penalties, drops, category percentages, total, letter and flags, as facts.
 
     The Notes and the Details rows are rendered from the facts when first asked for
     (`Grading.grades`, `Grading.details`). `notes=False` leaves Notes blank and
     `details=False` leaves Details empty, for callers that need only the letters.
     """
+    policy = gradebook.policy
     n_students, n_items = len(gradebook.roster), len(gradebook.assessments)
     per_block = max(1, BLOCK_CELLS // max(n_items, 1))
-    starts = range(0, n_students, per_block) if n_students else [0]
     cells: dict[str, np.ndarray] = {
         "status": np.empty((n_students, n_items), dtype=np.uint8),
         "days": np.empty((n_students, n_items), dtype=np.int32),
         "final": np.empty((n_students, n_items), dtype="float64"),
         "extended": np.empty((n_students, n_items), dtype=bool),
     }
-    # The extended cells' due times, worked out once; each block takes its students' own.
-    extended = extended_cells(
-        gradebook.assessments["due"],
-        gradebook.extensions,
-        gradebook.roster.index,
-        gradebook.policy.timezone,
-    )
-    blocks = [
-        _grade_block(_student_rows(gradebook, first, first + per_block), cells, first, extended)
-        for first in starts
-    ]
-    if len(blocks) == 1:
-        columns, letters, flags = blocks[0]
-    else:
-        # The Grades columns are joined as arrays and become a frame once, so pandas infers
-        # each column's type from all students, as for one block: a block whose students
-        # all lack a letter must not turn the Letter column from text into object.
-        columns = {name: np.concatenate([b[0][name] for b in blocks]) for name in blocks[0][0]}
-        letters = pd.concat([b[1] for b in blocks])
-        flags = pd.concat([b[2] for b in blocks])
-    columns["Flags"] = flags_text(flags)
-    facts = Facts(gradebook=gradebook, columns=columns, letters=letters, flags=flags, **cells)
-    return Grading(facts=facts, notes=notes, with_details=details)
+    percents = np.empty((len(policy.categories), n_students))
+    marks = np.empty((len(CELL_FLAGS), n_students), dtype=bool)
+    course = _Course.of(gradebook)
+    for first in range(0, n_students, per_block):
+        rows = slice(first, min(first + per_block, n_students))
+        _grade_block(course, rows, cells, percents[:, rows], marks[:, rows])
 
-
-def _student_rows(gradebook, first: int, stop: int):
-    """The gradebook of students [first, stop), its score matrices in row-major order.
-
-    Row-major (one student's cells side by side) is the Details sheet's order, so every
-    matrix derived from these ravels into it without a transposing copy. Extensions and
-    overrides stay whole: they are looked up by student ID.
-    """
-    rows = slice(first, stop)
-    points, excused = gradebook.points.iloc[rows], gradebook.excused.iloc[rows]
-
-    def row_major(frame: pd.DataFrame, dtype: str) -> pd.DataFrame:
-        values = np.ascontiguousarray(frame.to_numpy(dtype=dtype))
-        return pd.DataFrame(values, index=frame.index, columns=frame.columns, copy=False)
-
-    return replace(
-        gradebook,
-        roster=gradebook.roster.iloc[rows],
-        points=row_major(points, "float64"),
-        excused=row_major(excused, "bool"),
-        submitted=gradebook.submitted.iloc[rows],
-    )
-
-
-def _grade_block(
-    gradebook,
-    cells: dict[str, np.ndarray],
-    first: int,
-    extended_due: tuple[np.ndarray, np.ndarray, np.ndarray],
-):
-    """(Grades columns but Flags and Notes, letters, flags) of one block of students; its
-    per-cell facts go into `cells` from student `first`. `extended_due`: the whole class's
-    extended cells (`extended_cells`)."""
-    policy = gradebook.policy
-    assessments = gradebook.assessments
     students = gradebook.roster.index
-    max_points = assessments["max_points"]
-
-    # Times stay UTC nanosecond matrices here: each frame of times is unpacked once.
-    r, c, moved = extended_due
-    mine = (r >= first) & (r < first + len(students))
-    base = assessments["due"].array.as_unit("ns").asi8
-    due_ns = np.broadcast_to(base, (len(students), len(assessments))).copy()
-    extended = np.zeros(due_ns.shape, dtype=bool)
-    due_ns[r[mine] - first, c[mine]] = moved[mine]
-    extended[r[mine] - first, c[mine]] = True
-    submitted_ns = utc_ns(gradebook.submitted)
-    late_days = pd.DataFrame(
-        days_late_ns(
-            submitted_ns,
-            due_ns,
-            assessments["late_policy"].to_numpy(dtype=bool),
-            policy.late_grace_minutes,
-        ),
-        index=students,
-        columns=assessments.index,
-    )
-    _, after_penalty, rejected = late_deduction(
-        gradebook.points,
-        late_days,
-        max_points,
-        policy.late_penalty_percent_per_day,
-        policy.late_max_days,
-        policy.late_deduction_basis,
-    )
-    points = gradebook.points.to_numpy(dtype="float64")
-    excused = gradebook.excused.to_numpy(dtype=bool)
-    blank = np.isnan(points) & ~excused
-    # A blank score beside a submission time: handed in, not graded yet. Never a 0.
-    ungraded = blank & (submitted_ns != NOT_A_TIME)
-    missing_counts = policy.blank_scores == "zero"
-    missing = blank & ~ungraded & missing_counts
-    final = after_penalty.to_numpy()
-    final = np.where(missing, 0.0, final)
-    final = np.where(excused, np.nan, final)
-    counted = ~excused & (~blank | missing)
-    final_frame = pd.DataFrame(final, index=students, columns=assessments.index)
-    percents, dropped = category_table(
-        final_frame,
-        pd.DataFrame(counted, index=students, columns=assessments.index),
-        max_points,
-        assessments["category"],
-        policy.categories,
-    )
-    total = weighted_total(percents, policy.categories)
+    weights = np.array([c.weight for c in policy.categories], dtype="float64")
+    total = pd.Series(weighted_mean(percents.T, weights), index=students, name="Total")
     letters = assign_letters(total, policy.bands, policy.total_decimals, policy.borderline_margin)
     letters = apply_overrides(letters, gradebook.overrides, policy.letter_codes)
-
-    n_days = late_days.to_numpy()
-    rejected_values = rejected.to_numpy() & ~blank & ~excused
-    late = (n_days > 0) & ~rejected_values & ~blank & ~excused
-    dropped_values = dropped.to_numpy()
-    status = cell_status(
-        excused, blank, rejected_values, late, dropped_values, policy.blank_scores, ungraded
-    )
+    override = letters["override"].to_numpy(dtype=bool)
+    marked = dict(zip(CELL_FLAGS, marks, strict=True))
     flags = pd.DataFrame(
         {
-            "BORDERLINE": letters["borderline"].to_numpy() & ~letters["override"].to_numpy(),
-            "DROPPED": dropped_values.any(axis=1),
-            "EXCUSED": excused.any(axis=1),
-            "EXTENDED": extended.any(axis=1),
-            "LATE": late.any(axis=1),
-            "LATE_REJECTED": rejected_values.any(axis=1),
-            "MISSING": missing.any(axis=1),
-            "OVERRIDE": letters["override"].to_numpy(dtype=bool),
+            "BORDERLINE": letters["borderline"].to_numpy() & ~override,
+            **{name: marked[name] for name in ("DROPPED", "EXCUSED", "EXTENDED")},
+            **{name: marked[name] for name in ("LATE", "LATE_REJECTED", "MISSING")},
+            "OVERRIDE": override,
             "POLICY_GAP": letters["gap"].to_numpy(),
-            "UNGRADED": ungraded.any(axis=1),
+            "UNGRADED": marked["UNGRADED"],
         },
         index=students,
     )
@@ -363,17 +281,118 @@ def _grade_block(
         "First name": roster["First name"].to_numpy(dtype=object),
         "Section": roster["Section"].to_numpy(dtype=object),
     }
-    columns.update({f"{c} %": percents[c].to_numpy() for c in percents.columns})
+    columns.update({f"{c.name} %": p for c, p in zip(policy.categories, percents, strict=True)})
     columns.update(
         {
             "Total": letters["total"].to_numpy(),
             "Letter": letters["letter"].to_numpy(dtype=object),
             "Registrar code": letters["code"].to_numpy(dtype=object),
+            "Flags": flags_text(flags),
         }
     )
-    rows = slice(first, first + len(students))
-    cells["status"][rows] = status
-    cells["days"][rows] = n_days
-    cells["final"][rows] = final
-    cells["extended"][rows] = extended
-    return columns, letters, flags
+    facts = Facts(gradebook=gradebook, columns=columns, letters=letters, flags=flags, **cells)
+    return Grading(facts=facts, notes=notes, with_details=details)
+
+
+def _stack(columns: list[np.ndarray], rows: slice, dtype: type) -> np.ndarray:
+    """The block's rows of each column, as one assessments × students matrix."""
+    block = np.empty((len(columns), rows.stop - rows.start), dtype=dtype)
+    for j, column in enumerate(columns):
+        block[j] = column[rows]
+    return block
+
+
+def _grade_block(
+    course: _Course,
+    rows: slice,
+    cells: dict[str, np.ndarray],
+    percents: np.ndarray,
+    marks: np.ndarray,
+) -> None:
+    """Grades the students `rows`: their per-cell facts go into `cells` (students ×
+    assessments), their category percentages (categories × students) into `percents` and
+    the per-student flags of CELL_FLAGS into `marks`.
+
+    The work is item-major (assessments × students): every column of the gradebook is a
+    contiguous row here, and a category is a few of them. The rules that touch few cells
+    (late work, blanks, extensions) are worked on those cells alone.
+    """
+    policy = course.policy
+    final = _stack(course.points, rows, np.float64)  # raw scores until the rules below
+    excused = _stack(course.excused, rows, bool)
+    submitted = _stack(course.submitted, rows, np.int64)
+    code = {name: np.uint8(i) for i, name in enumerate(STATUSES)}
+    mark = dict(zip(CELL_FLAGS, marks, strict=True))
+    marks[:] = False
+
+    # Extended cells have their own due time; every other cell the assessment's.
+    r, c, moved = course.extended
+    mine = slice(*np.searchsorted(r, [rows.start, rows.stop]))
+    ext_r, ext_c, ext_due = r[mine] - rows.start, c[mine], moved[mine]
+    is_extended = np.zeros(final.shape, dtype=bool)
+    is_extended[ext_c, ext_r] = True
+    late, days = late_cells(
+        submitted, course.due[:, None], course.late_policy[:, None], policy.late_grace_minutes
+    )
+    if len(ext_r):
+        not_extended = ~is_extended[late]
+        late_ext, days_ext = late_cells(
+            submitted[ext_c, ext_r], ext_due, course.late_policy[ext_c], policy.late_grace_minutes
+        )
+        late = (
+            np.concatenate([late[0][not_extended], ext_c[late_ext]]),
+            np.concatenate([late[1][not_extended], ext_r[late_ext]]),
+        )
+        days = np.concatenate([days[not_extended], days_ext])
+        mark["EXTENDED"][ext_r] = True
+
+    score = final[late]
+    rejected = days > policy.late_max_days
+    final[late] = penalised(
+        score,
+        days,
+        course.max_points[late[0]],
+        policy.late_penalty_percent_per_day,
+        policy.late_max_days,
+        policy.late_deduction_basis,
+    )
+    # Late work that is scored and not excused is what LATE and LATE_REJECTED speak of.
+    scored = ~np.isnan(score) & ~excused[late]
+    mark["LATE"][late[1][scored & ~rejected]] = True
+    mark["LATE_REJECTED"][late[1][scored & rejected]] = True
+
+    # A blank score beside a submission time: handed in, not graded yet. Never a 0.
+    blank = nonzero_cells(np.isnan(final) & ~excused)
+    handed_in = submitted[blank] != NOT_A_TIME
+    missing = ~handed_in & (policy.blank_scores == "zero")
+    final[blank[0][missing], blank[1][missing]] = 0.0
+    np.copyto(final, np.nan, where=excused)
+    mark["MISSING"][blank[1][missing]] = True
+    mark["UNGRADED"][blank[1][handed_in]] = True
+    excused.any(axis=0, out=mark["EXCUSED"])
+
+    counted = ~np.isnan(final)
+    percents[:], dropped = category_table(
+        np.where(counted, final, 0.0),
+        counted,
+        course.max_points,
+        course.category,
+        policy.categories,
+    )
+    dropped.any(axis=0, out=mark["DROPPED"])
+
+    # Each cell's status: the first rule that applies wins, so the later rules write last.
+    status = np.full(final.shape, code["ON_TIME"], dtype=np.uint8)
+    status[late] = np.where(rejected, code["LATE_REJECTED"], code["LATE"])
+    status[blank] = np.where(missing, code["MISSING"], code["UNGRADED"])
+    for name, where in (("EXCUSED", excused), ("DROPPED", dropped)):
+        status ^= (status ^ code[name]) * where  # the code where `where`, by arithmetic
+
+    cells["status"][rows] = status.T
+    cells["final"][rows] = final.T
+    block_days = cells["days"][rows]
+    block_days[:] = 0
+    block_days[late[1], late[0]] = days
+    block_extended = cells["extended"][rows]
+    block_extended[:] = False
+    block_extended[ext_r, ext_c] = True

@@ -22,31 +22,82 @@ def _rank_rows(key: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _sum_items(values: np.ndarray) -> np.ndarray:
+    """Per student, the sum over a category's items (items × students), in the order numpy
+    adds a students × items row-major row: 0 + item after item below 8 items, and from 8
+    numpy's pairwise sum (eight running sums, then the rest one by one; halves above 128).
+
+    The percentages have always been summed in that order; a fixed order keeps every last
+    bit the same whatever the arrays' layout (item-major here, as the core works).
+    """
+    if len(values) < 8:
+        return values.sum(axis=0)
+    return 0.0 + _pairwise(values)
+
+
+def _pairwise(values: np.ndarray) -> np.ndarray:
+    n = len(values)
+    if n > 128:
+        half = n // 2 - n // 2 % 8
+        return _pairwise(values[:half]) + _pairwise(values[half:])
+    running = values[:8].copy()
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        running += values[i : i + 8]
+    r = running
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for i in range(whole, n):
+        total += values[i]
+    return total
+
+
 FEW_DROPS = 3
 
 
 def keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Per row, the `keep` counted cells with the largest keys (ties: the earlier column).
 
-    Drops are few (a syllabus drops one or two), so instead of sorting every row the
-    smallest key is taken out `drops` times, each an O(cells) pass; many drops sort.
+    Arrays are students × items (column-major ones are read fastest).
     """
-    drops = counted.sum(axis=1) - keep
+    counted = counted.T
+    drops = counted.sum(axis=0) - keep
+    return _keep_largest(np.where(counted, key.T, np.inf), counted, drops).T
+
+
+def _keep_largest(remaining: np.ndarray, counted: np.ndarray, drops: np.ndarray) -> np.ndarray:
+    """`keep_largest` on items × students arrays, the keys given as `remaining` (+inf where
+    not counted, and used up here) and the number of cells to drop for each student.
+
+    Drops are few (a syllabus drops one or two), so instead of sorting every student's items
+    the smallest key is taken out `drops` times, each a pass over the items; many drops sort.
+    """
     most = int(drops.max()) if len(drops) else 0
     if most > FEW_DROPS:
-        return counted & (_rank_rows(np.where(counted, key, -np.inf)) < keep[:, None])
-    kept = counted.copy()
-    remaining = np.where(counted, key, np.inf)
-    rows = np.arange(key.shape[0])
-    last = key.shape[1] - 1
+        ranks = _rank_rows(np.where(counted, remaining, -np.inf).T).T
+        return counted & (ranks < counted.sum(axis=0) - drops)
+    kept = np.array(counted, order="C")
+    remaining = np.ascontiguousarray(remaining)
+    students = np.arange(remaining.shape[1])
+    fewest = drops.min() if most else 0
     for step in range(most):
-        # The smallest key; among equals the later column goes, as a stable sort would keep
-        # the earlier one.
-        col = last - np.argmin(remaining[:, ::-1], axis=1)
-        take = drops > step
-        kept[rows[take], col[take]] = False
-        remaining[rows[take], col[take]] = np.inf
+        cell = _last_smallest(remaining) * remaining.shape[1] + students  # in the raveled matrix
+        if step >= fewest:  # some students are done
+            cell = cell[drops > step]
+        kept.reshape(-1)[cell] = False
+        remaining.reshape(-1)[cell] = np.inf
     return kept
+
+
+def _last_smallest(values: np.ndarray) -> np.ndarray:
+    """Per student (column), the item with the smallest value; among equals the last one,
+    which a stable sort by decreasing value would put last."""
+    smallest = values.min(axis=0)
+    item = np.zeros(values.shape[1], dtype=np.min_scalar_type(len(values) - 1))
+    equal = np.empty(values.shape[1], dtype=bool)
+    for i in range(1, len(values)):
+        np.equal(values[i], smallest, out=equal)
+        np.maximum(item, equal.view(np.uint8) * item.dtype.type(i), out=item)
+    return item.astype(np.intp)
 
 
 def choose_drops(
@@ -63,38 +114,50 @@ def choose_drops(
     size k is found by Dinkelbach's iteration on the ratio: keep the k largest e - r·m, set r
     to the kept ratio, repeat until the kept set stops changing (a few rounds, exact).
     At least one item always stays; excused and ungraded items are never counted as drops.
+    Arrays are students × items (column-major ones are read fastest).
     """
     if n_drop <= 0 or earned.shape[1] == 0:
         return np.zeros(earned.shape, dtype=bool)
-    n_counted = counted.sum(axis=1)
-    keep = n_counted - np.minimum(n_drop, np.maximum(n_counted - 1, 0))
+    return _choose_drops(earned.T, maximum.T, counted.T, n_drop, aggregation).T
+
+
+def _choose_drops(
+    earned: np.ndarray, maximum: np.ndarray, counted: np.ndarray, n_drop: int, aggregation: str
+) -> np.ndarray:
+    """`choose_drops` on items × students arrays."""
+    drops = np.minimum(n_drop, np.maximum(counted.sum(axis=0) - 1, 0))
     e = np.where(counted, earned, 0.0)
-    m = np.where(counted, maximum, 0.0)
+    # Max points are more than 0; `maximum` repeats along students, so the order is said.
+    m = np.multiply(maximum, counted, order="C")
     if aggregation == "equal":
-        key = np.where(counted, e / np.where(counted, m, 1.0), -np.inf)
-        return counted & ~keep_largest(key, counted, keep)
+        share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
+        return counted & ~_keep_largest(share, counted, drops)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.nan_to_num(e.sum(axis=1) / m.sum(axis=1))
+        # The first ratio sums item after item (as it always has); later ones as _sum_items.
+        ratio = np.nan_to_num(e.sum(axis=0) / m.sum(axis=0))
     kept = counted.copy()
     # A student whose kept set did not change has reached the fixed point (their ratio is
-    # that set's ratio), so later rounds look only at the students still moving: after the
-    # first round, few are.
-    moving = np.arange(len(e))
+    # that set's ratio), so later rounds look only at the students still moving (`moving`,
+    # and e, m, in_play, drops, ratio narrowed to them): after the first rounds, few are.
+    moving: slice | np.ndarray = slice(None)
+    was_kept = in_play = counted
+    not_counted = np.where(counted, 0.0, np.inf)
     for _ in range(64):
-        e_moving, m_moving = e[moving], m[moving]
-        new_kept = keep_largest(
-            e_moving - ratio[moving, None] * m_moving, counted[moving], keep[moving]
-        )
-        changed = (new_kept != kept[moving]).any(axis=1)
+        key = e - ratio * m
+        key += not_counted
+        new_kept = _keep_largest(key, in_play, drops)
+        changed = (new_kept != was_kept).any(axis=0)
         if not changed.any():
             break
-        moving, new_kept = moving[changed], new_kept[changed]
-        kept[moving] = new_kept
+        if not changed.all():
+            moving = np.flatnonzero(changed) if isinstance(moving, slice) else moving[changed]
+            new_kept = new_kept[:, changed]
+            e, m, in_play, drops = e[:, changed], m[:, changed], in_play[:, changed], drops[changed]
+            not_counted = not_counted[:, changed]
+        kept[:, moving] = new_kept
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio[moving] = np.nan_to_num(
-                (e_moving[changed] * new_kept).sum(axis=1)
-                / (m_moving[changed] * new_kept).sum(axis=1)
-            )
+            ratio = np.nan_to_num(_sum_items(e * new_kept) / _sum_items(m * new_kept))
+        was_kept = new_kept
     return counted & ~kept
 
 
@@ -103,53 +166,64 @@ def category_percent(
 ) -> np.ndarray:
     """Percent per student over the kept items; NaN where nothing is gradable.
 
-    Snapped to its decimal (letters.snap): the sum of 86.8 and 94.2 is 181, not
-    180.99999999999997, and a percentage with endless decimals keeps nine.
+    Arrays are students × items (column-major ones are read fastest), scores finite.
+    Snapped to its decimal (letters.snap): the sum of 86.8 and 94.2 is 181, not 180.99999999999997, and a
+    percentage with endless decimals keeps nine.
     """
+    earned, maximum, kept = earned.T, maximum.T, kept.T
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation == "equal":
             share = np.where(kept, earned * 100 / np.where(kept, maximum, 1.0), 0.0)
-            return snap(share.sum(axis=1) / kept.sum(axis=1))
+            return snap(_sum_items(share) / kept.sum(axis=0))
         # Sum the points first and divide once: 465 of 500 is exactly 93.
-        earned_sum = snap(np.where(kept, earned, 0.0).sum(axis=1))
-        return snap((earned_sum * 100) / np.where(kept, maximum, 0.0).sum(axis=1))
+        earned_sum = snap(_sum_items(earned * kept))
+        return snap((earned_sum * 100) / _sum_items(np.multiply(maximum, kept, order="C")))
 
 
 def category_table(
-    final: pd.DataFrame,
-    counted: pd.DataFrame,
-    max_points: pd.Series,
-    assessment_category: pd.Series,
+    earned: np.ndarray,
+    counted: np.ndarray,
+    max_points: np.ndarray,
+    assessment_category: np.ndarray,
     categories: list[Category],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(category percentages: students × categories, dropped: students × assessments)."""
-    percents = {}
-    dropped = np.zeros(final.shape, dtype=bool)
-    final_values = final.to_numpy(dtype="float64")
-    counted_values = counted.to_numpy(dtype=bool)
-    max_values = max_points.to_numpy(dtype="float64")
-    for category in categories:
-        cols = np.flatnonzero(assessment_category.to_numpy() == category.name)
-        earned = np.nan_to_num(final_values[:, cols])
-        maximum = np.broadcast_to(max_values[cols], earned.shape)
-        in_play = counted_values[:, cols]
-        drop = choose_drops(earned, maximum, in_play, category.drop_lowest, category.aggregation)
-        dropped[:, cols] = drop
-        percents[category.name] = category_percent(
-            earned, maximum, in_play & ~drop, category.aggregation
-        )
-    return (
-        pd.DataFrame(percents, index=final.index, columns=[c.name for c in categories]),
-        pd.DataFrame(dropped, index=final.index, columns=final.columns),
-    )
+) -> tuple[np.ndarray, np.ndarray]:
+    """(category percentages: categories × students, dropped: assessments × students).
+
+    `earned` (0 where nothing counts) and `counted` are assessments × students.
+    """
+    percents = np.empty((len(categories), earned.shape[1]))
+    dropped = np.zeros(earned.shape, dtype=bool)
+    for i, category in enumerate(categories):
+        at = np.flatnonzero(assessment_category == category.name)
+        cols: slice | np.ndarray = at
+        if len(at) and at[-1] - at[0] == len(at) - 1:
+            cols = slice(at[0], at[-1] + 1)  # side by side, as usual: views, not copies
+        items = earned[cols].T
+        maximum = np.broadcast_to(max_points[cols], items.shape)
+        in_play = counted[cols].T
+        drop = choose_drops(items, maximum, in_play, category.drop_lowest, category.aggregation)
+        dropped[cols] = drop.T
+        percents[i] = category_percent(items, maximum, in_play & ~drop, category.aggregation)
+    return percents, dropped
 
 
 def weighted_total(percents: pd.DataFrame, categories: list[Category]) -> pd.Series:
     """Weighted mean of the categories a student has; missing ones' weight is shared out."""
-    values = percents.to_numpy(dtype="float64")
-    weights = np.array([c.weight for c in categories], dtype="float64")[None, :]
-    present = ~np.isnan(values)
-    weight_present = np.where(present, weights, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(present, values * weights, 0.0).sum(axis=1) / weight_present
+    weights = np.array([c.weight for c in categories], dtype="float64")
+    total = weighted_mean(percents.to_numpy(dtype="float64"), weights)
     return pd.Series(total, index=percents.index, name="Total")
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`weighted_total` on a students × categories array and the categories' weights.
+
+    The sums go category after category (as numpy sums a column-major array, which the
+    core's percentages always were), the same for one student as for a million.
+    """
+    weighted, weight = np.zeros(len(values)), np.zeros(len(values))
+    for j, w in enumerate(weights):
+        present = ~np.isnan(values[:, j])
+        weight += np.where(present, w, 0.0)
+        weighted += np.where(present, values[:, j] * w, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return weighted / weight

@@ -20,9 +20,15 @@ def utc_ns(frame: pd.DataFrame) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds; NaT stays NOT_A_TIME."""
     if frame.shape[1] == 0:
         return np.empty(frame.shape, dtype=np.int64)
-    return np.column_stack(
-        [frame[c].array.as_unit("ns").asi8 if len(frame) else np.empty(0, np.int64) for c in frame]
-    )
+    return np.column_stack([column_ns(frame.iloc[:, j]) for j in range(frame.shape[1])])
+
+
+def column_ns(times: pd.Series) -> np.ndarray:
+    """One column of UTC timestamps as int64 nanoseconds (a view when already in ns)."""
+    if not len(times):
+        return np.empty(0, np.int64)
+    array = times.array
+    return (array if array.unit == "ns" else array.as_unit("ns")).asi8
 
 
 def effective_due(
@@ -72,12 +78,10 @@ def extended_cells(
 
     assessments = due.index
     base = due.array.as_unit("ns").asi8
-    rows = applicable_extensions(extensions, assessments, students)
+    rows, r, c = _applicable(extensions, assessments, students)
     if not len(rows):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    r = students.get_indexer(rows["student_id"])
-    c = assessments.get_indexer(rows["assessment"])
     extra = pd.to_timedelta(rows["extra_days"].fillna(0).to_numpy(), unit="D")
     wall = pd.Series(base[c].view("datetime64[ns]")).dt.tz_localize("UTC")
     wall = wall.dt.tz_convert(timezone).dt.tz_localize(None) + extra
@@ -91,14 +95,29 @@ def applicable_extensions(
     extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
 ) -> pd.DataFrame:
     """Extension rows expanded to one per student and assessment, specific rows winning."""
-    ext = extensions[students.get_indexer(extensions["student_id"]) >= 0]
-    wildcard = ext[ext["assessment"] == "*"]
-    specific = ext[ext["assessment"] != "*"]
-    expanded = wildcard.drop(columns="assessment").merge(
-        pd.DataFrame({"assessment": assessments}), how="cross"
+    return _applicable(extensions, assessments, students)[0]
+
+
+def _applicable(
+    extensions: pd.DataFrame, assessments: pd.Index, students: pd.Index
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(`applicable_extensions`, their student positions, their assessment positions)."""
+    at = students.get_indexer(pd.Index(extensions["student_id"]))
+    ext, at = extensions[at >= 0], at[at >= 0]
+    wildcard = (ext["assessment"] == "*").to_numpy()
+    expanded = (
+        ext[wildcard]
+        .drop(columns="assessment")
+        .merge(pd.DataFrame({"assessment": assessments}), how="cross")
     )
-    both = pd.concat([expanded, specific], ignore_index=True)
-    return both.drop_duplicates(["student_id", "assessment"], keep="last")
+    both = pd.concat([expanded, ext[~wildcard]], ignore_index=True)
+    r = np.concatenate([np.repeat(at[wildcard], len(assessments)), at[~wildcard]])
+    c = assessments.get_indexer(pd.Index(both["assessment"]))
+    # One row per cell, the last one given: each cell numbered, the last of each number kept.
+    cell = r.astype(np.int64) * (len(assessments) + 1) + c
+    _, last_from_end = np.unique(cell[::-1], return_index=True)
+    last = np.sort(len(cell) - 1 - last_from_end)
+    return both.iloc[last], r[last], c[last]
 
 
 def _frame_of_times(ns: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
@@ -135,10 +154,37 @@ def days_late_ns(
     submitted_ns: np.ndarray, due_ns: np.ndarray, late_policy: np.ndarray, grace_minutes: float = 0
 ) -> np.ndarray:
     """`days_late` on UTC nanosecond matrices, integer arithmetic throughout."""
-    applies = (submitted_ns != NOT_A_TIME) & (due_ns != NOT_A_TIME) & late_policy
-    lateness = np.where(applies, submitted_ns - due_ns, 0)
-    late = lateness > max(round(grace_minutes * NS_PER_MINUTE), 0)
-    return np.where(late, (lateness + NS_PER_DAY - 1) // NS_PER_DAY, 0)
+    shape = np.broadcast_shapes(np.shape(submitted_ns), np.shape(due_ns), np.shape(late_policy))
+    days = np.zeros(shape, dtype=np.int64)
+    cells, late_days = late_cells(submitted_ns, due_ns, late_policy, grace_minutes)
+    days[cells] = late_days
+    return days
+
+
+def late_cells(
+    submitted_ns: np.ndarray, due_ns: np.ndarray, late_policy: np.ndarray, grace_minutes: float = 0
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """(positions of the late cells, their whole days late), the arrays broadcast together.
+
+    Late cells are few: every cell is compared once, and the rest is worked on them alone.
+    A difference with a blank time (NOT_A_TIME) can wrap around to any value, so a blank time
+    is ruled out on the cells that came out late.
+    """
+    lateness = np.subtract(submitted_ns, due_ns)
+    late = (lateness > max(round(grace_minutes * NS_PER_MINUTE), 0)) & late_policy
+    cells = nonzero_cells(late)
+    both = (np.broadcast_to(submitted_ns, late.shape)[cells] != NOT_A_TIME) & (
+        np.broadcast_to(due_ns, late.shape)[cells] != NOT_A_TIME
+    )
+    cells = tuple(positions[both] for positions in cells)
+    return cells, (lateness[cells] + NS_PER_DAY - 1) // NS_PER_DAY
+
+
+def nonzero_cells(mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`np.nonzero(mask)`, in the same order; a matrix's by one pass over it, then split."""
+    if mask.ndim != 2:
+        return np.nonzero(mask)
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
 
 
 def late_deduction(
@@ -165,17 +211,8 @@ def late_deduction(
     cells = np.nonzero(late)
     if len(cells[0]):
         score, day = earned[cells], n_days[cells]
-        if basis == "earned_score":
-            base = score
-        else:
-            base = np.broadcast_to(max_points.to_numpy(dtype="float64")[None, :], earned.shape)
-            base = base[cells]
-        # Multiply before dividing so 3 x 5 % of 100 is exactly 15, not 15.000000000000002,
-        # and snap each step to its decimal: 8.8 - 0.8 is 8 and 8.8 - 8 is 0.8, as on paper.
-        penalty = snap(day * percent_per_day * base / 100)
-        penalised = np.clip(snap(score - penalty), 0.0, score)
-        score_after = np.where(day > max_days, 0.0, np.where(day > 0, penalised, score))
-        score_after = np.where(np.isnan(score), np.nan, score_after)
+        base = max_points.to_numpy(dtype="float64")[cells[1]]
+        score_after = penalised(score, day, base, percent_per_day, max_days, basis)
         after[cells] = score_after
         deduction[cells] = np.where(np.isnan(score), np.nan, snap(score - score_after))
     idx, cols = points.index, points.columns
@@ -184,3 +221,21 @@ def late_deduction(
         pd.DataFrame(after, index=idx, columns=cols),
         pd.DataFrame(rejected, index=idx, columns=cols),
     )
+
+
+def penalised(
+    score: np.ndarray,
+    day: np.ndarray,
+    max_points: np.ndarray,
+    percent_per_day: float,
+    max_days: int,
+    basis: str = "max_points",
+) -> np.ndarray:
+    """Scores after the late penalty, cell by cell (1-D): `day` days late, `max_points` each."""
+    base = score if basis == "earned_score" else max_points
+    # Multiply before dividing so 3 x 5 % of 100 is exactly 15, not 15.000000000000002,
+    # and snap each step to its decimal: 8.8 - 0.8 is 8 and 8.8 - 8 is 0.8, as on paper.
+    penalty = snap(day * percent_per_day * base / 100)
+    reduced = np.clip(snap(score - penalty), 0.0, score)
+    score_after = np.where(day > max_days, 0.0, np.where(day > 0, reduced, score))
+    return np.where(np.isnan(score), np.nan, score_after)

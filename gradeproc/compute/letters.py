@@ -28,7 +28,10 @@ def snap(values: np.ndarray | pd.Series | float) -> np.ndarray:
     array = np.asarray(values, dtype="float64")
     scale = 10.0**SNAP_DECIMALS
     with np.errstate(invalid="ignore"):
-        snapped = np.floor(array * scale + 0.5) / scale
+        snapped = np.multiply(array, scale, out=np.empty_like(array))
+        snapped += 0.5
+        np.floor(snapped, out=snapped)
+        snapped /= scale
         return np.where(np.abs(array) < _SNAP_LIMIT, snapped, array)
 
 
@@ -48,7 +51,11 @@ def lookup(units: np.ndarray, bands: list[Band], decimals: int) -> np.ndarray:
     lows = np.array([b.low for b in bands], dtype="float64") * 10**decimals
     lows = np.round(lows, NOISE_DECIMALS)
     inclusive = np.array([b.low_inclusive for b in bands], dtype=bool)
-    position = np.searchsorted(lows, units, side="right") - 1
+    # np.searchsorted(lows, units, side="right") - 1, by counting the lows at or below each
+    # total (NaN above every low): a few passes, where a binary search per total is slower.
+    position = np.full(np.shape(units), -1, dtype=np.intp)
+    for low in lows:
+        position += ~(units < low)
     position = np.clip(position, 0, len(bands) - 1)
     on_open_edge = (units == lows[position]) & ~inclusive[position]
     return np.where(on_open_edge, position - 1, position).clip(0)
@@ -73,8 +80,10 @@ def assign_letters(
     units = round_half_up_units(total.to_numpy(), decimals)
     has_total = ~np.isnan(units)
     position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
-    letters = np.array([b.letter for b in bands], dtype=object)[position]
-    codes = np.array([b.code for b in bands], dtype=object)[position]
+    # No total, no letter: one more choice past the bands, None.
+    chosen = np.where(has_total, position, len(bands))
+    letters = np.array([b.letter for b in bands] + [None], dtype=object)[chosen]
+    codes = np.array([b.code for b in bands] + [None], dtype=object)[chosen]
     gap = np.array([b.gap for b in bands], dtype=bool)[position] & has_total
     next_low, next_name = next_letter_low(bands)
     distance_units = np.round(next_low[position] * 10**decimals, NOISE_DECIMALS) - units
@@ -86,8 +95,8 @@ def assign_letters(
     return pd.DataFrame(
         {
             "total": np.where(has_total, units / 10**decimals, np.nan),
-            "letter": np.where(has_total, letters, None),
-            "code": np.where(has_total, codes, None),
+            "letter": letters,
+            "code": codes,
             "gap": gap,
             "borderline": borderline,
             "next_letter": np.array(next_name, dtype=object)[position],
@@ -103,9 +112,12 @@ def apply_overrides(
 ) -> pd.DataFrame:
     """The instructor's letter replaces the computed one; a letter not in Letters is its own code."""
     result = letters.assign(computed_letter=letters["letter"], override=False, override_reason=None)
-    hits = overrides.reindex(result.index)["Letter"].notna()
+    at = result.index.get_indexer(overrides.index)
+    letter_given = (at >= 0) & overrides["Letter"].notna().to_numpy()
+    chosen = overrides[letter_given].iloc[np.argsort(at[letter_given])]  # in roster order
+    hits = np.zeros(len(result), dtype=bool)
+    hits[at[letter_given]] = True
     if hits.any():
-        chosen = overrides.loc[hits[hits].index]
         result.loc[hits, "letter"] = chosen["Letter"].to_numpy()
         result.loc[hits, "code"] = [codes.get(x, x) for x in chosen["Letter"]]
         result.loc[hits, "override"] = True
