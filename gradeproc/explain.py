@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,13 @@ from gradeproc.sentences import (
     plural,
     points_text,
 )
+
+if TYPE_CHECKING:
+    from gradeproc.compute import Grading
+    from gradeproc.policy import Policy
+    from gradeproc.read import Workbook
+    from gradeproc.validation import Gradebook
+
 
 INDENT = "  "
 
@@ -143,13 +151,15 @@ def _or(items: list[str]) -> str:
 # --- the explanation ---------------------------------------------------------------------------
 
 
-def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
+def explain_student(
+    workbook: Workbook, gradebook: Gradebook, grading: Grading, student_id: str
+) -> list[str]:
     """Every step of one student's grade, as lines of plain text."""
     policy = gradebook.policy
     sid = find_student(gradebook.roster.index, student_id, gradebook.roster)
     student = pd.Index([sid], dtype=object)
     # Only this student's rows are rendered from the facts, however large the class.
-    facts = grading.facts.of_students([gradebook.roster.index.get_loc(sid)])
+    facts = grading.facts.of_students([int(gradebook.roster.index.get_indexer(pd.Index([sid]))[0])])
     grades_row = grades_frame(facts, notes=False).iloc[0]
     details = details_frame(facts).set_index("Assessment")
     assessments = gradebook.assessments
@@ -183,7 +193,9 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
                     details.loc[name],
                     assessments.loc[name],
                     gradebook,
-                    gradebook.submitted.at[sid, name],
+                    cast(
+                        pd.Timestamp, gradebook.submitted.at[sid, name]
+                    ),  # a validated time or NaT
                     due_of_student[name],
                     extensions.loc[name] if name in extensions.index else None,
                 )
@@ -199,7 +211,7 @@ def explain_student(workbook, gradebook, grading, student_id: str) -> list[str]:
     return lines
 
 
-def _header(workbook, gradebook, grades_row: pd.Series, sid: str) -> list[str]:
+def _header(workbook: Workbook, gradebook: Gradebook, grades_row: pd.Series, sid: str) -> list[str]:
     policy = gradebook.policy
     roster = gradebook.roster.loc[sid]
     name = ", ".join(str(n) for n in (roster["Last name"], roster["First name"]) if _given(n))
@@ -251,7 +263,7 @@ def _category_lines(category, details: pd.DataFrame, percent: float) -> list[str
     return lines
 
 
-def _total_lines(policy, percents: dict[str, float]) -> list[str]:
+def _total_lines(policy: Policy, percents: dict[str, float]) -> list[str]:
     categories = policy.categories
     present = [c for c in categories if pd.notna(percents[c.name])]
     absent = [c for c in categories if pd.isna(percents[c.name])]
@@ -289,7 +301,9 @@ def _total_lines(policy, percents: dict[str, float]) -> list[str]:
     return lines
 
 
-def _letter_lines(gradebook, grading, grades_row: pd.Series, sid: str) -> list[str]:
+def _letter_lines(
+    gradebook: Gradebook, grading: Grading, grades_row: pd.Series, sid: str
+) -> list[str]:
     policy = gradebook.policy
     decimals = policy.total_decimals
     bands = policy.bands
@@ -323,7 +337,7 @@ def _letter_lines(gradebook, grading, grades_row: pd.Series, sid: str) -> list[s
             )
         lines += _distance_lines(policy, bands, position, units[0], grading, sid)
     override = gradebook.overrides
-    if sid in override.index and pd.notna(override.at[sid, "Letter"]):
+    if sid in override.index and bool(override["Letter"].notna()[sid]):
         reason = override.at[sid, "Reason"]
         why = f": {reason}" if isinstance(reason, str) and reason else ""
         was = f"computed letter {computed}" if computed else "no computed letter"
@@ -335,7 +349,9 @@ def _letter_lines(gradebook, grading, grades_row: pd.Series, sid: str) -> list[s
     return lines
 
 
-def _distance_lines(policy, bands, position: int, units: float, grading, sid: str) -> list[str]:
+def _distance_lines(
+    policy: Policy, bands, position: int, units: float, grading: Grading, sid: str
+) -> list[str]:
     decimals = policy.total_decimals
     scale = 10**decimals
     band = bands[position]

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gradeproc import safety
@@ -33,6 +34,10 @@ from gradeproc.policy import SETTINGS
 from gradeproc.read import normalise
 from gradeproc.template import HEADERS, template_rows
 from gradeproc.write.outputs import Outputs
+
+if TYPE_CHECKING:
+    from gradeproc.read import Workbook
+
 
 Score = float | str | None
 """A score cell: points, `EX` (excused), other text kept as typed (validate names it), or blank."""
@@ -893,7 +898,7 @@ def write_imported(
     return Path(out_path)
 
 
-def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
+def import_notes(workbook: Workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
     """An imported gradebook's Import sheet, for the Run sheet: (rows, warnings).
 
     Every row is shown in the Run sheet; a row whose Item is `Warning` is also a warning of
@@ -905,8 +910,10 @@ def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
     item, value = sheet.frame.columns[:2]
     rows: list[tuple[str, object]] = [("Imported", None)]
     findings: list[Finding] = []
-    for number, record in sheet.frame.iterrows():
-        label, text = record[item], record[value]
+    # The frame's index is the sheet's Excel row numbers.
+    for number, label, text in zip(
+        sheet.frame.index.tolist(), sheet.frame[item], sheet.frame[value], strict=True
+    ):
         if label is None and text is None:
             continue
         rows.append((str(label or ""), "" if text is None else str(text)))
@@ -916,7 +923,7 @@ def import_notes(workbook) -> tuple[list[tuple[str, object]], list[Finding]]:
                     Code.IMPORT_NOTE,
                     str(text),
                     sheet=sheet.title,
-                    cell=sheet.cell(value, int(number)),
+                    cell=sheet.cell(str(value), int(number)),
                     severity=WARNING,
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,10 @@ import pandas as pd
 from gradeproc.compute import DETAIL_COLUMNS, STATUSES, Facts, Status, status_names
 from gradeproc.compute.lateness import NOT_A_TIME, effective_due_ns, utc_ns
 from gradeproc.compute.letters import snap
+
+if TYPE_CHECKING:
+    from gradeproc.policy import Policy
+    from gradeproc.validation import Gradebook
 
 
 def _number_text(value: float) -> str:
@@ -422,13 +426,13 @@ def student_notes(facts: Facts) -> np.ndarray:
     return notes.joined()
 
 
-def _extension_notes(gradebook, notes: _Sentences) -> None:
+def _extension_notes(gradebook: Gradebook, notes: _Sentences) -> None:
     """One sentence per extension row, built for all rows at once."""
     ext = gradebook.extensions
     students = gradebook.roster.index
     if ext.empty:
         return
-    positions = students.get_indexer(ext["student_id"])
+    positions = students.get_indexer(pd.Index(ext["student_id"]))
     ext = ext[positions >= 0]
     positions = positions[positions >= 0]
     target = np.where(ext["assessment"].to_numpy() == "*", "every assessment", ext["assessment"])
@@ -659,7 +663,7 @@ def assessment_line(
     category: str,
     detail: pd.Series,
     assessment: pd.Series,
-    gradebook,
+    gradebook: Gradebook,
     submitted: pd.Timestamp,
     due: pd.Timestamp,
     extension: pd.Series | None,
@@ -727,7 +731,9 @@ def _due_text(
     return f"{text} ({was}{how}{why})"
 
 
-def _lateness_text(detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp, policy) -> str:
+def _lateness_text(
+    detail: pd.Series, submitted: pd.Timestamp, due: pd.Timestamp, policy: Policy
+) -> str:
     elapsed = int(submitted.value - due.value)
     grace_ns = round(policy.late_grace_minutes * 60 * 10**9)
     days = int(detail["Days late"])

@@ -12,16 +12,23 @@ import functools
 import math
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from gradeproc.parse import parse_ids
 from gradeproc.read import normalise
 from gradeproc.sentences import score_comments
 from gradeproc.write.cells import fit_cell
 from gradeproc.write.style import SCORE_KINDS
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
+    from gradeproc.compute import Grading
+    from gradeproc.read import Sheet
+    from gradeproc.validation import Gradebook
+
 
 # A cell comment's box, in pixels; Excel's default (128 x 74) hides most of a sentence.
 COMMENT_WIDTH = 360
@@ -71,12 +78,15 @@ class ScoreMark(NamedTuple):
     comment: str
 
 
-def score_marks(grading, shaded: np.ndarray, sheet) -> list[ScoreMark]:
+def score_marks(
+    grading: Grading, shaded: np.ndarray, sheet: Sheet | None, student_rows: pd.Series
+) -> list[ScoreMark]:
     """The Scores cells that were penalised, rejected, missing, excused or dropped
     (`shaded_cells`), where the sheet has them.
 
-    The sheet's frame is indexed by Excel row and its headers map to column letters; headers
-    are matched to assessment names as validation matches them (case and spaces ignored).
+    `student_rows` is each student's Excel row on the sheet (`Gradebook.sheet_rows`); the
+    sheet's headers map to column letters, matched to assessment names as validation matches
+    them (case and spaces ignored).
     Only these exceptions are visited; the rest of the sheet is not looked at.
     """
     status = grading.status
@@ -88,10 +98,8 @@ def score_marks(grading, shaded: np.ndarray, sheet) -> list[ScoreMark]:
         name = names.get(normalise(label)) if label != "Student ID" else None
         if name is not None and name not in columns:
             columns[name] = column_number(letter)
-    ids = parse_ids(sheet.frame["Student ID"]).dropna()
-    ids = ids[~ids.duplicated()]
-    excel_row = pd.Series(ids.index.to_numpy(), index=ids.to_numpy(dtype=object))
-    rows = excel_row.reindex(status.index).to_numpy(dtype="float64") - 1  # 0-based
+    # Each student's Excel row, as validation recorded it (their first row on the sheet).
+    rows = student_rows.reindex(status.index).to_numpy(dtype="float64") - 1  # 0-based
     cols = np.array([columns.get(a, -1) for a in status.columns], dtype=np.int64)
     mask = shaded & ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
     i, j = np.nonzero(mask)
@@ -104,7 +112,7 @@ def score_marks(grading, shaded: np.ndarray, sheet) -> list[ScoreMark]:
     )
 
 
-def shaded_cells(grading, gradebook) -> np.ndarray:
+def shaded_cells(grading: Grading, gradebook: Gradebook) -> np.ndarray:
     """Students × assessments (as `grading.status`): the scores the Scores sheet shades.
 
     UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
@@ -149,7 +157,7 @@ def legend_rows(kinds: Iterable[str], comments: bool = True) -> list[tuple[str, 
     return lines
 
 
-def flag_comments(sheet, grades: pd.DataFrame, col: int, flagged: np.ndarray) -> None:
+def flag_comments(sheet: Worksheet, grades: pd.DataFrame, col: int, flagged: np.ndarray) -> None:
     """A comment with the Notes, one sentence a line, on each `flagged_rows` Flags cell."""
     if not flagged.any():
         return
@@ -161,12 +169,18 @@ def flag_comments(sheet, grades: pd.DataFrame, col: int, flagged: np.ndarray) ->
 
 
 def mark_scores(
-    sheet, formats: dict[str, object], source, grading, shaded: np.ndarray, comments: bool = True
+    sheet: Worksheet,
+    formats: dict[str, object],
+    source: Sheet,
+    grading: Grading,
+    shaded: np.ndarray,
+    student_rows: pd.Series,
+    comments: bool = True,
 ) -> tuple[list[list[object]], dict[tuple[int, int], object]]:
     """Shade each late, rejected, missing, excused or dropped score, say why in a comment,
     and add a legend to the right of the data (in columns the gradebook's reader ignores:
     their header cell stays blank)."""
-    marks = score_marks(grading, shaded, source)
+    marks = score_marks(grading, shaded, source, student_rows)
     if not marks:
         return source.rows, {}
     sheet.set_comments_author("gradeproc")

@@ -15,9 +15,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook as XlsxWorkbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from gradeproc.policy import Policy
+
 
 HEADER = {
     "bold": True,
@@ -107,7 +115,7 @@ def excel_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def formats(book) -> dict[str, object]:
+def formats(book: XlsxWorkbook) -> dict[str, object]:
     """Every cell format of the graded workbook, made once."""
     specs: dict[str, dict[str, object]] = {
         "header": HEADER,
@@ -143,7 +151,7 @@ def formats(book) -> dict[str, object]:
 # --- ranges and pages ------------------------------------------------------------------------
 
 
-def _column_rule(sheet, first_row: int, last_row: int, col: int, rule: dict) -> None:
+def _column_rule(sheet: Worksheet, first_row: int, last_row: int, col: int, rule: dict) -> None:
     """One conditional format over a whole column's data: a range rule, not a cell loop."""
     sheet.conditional_format(first_row, col, last_row, col, rule)
 
@@ -154,7 +162,7 @@ def _equals(value: str, fmt: object, stop: bool = False) -> dict:
 
 
 def letter_formats(
-    sheet,
+    sheet: Worksheet,
     first_row: int,
     last_row: int,
     col: int,
@@ -181,7 +189,7 @@ def letter_formats(
 
 
 def flag_formats(
-    sheet,
+    sheet: Worksheet,
     first_row: int,
     last_row: int,
     col: int,
@@ -197,7 +205,7 @@ def flag_formats(
 
 
 def status_formats(
-    sheet,
+    sheet: Worksheet,
     first_row: int,
     last_row: int,
     col: int,
@@ -249,7 +257,7 @@ def header_text(text: str) -> str:
 
 
 def print_setup(
-    sheet,
+    sheet: Worksheet,
     header_row: int | None = 0,
     gridlines: bool = True,
     widths: Sequence[float] | None = None,
@@ -280,7 +288,7 @@ def print_setup(
         sheet.hide_gridlines(0)  # print the cell grid of a table
 
 
-def ignore_id_warnings(sheet) -> None:
+def ignore_id_warnings(sheet: Worksheet) -> None:
     """IDs such as `00123` are text on purpose: no green "number stored as text" triangles."""
     sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
 
@@ -333,7 +341,7 @@ def header_height(names: Sequence[str], widths: Sequence[float]) -> float | None
     return float(LINE_PT * most + 2) if most > 1 else None
 
 
-def course_title(policy) -> str:
+def course_title(policy: Policy) -> str:
     """`CS 747 Optimization for Machine Learning Fall 2024`: the course and term settings."""
     return " ".join(
         str(policy.settings.get(k)) for k in ("course", "term") if policy.settings.get(k)

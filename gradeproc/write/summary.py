@@ -7,6 +7,7 @@ Each table is computed once, here, and both written and charted from the same fr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,13 @@ import pandas as pd
 from gradeproc.compute.letters import snap
 from gradeproc.write import style
 from gradeproc.write.cells import Column, SheetWriter, to_columns
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook as XlsxWorkbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from gradeproc.policy import Policy
+    from gradeproc.validation import Gradebook
 
 
 def letter_order(letters: pd.Series, order: Sequence[str]) -> list[str]:
@@ -56,7 +64,11 @@ def total_statistics(grades: pd.DataFrame) -> list[tuple[str, float]]:
 
 
 def write_summary(
-    book, writer: SheetWriter, grades: pd.DataFrame, gradebook, details: pd.DataFrame | None = None
+    book: XlsxWorkbook,
+    writer: SheetWriter,
+    grades: pd.DataFrame,
+    gradebook: Gradebook,
+    details: pd.DataFrame | None = None,
 ) -> None:
     """A page for the instructor: the two charts on top, then the tables they are drawn from.
 
@@ -281,7 +293,7 @@ def _table_header_height(columns: list[Column], widths: list[float]) -> float | 
     return style.header_height(names, [widths[c] + 2 for c in range(len(names))])
 
 
-def _summary_widths(sheet, tables: list[list[Column]]) -> list[float]:
+def _summary_widths(sheet: Worksheet, tables: list[list[Column]]) -> list[float]:
     """One width per column over every table of the Summary (they all start in column A)."""
     widths: dict[int, float] = {0: 22}
     for table in tables:
@@ -309,7 +321,7 @@ def bin_labels() -> list[str]:
     return [*labels, f"{TOP_BIN}+"]
 
 
-def band_names(policy) -> dict[str, str]:
+def band_names(policy: Policy) -> dict[str, str]:
     """Legend name of each letter band, with its cut-off: `A, A- (90+)`, `D, Fail (below 68)`."""
     members: dict[str, list] = {}
     for r in policy.letters:
@@ -336,7 +348,7 @@ def band_names(policy) -> dict[str, str]:
     return names
 
 
-def cutoffs(policy) -> list[tuple[str, float, bool]]:
+def cutoffs(policy: Policy) -> list[tuple[str, float, bool]]:
     """(letter, lower bound, inclusive) of every letter with a finite lower bound, high first."""
     out = [(r.letter, float(r.low), bool(r.low_inclusive)) for r in policy.letters]
     return sorted([c for c in out if np.isfinite(c[1])], key=lambda c: -c[1])
@@ -346,7 +358,7 @@ def cutoff_text(letter: str, low: float, inclusive: bool) -> str:
     return f"{letter} {'≥' if inclusive else '>'} {low:g}"
 
 
-def total_histogram(grades: pd.DataFrame, policy) -> pd.DataFrame:
+def total_histogram(grades: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Students per 5-point bin of Total, split by letter band, with the cut-offs in each bin,
     from the lowest bin holding a total or a cut-off to the highest."""
     labels = bin_labels()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,14 @@ from gradeproc.write.cells import (
 )
 from gradeproc.write.summary import letter_order, write_summary
 
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook as XlsxWorkbook
+
+    from gradeproc.compute import Grading
+    from gradeproc.read import Sheet, Workbook
+    from gradeproc.validation import Gradebook
+
+
 # Details rows (students x assessments) up to which a graded workbook is built in memory.
 # constant_memory costs a temporary file per sheet and per package part (a third of a
 # 40-student book's writing time); in memory, a 200 x 25 book takes about 20 MB more
@@ -45,9 +54,9 @@ def memory_options(details_rows: int) -> dict[str, bool]:
 
 def write_workbook(
     path: Path,
-    grading,  # compute.Grading
-    gradebook,  # validation.Gradebook
-    workbook,  # read.Workbook
+    grading: Grading,  # compute.Grading
+    gradebook: Gradebook,
+    workbook: Workbook,
     run_info: list[tuple[str, object]],
     warnings: list[str],
 ) -> list[Finding]:
@@ -109,7 +118,16 @@ def write_workbook(
     for name, sheet_title in zip(workbook.order, titles, strict=True):
         source = workbook.sheets[name]
         _write_input_sheet(
-            book, writer, sheet_title, name, source, grading, shaded, score_comments, title
+            book,
+            writer,
+            sheet_title,
+            name,
+            source,
+            grading,
+            shaded,
+            gradebook.sheet_rows.get(name, pd.Series(dtype="int64")),
+            score_comments,
+            title,
         )
     book.close()
     return limits
@@ -154,7 +172,11 @@ def _limit(sheet: str, message: str) -> Finding:
 
 
 def _write_grades(
-    book, writer: SheetWriter, grading, gradebook, flagged: np.ndarray | None
+    book: XlsxWorkbook,
+    writer: SheetWriter,
+    grading: Grading,
+    gradebook: Gradebook,
+    flagged: np.ndarray | None,
 ) -> None:
     """Frozen names, filters, two-decimal percentages, letters coloured, flags explained
     (a comment on each `flagged` row's Flags cell; None: no comments)."""
@@ -251,7 +273,11 @@ DETAIL_NUMBER_WIDTHS: dict[str, float] = {
 
 
 def _write_details(
-    book, writer: SheetWriter, grading, sheets: list[tuple[str, int, int]], title: str = ""
+    book: XlsxWorkbook,
+    writer: SheetWriter,
+    grading: Grading,
+    sheets: list[tuple[str, int, int]],
+    title: str = "",
 ) -> None:
     names = student_names(grading.grades)
     for sheet_title, first, stop in sheets:
@@ -277,13 +303,14 @@ def _write_details(
 
 
 def _write_input_sheet(
-    book,
+    book: XlsxWorkbook,
     writer: SheetWriter,
     title: str,
     name: str,
-    source,
-    grading,
+    source: Sheet,
+    grading: Grading,
     shaded: np.ndarray,
+    student_rows: pd.Series,
     comments: bool = True,
     course: str = "",
 ) -> None:
@@ -294,7 +321,13 @@ def _write_input_sheet(
     header = source.header_row - 1  # 0-based
     if name == "Scores":
         rows, cell_formats = annotate.mark_scores(
-            sheet, writer.formats, source, grading, shaded, comments
+            sheet,
+            writer.formats,
+            source,
+            grading,
+            shaded,
+            student_rows,
+            comments,
         )
     if name in KNOWN_COLUMNS and header < len(rows):  # a contract sheet: its header stands out
         for c, value in enumerate(rows[header]):
@@ -314,7 +347,9 @@ def _write_input_sheet(
     writer.rows(sheet, rows, cell_formats)
 
 
-def _write_run(book, writer: SheetWriter, run_info, warnings: list[str], title: str = "") -> None:
+def _write_run(
+    book: XlsxWorkbook, writer: SheetWriter, run_info, warnings: list[str], title: str = ""
+) -> None:
     """The run as a page: a title, a section per kind of fact, every warning in full."""
     formats = writer.formats
     sheet = book.add_worksheet("Run")
