@@ -22,10 +22,14 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from gradeproc import parse, safety
+from gradeproc.api import grade_file
 from gradeproc.compute import Status
 from gradeproc.errors import FileProblem
+from gradeproc.policy import default_settings
 from gradeproc.read import normalise, sheet_from_rows
 from gradeproc.sentences import Cells, days_text, late_sentences, points_text, status_sentences
+from gradeproc.write.csv import write_csv
+from gradeproc.write.outputs import Outputs
 
 GRADES_SHEET = "Grades"
 DETAILS_SHEET = "Details"
@@ -119,8 +123,6 @@ def read_side(path: str | Path) -> Side:
     book = _open(path)
     if is_graded(book) or _title(book, "Roster") is None:
         return Side(read_grades(path, book), read_cells(book), _max_days(book))
-    from gradeproc.api import grade_file
-
     _, gradebook, grading = grade_file(path)
     grades = grading.grades.copy()
     grades["Student ID"] = grades["Student ID"].astype(str)
@@ -130,8 +132,6 @@ def read_side(path: str | Path) -> Side:
 
 def _max_days(book: CalamineWorkbook) -> int:
     """`late_max_days` as the Run sheet of a graded workbook lists it (the default if not)."""
-    from gradeproc.policy import default_settings
-
     default = default_settings()["late_max_days"]
     assert isinstance(default, int)
     run = _title(book, RUN_SHEET)
@@ -568,9 +568,6 @@ def write_grade_changes(
     frame: pd.DataFrame, path: str | Path, force: bool = False, protect: Sequence[Path] = ()
 ) -> Path:
     """Write the grade-change CSV (UTF-8, formula-safe) whole or not at all."""
-    from gradeproc.write.csv import write_csv
-    from gradeproc.write.outputs import Outputs
-
     path = Path(path)
     with Outputs(force) as outputs:
         temp = outputs.claim(path, protect=[Path(p) for p in protect])

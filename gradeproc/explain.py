@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
+from gradeproc.api import grade_file
 from gradeproc.compute.categories import weighted_total
 from gradeproc.compute.lateness import applicable_extensions, effective_due
 from gradeproc.compute.letters import (
@@ -381,7 +382,5 @@ def _distance_lines(
 
 def explain(path: str | Path, student_id: str) -> str:
     """Grade a gradebook without writing anything and explain one student's grade."""
-    from gradeproc.api import grade_file
-
     workbook, gradebook, grading = grade_file(path)
     return "\n".join(explain_student(workbook, gradebook, grading, student_id))

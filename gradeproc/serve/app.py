@@ -27,7 +27,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gradeproc import api
+from gradeproc.canvas_export import export_canvas
 from gradeproc.errors import GradeprocError
+from gradeproc.explain import explain_student
 from gradeproc.serve import render
 from gradeproc.serve.store import DEFAULT_TTL_SECONDS, Job, Store
 
@@ -68,16 +71,12 @@ GONE = "This result is no longer here (it was downloaded already or has expired)
 
 def _registrar(profile: str) -> Callable[[Path, Path], None]:
     def make(book: Path, out: Path) -> None:
-        from gradeproc.api import export_registrar
-
-        export_registrar(book, out, registrar_format=profile)
+        api.export_registrar(book, out, registrar_format=profile)
 
     return make
 
 
 def _canvas(book: Path, out: Path) -> None:
-    from gradeproc.canvas_export import export_canvas
-
     export_canvas(book, out)
 
 
@@ -189,12 +188,10 @@ def _stem(name: str) -> str:
 
 def _grade(store: Store, folder: Path, book: Path) -> dict[str, object]:
     """Grade in a worker thread: the library's own `process`, then each extra download."""
-    from gradeproc.api import process
-
     out = folder / "out"
     out.mkdir()
     paths = {d.key: out / f"{_stem(book.name)}{d.suffix}" for d in DOWNLOADS}
-    result = process(book, output=paths["workbook"], registrar=paths["registrar"])
+    result = api.process(book, output=paths["workbook"], registrar=paths["registrar"])
     offered: list[dict[str, object]] = []
     ready: dict[str, Path] = {}
     for d in DOWNLOADS:
@@ -323,13 +320,10 @@ def create_app(
         student = request.query_params.get("student", "")
 
         def work() -> str:
-            from gradeproc.api import grade_file
-            from gradeproc.explain import explain_student
-
             with job.lock:
                 if job.graded is None:
                     with busy:
-                        job.graded = grade_file(job.book)
+                        job.graded = api.grade_file(job.book)
                 workbook, gradebook, grading = job.graded
             return "\n".join(explain_student(workbook, gradebook, grading, student))
 

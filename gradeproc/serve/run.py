@@ -13,7 +13,10 @@ import threading
 import webbrowser
 from collections.abc import Callable
 
+import uvicorn
+
 from gradeproc.errors import GradeprocError
+from gradeproc.serve.app import DEFAULT_MAX_BYTES, create_app
 
 
 class ServeProblem(GradeprocError):
@@ -67,10 +70,6 @@ def serve(
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve the page until Ctrl-C. Raises ServeProblem when the address cannot be used."""
-    import uvicorn
-
-    from gradeproc.serve.app import DEFAULT_MAX_BYTES, create_app
-
     sock = bind(host, port)
     port = sock.getsockname()[1]
     app = create_app(token, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
