@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from gradeproc import parse, schemas
-from gradeproc._pandera import pa
 from gradeproc.codes import Code, Severity
 from gradeproc.errors import ERROR, WARNING, Finding, Report
 from gradeproc.policy import (
@@ -115,11 +114,10 @@ def run_schema(
     verdicts = schema.verdicts(cells)
     if schema.all_pass(cells, verdicts):
         return []
-    try:
-        schema.pandera(verdicts).validate(sheet.frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return _failure_findings(exc.failure_cases, sheet, cells, extra or {})
-    return []
+    cases = schema.failure_cases(verdicts, sheet.frame)
+    if cases is None:
+        return []
+    return _failure_findings(cases, sheet, cells, extra or {})
 
 
 def _failure_findings(
