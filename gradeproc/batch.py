@@ -810,13 +810,10 @@ def report_rows(courses: Sequence[CourseSummary]) -> tuple[list[str], list[list[
 
 
 def write_report(path: Path, courses: Sequence[CourseSummary], skipped: Sequence[str] = ()) -> None:
-    import xlsxwriter
+    from gradeproc.write.cells import new_workbook
 
     header, rows = report_rows(courses)
-    book = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
+    book = new_workbook(path)
     try:
         bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})

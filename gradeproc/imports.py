@@ -33,6 +33,7 @@ from gradeproc.parse import is_blank
 from gradeproc.policy import SETTINGS
 from gradeproc.read import normalise
 from gradeproc.template import HEADERS, template_rows
+from gradeproc.write.cells import new_workbook
 from gradeproc.write.outputs import Outputs
 
 if TYPE_CHECKING:
@@ -934,17 +935,7 @@ _TEXT_COLUMNS = ("student id", "section", "canvas id", "sis user id", "sis login
 
 
 def _write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
-    import xlsxwriter  # loaded only when a gradebook is written
-
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
+    book = new_workbook(path)
     header_format = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
     text = book.add_format({"num_format": "@"})
     due = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})

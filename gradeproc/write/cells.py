@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from gradeproc.write import style
 
@@ -23,6 +25,24 @@ if TYPE_CHECKING:
 
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+
+
+def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
+    """An xlsxwriter workbook that writes every value as given: text stays text, never turned
+    into a formula, a link or a number, and times are written without their zone (they are
+    already in the course's zone). `options` adds to these (memory mode, for example)."""
+    return xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+            **options,
+        },
+    )
+
+
 NS_PER_DAY = 86_400 * 10**9
 
 

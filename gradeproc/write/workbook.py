@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from gradeproc.errors import WARNING, Finding
 from gradeproc.read import KNOWN_COLUMNS
@@ -23,6 +22,7 @@ from gradeproc.write.cells import (
     SheetWriter,
     column_of,
     column_widths,
+    new_workbook,
     plain,
     row_widths,
     to_columns,
@@ -62,16 +62,7 @@ def write_workbook(
 ) -> list[Finding]:
     """The graded workbook. Returns what it could not hold as asked (Excel's limits),
     which its Run sheet lists after `warnings`, for the caller to report as well."""
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            **memory_options(len(grading.details)),
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
+    book = new_workbook(path, **memory_options(len(grading.details)))
     writer = SheetWriter(book, style.formats(book))
     grades = grading.grades
     flagged_rows = annotate.flagged_rows(grades)
