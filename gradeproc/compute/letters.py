@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from gradeproc.policy import Band
 
@@ -82,8 +83,6 @@ def assign_letters(
     position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
     # No total, no letter: one more choice past the bands, None.
     chosen = np.where(has_total, position, len(bands))
-    letters = np.array([b.letter for b in bands] + [None], dtype=object)[chosen]
-    codes = np.array([b.code for b in bands] + [None], dtype=object)[chosen]
     gap = np.array([b.gap for b in bands], dtype=bool)[position] & has_total
     next_low, next_name = next_letter_low(bands)
     distance_units = np.round(next_low[position] * 10**decimals, NOISE_DECIMALS) - units
@@ -95,16 +94,26 @@ def assign_letters(
     return pd.DataFrame(
         {
             "total": np.where(has_total, units / 10**decimals, np.nan),
-            "letter": letters,
-            "code": codes,
+            "letter": text_column([b.letter for b in bands] + [None], chosen),
+            "code": text_column([b.code for b in bands] + [None], chosen),
             "gap": gap,
             "borderline": borderline,
-            "next_letter": np.array(next_name, dtype=object)[position],
+            "next_letter": text_column(next_name, position),
             "next_low": next_low[position],
             "distance": np.where(borderline, distance_units / 10**decimals, np.nan),
         },
         index=total.index,
     )
+
+
+def text_column(values: list[str | None], chosen: np.ndarray) -> ExtensionArray:
+    """`values[chosen]` as the column pandas makes of it (its text type where the values
+    used are text), built from the values used: pandas checks each value of a text column
+    it is given, and a course's letters are a few values for every student."""
+    used = np.flatnonzero(np.bincount(chosen, minlength=len(values)))
+    at = np.zeros(len(values), dtype=np.intp)
+    at[used] = np.arange(len(used))
+    return pd.Series(np.array(values, dtype=object)[used]).array.take(at[chosen])
 
 
 def apply_overrides(
