@@ -160,9 +160,9 @@ def flags_text(flags: pd.DataFrame) -> np.ndarray:
     (from a bit mask per student: there are ten flags) and picked by index.
     """
     codes = sorted(flags.columns)
-    bits = np.zeros(len(flags), dtype=np.int64)
+    bits = np.zeros(len(flags), dtype=np.min_scalar_type((1 << len(codes)) - 1))
     for position, code in enumerate(codes):
-        bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
+        bits |= flags[code].to_numpy(dtype=bool).astype(bits.dtype) << position
     students_with = np.bincount(bits)
     combinations = np.flatnonzero(students_with)
     texts = np.array(
@@ -378,7 +378,8 @@ def _grade_block(
     mark["UNGRADED"][blank_student[handed_in]] = True
     excused.any(axis=0, out=mark["EXCUSED"])
 
-    counted = ~np.isnan(final)
+    counted = np.isnan(final)
+    np.logical_not(counted, out=counted)
     percents[:], dropped = category_table(
         np.where(counted, final, 0.0),
         counted,

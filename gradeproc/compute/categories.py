@@ -217,12 +217,14 @@ def category_table(
             cols = slice(at[0], at[-1] + 1)  # side by side, as usual: views, not copies
         items = earned[cols].T
         maximum = np.broadcast_to(max_points[cols], items.shape)
-        in_play = counted[cols]
-        drop = _choose_drops(
-            earned[cols], maximum.T, in_play, category.drop_lowest, category.aggregation
-        )
-        dropped[cols] = drop
-        percents[i] = category_percent(items, maximum, (in_play & ~drop).T, category.aggregation)
+        kept = in_play = counted[cols]
+        if category.drop_lowest > 0:
+            drop = _choose_drops(
+                earned[cols], maximum.T, in_play, category.drop_lowest, category.aggregation
+            )
+            dropped[cols] = drop
+            kept = in_play & ~drop
+        percents[i] = category_percent(items, maximum, kept.T, category.aggregation)
     return percents, dropped
 
 

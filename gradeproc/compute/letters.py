@@ -52,12 +52,12 @@ def lookup(units: np.ndarray, bands: list[Band], decimals: int) -> np.ndarray:
     lows = np.array([b.low for b in bands], dtype="float64") * 10**decimals
     lows = np.round(lows, NOISE_DECIMALS)
     inclusive = np.array([b.low_inclusive for b in bands], dtype=bool)
-    # np.searchsorted(lows, units, side="right") - 1, by counting the lows at or below each
-    # total (NaN above every low): a few passes, where a binary search per total is slower.
-    position = np.full(np.shape(units), -1, dtype=np.intp)
+    # np.searchsorted(lows, units, side="right") - 1, by counting the lows above each total
+    # (NaN above every low), in bytes: a few passes, where a binary search per total is slower.
+    above = np.zeros(np.shape(units), dtype=np.min_scalar_type(len(lows)))
     for low in lows:
-        position += ~(units < low)
-    position = np.clip(position, 0, len(bands) - 1)
+        above += units < low
+    position = np.clip(len(lows) - 1 - above.astype(np.intp), 0, len(bands) - 1)
     on_open_edge = (units == lows[position]) & ~inclusive[position]
     return np.where(on_open_edge, position - 1, position).clip(0)
 
