@@ -394,7 +394,7 @@ def _grade_block(
     status.reshape(-1)[late] = np.where(rejected, code["LATE_REJECTED"], code["LATE"])
     status.reshape(-1)[blank] = np.where(missing, code["MISSING"], code["UNGRADED"])
     for name, where in (("EXCUSED", excused), ("DROPPED", dropped)):
-        status ^= (status ^ code[name]) * where  # the code where `where`, by arithmetic
+        status ^= (status ^ code[name]) * where.view(np.uint8)  # the code where `where`
 
     # The course's cells are students × assessments: the block's rows are one stretch.
     n_items = len(final)

@@ -173,8 +173,12 @@ def late_cells(
     blank submission time on the cells that came out late.
     """
     lateness = np.subtract(submitted_ns, due_ns)
-    late = (lateness > max(round(grace_minutes * NS_PER_MINUTE), 0)) & late_policy
-    late &= due_ns != NOT_A_TIME
+    # As bytes: numpy's boolean `and` is many times slower when one side repeats along an
+    # axis (one late policy and due time per assessment), its bitwise `and` on bytes is not.
+    late = np.bitwise_and(
+        (lateness > max(round(grace_minutes * NS_PER_MINUTE), 0)).view(np.uint8),
+        (np.logical_and(late_policy, due_ns != NOT_A_TIME)).view(np.uint8),
+    )
     cells = np.flatnonzero(late)
     cells = cells[_raveled(submitted_ns, late.shape)[cells] != NOT_A_TIME]
     return cells, (_raveled(lateness, late.shape)[cells] + NS_PER_DAY - 1) // NS_PER_DAY
