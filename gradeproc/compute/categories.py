@@ -52,6 +52,7 @@ def _pairwise(values: np.ndarray) -> np.ndarray:
 
 
 FEW_DROPS = 3
+_INF_UNLESS = np.array([np.inf, 0.0])  # indexed by a boolean mask's bytes
 
 
 def count_columns(mask: np.ndarray) -> np.ndarray:
@@ -140,8 +141,13 @@ def _choose_drops(
     drops = np.minimum(n_drop, np.maximum(count_columns(counted) - 1, 0))
     # Max points are more than 0; `maximum` repeats along students, so the order is said.
     m = np.multiply(maximum, counted, order="C")
+    # +inf on the cells not counted, so they are never the smallest: picked from a table by
+    # the mask's bytes (np.where with constants is several times slower). A key is only
+    # compared, never summed or shown, so the sign of a zero key does not matter.
+    not_counted = _INF_UNLESS.take(counted.view(np.uint8))
     if aggregation == "equal":
-        share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
+        share = e / (m + ~counted)  # the max points where counted, else 0 / 1
+        share += not_counted
         return counted & ~_keep_largest(share, counted, drops)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The first ratio sums item after item (as it always has); later ones as _sum_items.
@@ -153,7 +159,6 @@ def _choose_drops(
     # The buffers of each round (keys, then products) are reused while the students are.
     moving: slice | np.ndarray = slice(None)
     was_kept = in_play = counted
-    not_counted = np.where(counted, 0.0, np.inf)
     key = np.empty_like(e)
     for _ in range(64):
         np.multiply(ratio, m, out=key)
