@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -184,6 +185,10 @@ def status_names(codes: np.ndarray) -> pd.Categorical[str]:
 # fresh pages from the operating system for every temporary (at 1,000,000 × 20 blocks took
 # the core from 12 s to 9 s).
 BLOCK_CELLS = 1 << 19
+# Blocks write disjoint rows of the results and numpy lets go of the interpreter inside each
+# operation, so two blocks are graded at once: results the same, a large course graded in
+# about 0.7 of the time on two cores (the CPU time is the same or a little more).
+BLOCK_THREADS = 2
 
 # The per-student flags that come from the cells, in the order _grade_block marks them.
 CELL_FLAGS = ("DROPPED", "EXCUSED", "EXTENDED", "LATE", "LATE_REJECTED", "MISSING", "UNGRADED")
@@ -251,9 +256,14 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
     percents = np.empty((len(policy.categories), n_students))
     marks = np.empty((len(CELL_FLAGS), n_students), dtype=bool)
     course = _Course.of(gradebook)
-    for first in range(0, n_students, per_block):
-        rows = slice(first, min(first + per_block, n_students))
+
+    def grade_rows(rows: slice) -> None:
         _grade_block(course, rows, cells, percents[:, rows], marks[:, rows])
+
+    blocks = [slice(i, min(i + per_block, n_students)) for i in range(0, n_students, per_block)]
+    with ThreadPoolExecutor(max_workers=min(BLOCK_THREADS, max(len(blocks), 1))) as pool:
+        for _ in pool.map(grade_rows, blocks):  # each block's exception, if any, is raised
+            pass
 
     students = gradebook.roster.index
     weights = np.array([c.weight for c in policy.categories], dtype="float64")
