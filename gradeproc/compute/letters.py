@@ -7,6 +7,8 @@ point before rounding half-up, and letters are looked up in whole units of the l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
@@ -106,7 +108,7 @@ def assign_letters(
     )
 
 
-def text_column(values: list[str | None], chosen: np.ndarray) -> ExtensionArray:
+def text_column(values: Sequence[str | None], chosen: np.ndarray) -> ExtensionArray:
     """`values[chosen]` as the column pandas makes of it (its text type where the values
     used are text), built from the values used: pandas checks each value of a text column
     it is given, and a course's letters are a few values for every student."""
