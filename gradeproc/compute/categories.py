@@ -40,8 +40,8 @@ def _pairwise(values: np.ndarray) -> np.ndarray:
     if n > 128:
         half = n // 2 - n // 2 % 8
         return _pairwise(values[:half]) + _pairwise(values[half:])
-    running = values[:8].copy()
     whole = n - n % 8
+    running = values[:8].copy() if whole > 8 else values[:8]  # only added to when 16 or more
     for i in range(8, whole, 8):
         running += values[i : i + 8]
     r = running
@@ -52,6 +52,14 @@ def _pairwise(values: np.ndarray) -> np.ndarray:
 
 
 FEW_DROPS = 3
+_INF_UNLESS = np.array([np.inf, 0.0])  # indexed by a boolean mask's bytes
+
+
+def count_columns(mask: np.ndarray) -> np.ndarray:
+    """Per column, how many cells of a boolean matrix are True (as `mask.sum(axis=0)`), summed
+    as bytes: numpy sums booleans a cell at a time through a cast, bytes row by row."""
+    counts = mask.view(np.uint8).sum(axis=0, dtype=np.uint8 if len(mask) < 256 else np.intp)
+    return counts.astype(np.intp)
 
 
 def keep_largest(key: np.ndarray, counted: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -74,7 +82,7 @@ def _keep_largest(remaining: np.ndarray, counted: np.ndarray, drops: np.ndarray)
     most = int(drops.max()) if len(drops) else 0
     if most > FEW_DROPS:
         ranks = _rank_rows(np.where(counted, remaining, -np.inf).T).T
-        return counted & (ranks < counted.sum(axis=0) - drops)
+        return counted & (ranks < count_columns(counted) - drops)
     kept = np.array(counted, order="C")
     remaining = np.ascontiguousarray(remaining)
     students = np.arange(remaining.shape[1])
@@ -94,9 +102,11 @@ def _last_smallest(values: np.ndarray) -> np.ndarray:
     smallest = values.min(axis=0)
     item = np.zeros(values.shape[1], dtype=np.min_scalar_type(len(values) - 1))
     equal = np.empty(values.shape[1], dtype=bool)
+    this = np.empty_like(item)
     for i in range(1, len(values)):
         np.equal(values[i], smallest, out=equal)
-        np.maximum(item, equal.view(np.uint8) * item.dtype.type(i), out=item)
+        np.multiply(equal, item.dtype.type(i), out=this)
+        np.maximum(item, this, out=item)
     return item.astype(np.intp)
 
 
@@ -116,21 +126,28 @@ def choose_drops(
     At least one item always stays; excused and ungraded items are never counted as drops.
     Arrays are students × items (column-major ones are read fastest).
     """
-    if n_drop <= 0 or earned.shape[1] == 0:
-        return np.zeros(earned.shape, dtype=bool)
-    return _choose_drops(earned.T, maximum.T, counted.T, n_drop, aggregation).T
+    counted = counted.T
+    return _choose_drops(
+        np.where(counted, earned.T, 0.0), maximum.T, counted, n_drop, aggregation
+    ).T
 
 
 def _choose_drops(
-    earned: np.ndarray, maximum: np.ndarray, counted: np.ndarray, n_drop: int, aggregation: str
+    e: np.ndarray, maximum: np.ndarray, counted: np.ndarray, n_drop: int, aggregation: str
 ) -> np.ndarray:
-    """`choose_drops` on items × students arrays."""
-    drops = np.minimum(n_drop, np.maximum(counted.sum(axis=0) - 1, 0))
-    e = np.where(counted, earned, 0.0)
+    """`choose_drops` on items × students arrays, the earned points `e` 0 where not counted."""
+    if n_drop <= 0 or e.shape[0] == 0:
+        return np.zeros(e.shape, dtype=bool)
+    drops = np.minimum(n_drop, np.maximum(count_columns(counted) - 1, 0))
     # Max points are more than 0; `maximum` repeats along students, so the order is said.
     m = np.multiply(maximum, counted, order="C")
+    # +inf on the cells not counted, so they are never the smallest: picked from a table by
+    # the mask's bytes (np.where with constants is several times slower). A key is only
+    # compared, never summed or shown, so the sign of a zero key does not matter.
+    not_counted = _INF_UNLESS.take(counted.view(np.uint8))
     if aggregation == "equal":
-        share = np.where(counted, e / np.where(counted, m, 1.0), np.inf)
+        share = e / (m + ~counted)  # the max points where counted, else 0 / 1
+        share += not_counted
         return counted & ~_keep_largest(share, counted, drops)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The first ratio sums item after item (as it always has); later ones as _sum_items.
@@ -139,24 +156,29 @@ def _choose_drops(
     # A student whose kept set did not change has reached the fixed point (their ratio is
     # that set's ratio), so later rounds look only at the students still moving (`moving`,
     # and e, m, in_play, drops, ratio narrowed to them): after the first rounds, few are.
+    # The buffers of each round (keys, then products) are reused while the students are.
     moving: slice | np.ndarray = slice(None)
     was_kept = in_play = counted
-    not_counted = np.where(counted, 0.0, np.inf)
+    key = np.empty_like(e)
     for _ in range(64):
-        key = e - ratio * m
+        np.multiply(ratio, m, out=key)
+        np.subtract(e, key, out=key)
         key += not_counted
         new_kept = _keep_largest(key, in_play, drops)
         changed = (new_kept != was_kept).any(axis=0)
         if not changed.any():
             break
         if not changed.all():
-            moving = np.flatnonzero(changed) if isinstance(moving, slice) else moving[changed]
-            new_kept = new_kept[:, changed]
-            e, m, in_play, drops = e[:, changed], m[:, changed], in_play[:, changed], drops[changed]
-            not_counted = not_counted[:, changed]
+            still = np.flatnonzero(changed)
+            moving = still if isinstance(moving, slice) else moving[still]
+            new_kept, e, m = new_kept.take(still, 1), e.take(still, 1), m.take(still, 1)
+            in_play, not_counted = in_play.take(still, 1), not_counted.take(still, 1)
+            drops = drops[still]
+            key = np.empty_like(e)
         kept[:, moving] = new_kept
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.nan_to_num(_sum_items(e * new_kept) / _sum_items(m * new_kept))
+            earned_sum = _sum_items(np.multiply(e, new_kept, out=key))
+            ratio = np.nan_to_num(earned_sum / _sum_items(np.multiply(m, new_kept, out=key)))
         was_kept = new_kept
     return counted & ~kept
 
@@ -174,7 +196,7 @@ def category_percent(
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation == "equal":
             share = np.where(kept, earned * 100 / np.where(kept, maximum, 1.0), 0.0)
-            return snap(_sum_items(share) / kept.sum(axis=0))
+            return snap(_sum_items(share) / count_columns(kept))
         # Sum the points first and divide once: 465 of 500 is exactly 93.
         earned_sum = snap(_sum_items(earned * kept))
         return snap((earned_sum * 100) / _sum_items(np.multiply(maximum, kept, order="C")))
@@ -200,10 +222,14 @@ def category_table(
             cols = slice(at[0], at[-1] + 1)  # side by side, as usual: views, not copies
         items = earned[cols].T
         maximum = np.broadcast_to(max_points[cols], items.shape)
-        in_play = counted[cols].T
-        drop = choose_drops(items, maximum, in_play, category.drop_lowest, category.aggregation)
-        dropped[cols] = drop.T
-        percents[i] = category_percent(items, maximum, in_play & ~drop, category.aggregation)
+        kept = in_play = counted[cols]
+        if category.drop_lowest > 0:
+            drop = _choose_drops(
+                earned[cols], maximum.T, in_play, category.drop_lowest, category.aggregation
+            )
+            dropped[cols] = drop
+            kept = in_play & ~drop
+        percents[i] = category_percent(items, maximum, kept.T, category.aggregation)
     return percents, dropped
 
 

@@ -7,8 +7,11 @@ point before rounding half-up, and letters are looked up in whole units of the l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from gradeproc.policy import Band
 
@@ -51,12 +54,12 @@ def lookup(units: np.ndarray, bands: list[Band], decimals: int) -> np.ndarray:
     lows = np.array([b.low for b in bands], dtype="float64") * 10**decimals
     lows = np.round(lows, NOISE_DECIMALS)
     inclusive = np.array([b.low_inclusive for b in bands], dtype=bool)
-    # np.searchsorted(lows, units, side="right") - 1, by counting the lows at or below each
-    # total (NaN above every low): a few passes, where a binary search per total is slower.
-    position = np.full(np.shape(units), -1, dtype=np.intp)
+    # np.searchsorted(lows, units, side="right") - 1, by counting the lows above each total
+    # (NaN above every low), in bytes: a few passes, where a binary search per total is slower.
+    above = np.zeros(np.shape(units), dtype=np.min_scalar_type(len(lows)))
     for low in lows:
-        position += ~(units < low)
-    position = np.clip(position, 0, len(bands) - 1)
+        above += units < low
+    position = np.clip(len(lows) - 1 - above.astype(np.intp), 0, len(bands) - 1)
     on_open_edge = (units == lows[position]) & ~inclusive[position]
     return np.where(on_open_edge, position - 1, position).clip(0)
 
@@ -82,8 +85,6 @@ def assign_letters(
     position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
     # No total, no letter: one more choice past the bands, None.
     chosen = np.where(has_total, position, len(bands))
-    letters = np.array([b.letter for b in bands] + [None], dtype=object)[chosen]
-    codes = np.array([b.code for b in bands] + [None], dtype=object)[chosen]
     gap = np.array([b.gap for b in bands], dtype=bool)[position] & has_total
     next_low, next_name = next_letter_low(bands)
     distance_units = np.round(next_low[position] * 10**decimals, NOISE_DECIMALS) - units
@@ -95,16 +96,26 @@ def assign_letters(
     return pd.DataFrame(
         {
             "total": np.where(has_total, units / 10**decimals, np.nan),
-            "letter": letters,
-            "code": codes,
+            "letter": text_column([b.letter for b in bands] + [None], chosen),
+            "code": text_column([b.code for b in bands] + [None], chosen),
             "gap": gap,
             "borderline": borderline,
-            "next_letter": np.array(next_name, dtype=object)[position],
+            "next_letter": text_column(next_name, position),
             "next_low": next_low[position],
             "distance": np.where(borderline, distance_units / 10**decimals, np.nan),
         },
         index=total.index,
     )
+
+
+def text_column(values: Sequence[str | None], chosen: np.ndarray) -> ExtensionArray:
+    """`values[chosen]` as the column pandas makes of it (its text type where the values
+    used are text), built from the values used: pandas checks each value of a text column
+    it is given, and a course's letters are a few values for every student."""
+    used = np.flatnonzero(np.bincount(chosen, minlength=len(values)))
+    at = np.zeros(len(values), dtype=np.intp)
+    at[used] = np.arange(len(used))
+    return pd.Series(np.array(values, dtype=object)[used]).array.take(at[chosen])
 
 
 def apply_overrides(
