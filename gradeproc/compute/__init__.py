@@ -261,9 +261,13 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
         _grade_block(course, rows, cells, percents[:, rows], marks[:, rows])
 
     blocks = [slice(i, min(i + per_block, n_students)) for i in range(0, n_students, per_block)]
-    with ThreadPoolExecutor(max_workers=min(BLOCK_THREADS, max(len(blocks), 1))) as pool:
-        for _ in pool.map(grade_rows, blocks):  # each block's exception, if any, is raised
-            pass
+    if len(blocks) <= 1:  # a class-sized course: no thread to start
+        for rows in blocks:
+            grade_rows(rows)
+    else:
+        with ThreadPoolExecutor(max_workers=BLOCK_THREADS) as pool:
+            for _ in pool.map(grade_rows, blocks):  # each block's exception, if any, is raised
+                pass
 
     students = gradebook.roster.index
     weights = np.array([c.weight for c in policy.categories], dtype="float64")
