@@ -39,18 +39,6 @@ DETAIL_COLUMNS = [
     "Final score",
     "Status",
 ]
-FLAGS = (
-    "BORDERLINE",
-    "DROPPED",
-    "EXCUSED",
-    "EXTENDED",
-    "LATE",
-    "LATE_REJECTED",
-    "MISSING",
-    "OVERRIDE",
-    "POLICY_GAP",
-    "UNGRADED",
-)
 
 
 class Status(StrEnum):
