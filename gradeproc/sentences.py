@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute import DETAIL_COLUMNS, STATUSES, Facts, Status, status_names
-from gradeproc.compute.lateness import NOT_A_TIME, effective_due_ns, utc_ns
+from gradeproc.compute.lateness import effective_due_ns, utc_ns
 from gradeproc.compute.letters import snap
+from gradeproc.parse import NOT_A_TIME
 
 if TYPE_CHECKING:
     from gradeproc.policy import Policy

@@ -13,13 +13,13 @@ import pandas as pd
 
 from gradeproc.compute.categories import category_table, weighted_mean
 from gradeproc.compute.lateness import (
-    NOT_A_TIME,
     column_ns,
     extended_cells,
     late_cells,
     penalised,
 )
 from gradeproc.compute.letters import apply_overrides, assign_letters
+from gradeproc.parse import NOT_A_TIME
 
 if TYPE_CHECKING:
     from gradeproc.policy import Policy

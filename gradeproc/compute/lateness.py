@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute.letters import snap
+from gradeproc.parse import NOT_A_TIME, localize
 
 NS_PER_DAY = 86_400 * 10**9
 NS_PER_MINUTE = 60 * 10**9
-NOT_A_TIME = np.iinfo(np.int64).min
 
 
 def utc_ns(frame: pd.DataFrame) -> np.ndarray:
@@ -74,8 +74,6 @@ def extended_cells(
     timezone: str = "America/New_York",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(student positions, assessment positions, UTC ns due times) of the extended cells."""
-    from gradeproc.parse import localize
-
     assessments = due.index
     base = due.array.as_unit("ns").asi8
     rows, r, c = _applicable(extensions, assessments, students)
