@@ -43,6 +43,8 @@ from gradeproc.errors import (
     OutputExists,
     OutputPathWrong,
 )
+from gradeproc.safety import MB, max_uncompressed_bytes
+from gradeproc.write.outputs import MSG_OUTPUT_IS_FOLDER, Outputs
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -87,8 +89,6 @@ def find_gradebooks(in_dir: Path, out_dir: Path, skipped: list[str] | None = Non
     link to one: reading it could hang), one over the size limit, and a folder that cannot
     be read.
     """
-    from gradeproc.safety import MB, max_uncompressed_bytes
-
     in_dir, out_dir = in_dir.resolve(), out_dir.resolve()
     prune_out = out_dir != in_dir and _inside(out_dir, in_dir)
     limit = max_uncompressed_bytes()
@@ -565,8 +565,6 @@ def run_batch(
     manifest = read_manifest(out_dir / MANIFEST)
     registrar_path = Path(registrar) if registrar else None
     if registrar_path is not None and registrar_path.is_dir():
-        from gradeproc.write.outputs import MSG_OUTPUT_IS_FOLDER
-
         raise OutputPathWrong(MSG_OUTPUT_IS_FOLDER.format(target=registrar_path))
     if (
         registrar_path is not None
@@ -709,8 +707,6 @@ def _write_outputs(
 
     With `inputs` None (after an interrupt) only the manifest is written.
     """
-    from gradeproc.write.outputs import Outputs
-
     written = Manifest(files, manifest.registrar, manifest.report, __version__)
     with Outputs(force=True) as outputs:
         protect = inputs or []
