@@ -6,7 +6,10 @@ I graded again now?". Files are read the way gradeproc reads a gradebook (calami
 zip safety checks), and student IDs stay text: `00123` is never the number 123. The `Grades`
 sheet gives totals and letters; the `Details` sheets give each score's facts (status, days
 late, raw and final score), which are compared as facts, and the words about a score that
-changed are rendered from them by `gradeproc.sentences`, as the Notes are.
+changed are rendered from them by `gradeproc.sentences`, as the Notes are. What is said about
+a student rather than a score (an extension, a letter set by hand, no letter at all) comes
+from the gradebook sheets a graded workbook carries: they are read and graded again, and
+their facts compared. The Notes text is never read back.
 """
 
 from __future__ import annotations
@@ -23,11 +26,20 @@ from python_calamine import CalamineWorkbook
 
 from gradeproc import parse, safety
 from gradeproc.api import grade_file
-from gradeproc.compute import Status
-from gradeproc.errors import FileProblem
+from gradeproc.compute import Facts, Status
+from gradeproc.errors import FileProblem, GradeprocError
 from gradeproc.policy import default_settings
 from gradeproc.read import normalise, sheet_from_rows
-from gradeproc.sentences import Cells, days_text, late_sentences, points_text, status_sentences
+from gradeproc.sentences import (
+    NO_LETTER,
+    Cells,
+    days_text,
+    extension_sentences,
+    late_sentences,
+    override_sentence,
+    points_text,
+    status_sentences,
+)
 from gradeproc.write.csv import write_csv
 from gradeproc.write.outputs import Outputs
 
@@ -35,7 +47,7 @@ GRADES_SHEET = "Grades"
 DETAILS_SHEET = "Details"
 RUN_SHEET = "Run"
 RUN_TITLE = "gradeproc run"  # cell A1 of the Run sheet of every workbook gradeproc writes
-NEEDED = ("Student ID", "Last name", "First name", "Total", "Letter", "Registrar code", "Notes")
+NEEDED = ("Student ID", "Last name", "First name", "Total", "Letter", "Registrar code")
 DIFF_COLUMNS = [
     "Student ID",
     "Last name",
@@ -72,21 +84,41 @@ CELL_FACTS = (
     "Final score",
     "Status",
 )
-# Notes sentences end with a full stop; the ones about the total restate it, not a reason.
-# Only the sentences that are not about one score (an extension, a letter set by hand) are
-# taken from the Notes: a graded workbook keeps no other record of their reasons.
-_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=\S)")
-_TOTAL_SENTENCE = re.compile(r"^Total \S+ is ")
+
+
+@dataclass(frozen=True)
+class Said:
+    """One sentence about a student and what it is rendered from.
+
+    About a score: `assessment` names it, and two sentences are the same when they say the
+    same (each is rendered from the Details facts of its score). About the student: `fact`
+    holds the facts the sentence shows, which are what is compared, and `moves` the
+    assessment an extension moves (None for every assessment, or not an extension).
+    """
+
+    text: str
+    assessment: str | None = None
+    status: str = ""
+    when: str = ""
+    fact: tuple[object, ...] | None = None
+    moves: str | None = None
+
+    @property
+    def key(self) -> object:
+        return self.text if self.fact is None else self.fact
 
 
 @dataclass
 class Side:
-    """One side of a diff: its Grades rows, its scores' facts (None without Details), and the
-    late limit its over-the-limit sentences name."""
+    """One side of a diff: its Grades rows, its scores' facts (None without Details), the
+    late limit its over-the-limit sentences name, and what is said about each student apart
+    from their scores, by student ID (None when the workbook carries no gradebook sheets
+    that can be graded)."""
 
     grades: pd.DataFrame
     cells: pd.DataFrame | None
     max_days: int
+    about: dict[str, list[Said]] | None
 
 
 def _open(path: Path) -> CalamineWorkbook:
@@ -122,12 +154,74 @@ def read_side(path: str | Path) -> Side:
     path = Path(path)
     book = _open(path)
     if is_graded(book) or _title(book, "Roster") is None:
-        return Side(read_grades(path, book), read_cells(book), _max_days(book))
+        grades, cells, max_days = read_grades(path, book), read_cells(book), _max_days(book)
+        return Side(grades, cells, max_days, _carried_about(path, book))
     _, gradebook, grading = grade_file(path)
     grades = grading.grades.copy()
     grades["Student ID"] = grades["Student ID"].astype(str)
     grades = grades.set_index("Student ID", drop=False)
-    return Side(grades, _cells_frame(grading.details), gradebook.policy.late_max_days)
+    return Side(
+        grades,
+        _cells_frame(grading.details),
+        gradebook.policy.late_max_days,
+        about_students(grading.facts),
+    )
+
+
+def _carried_about(path: Path, book: CalamineWorkbook) -> dict[str, list[Said]] | None:
+    """What a graded workbook's own copy of its gradebook sheets says about each student,
+    graded again in memory; None if it carries none, or they no longer validate."""
+    if _title(book, "Roster") is None:
+        return None
+    try:
+        _, _, grading = grade_file(path, notes=False, details=False)
+    except GradeprocError:
+        return None
+    return about_students(grading.facts)
+
+
+def _plain(value: object) -> object:
+    """A cell's value fit for comparing: NaN, NaT and NA are None."""
+    return None if value is None or pd.isna(value) else value  # type: ignore[call-overload]
+
+
+def about_students(facts: Facts) -> dict[str, list[Said]]:
+    """What is said about each student apart from their scores, by student ID: each of
+    their extensions, a letter set by hand, no letter. Sentences as the Notes render them."""
+    gradebook = facts.gradebook
+    ids = gradebook.roster.index.astype(str).tolist()
+    about: dict[str, list[Said]] = {}
+    positions, sentences = extension_sentences(gradebook)
+    ext = gradebook.extensions
+    for at, text, row in zip(
+        positions.tolist(), sentences.tolist(), ext.itertuples(index=False), strict=True
+    ):
+        if at < 0:
+            continue
+        target = None if row.assessment == "*" else str(row.assessment)
+        fact = (
+            "extension",
+            row.assessment,
+            _plain(row.extra_days),
+            _plain(row.new_due),
+            _plain(row.reason),
+        )
+        about.setdefault(ids[at], []).append(Said(text, fact=fact, moves=target))
+    letters = facts.letters
+    override = facts.flags["OVERRIDE"].to_numpy()
+    no_letter = letters["letter"].isna().to_numpy()
+    for at in np.flatnonzero(no_letter).tolist():
+        about.setdefault(ids[at], []).append(Said(NO_LETTER, fact=("no letter",)))
+    for at in np.flatnonzero(override).tolist():
+        letter, computed, reason = (
+            _plain(letters[column].iat[at])
+            for column in ("letter", "computed_letter", "override_reason")
+        )
+        text = override_sentence(letter, computed, reason)
+        about.setdefault(ids[at], []).append(
+            Said(text, fact=("override", letter, computed, reason))
+        )
+    return about
 
 
 def _max_days(book: CalamineWorkbook) -> int:
@@ -235,10 +329,9 @@ def read_grades(path: str | Path, book: CalamineWorkbook | None = None) -> pd.Da
             "Total": parse.parse_numbers(frame["Total"]).to_numpy(),
             "Letter": parse.parse_text(frame["Letter"]).to_numpy(dtype=object),
             "Registrar code": parse.parse_text(frame["Registrar code"]).to_numpy(dtype=object),
-            "Notes": frame["Notes"].map(str, na_action="ignore").to_numpy(dtype=object),
         }
     )
-    for column in frame.columns:  # category percentages, for a reason the Notes do not give
+    for column in frame.columns:  # category percentages, for a reason when no facts give one
         if column.endswith(" %"):
             result[column] = parse.parse_numbers(frame[column]).to_numpy()
     result = result[result["Student ID"].notna()]
@@ -248,22 +341,6 @@ def read_grades(path: str | Path, book: CalamineWorkbook | None = None) -> pd.Da
             f"{path.name}: student ID {repeated.iloc[0]} appears more than once in the Grades sheet"
         )
     return result.set_index("Student ID", drop=False)
-
-
-def _sentences(notes: object) -> list[str]:
-    if not isinstance(notes, str) or not notes.strip():
-        return []
-    return [s for s in _SENTENCE_END.split(notes.strip()) if not _TOTAL_SENTENCE.match(s)]
-
-
-@dataclass(frozen=True)
-class Said:
-    """One sentence about a student, and the score it is about (None: about the student)."""
-
-    text: str
-    assessment: str | None = None
-    status: str = ""
-    when: str = ""
 
 
 def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
@@ -295,15 +372,11 @@ def _cell_sentences(cells: pd.DataFrame, max_days: int) -> list[Said]:
     return said
 
 
-def _student_sentences(row: pd.Series, cells: pd.DataFrame | None, max_days: int) -> list[Said]:
-    """Everything the Notes say about a student but the total: each score's sentences from
-    the facts, then the Notes sentences about the student (extensions, letters set by hand).
-    Without facts (no Details), the Notes sentences alone."""
-    if cells is None:
-        return [Said(text) for text in _sentences(row["Notes"])]
-    about_scores = _cell_sentences(cells, max_days)
-    spoken = {s.text for s in about_scores}
-    about_student = [Said(t) for t in _sentences(row["Notes"]) if t not in spoken]
+def _student_sentences(side: Side, sid: str, cells: pd.DataFrame | None) -> list[Said]:
+    """Everything the Notes say about a student but the total, rendered from facts: each
+    score's sentences (with Details), then the sentences about the student."""
+    about_scores = [] if cells is None else _cell_sentences(cells, side.max_days)
+    about_student = [] if side.about is None else side.about.get(sid, [])
     return about_scores + about_student
 
 
@@ -328,11 +401,11 @@ def _reason(old: Side, new: Side, sid: str) -> str:
     the category percentages that moved."""
     old_row, new_row = _student_row(old.grades, sid), _student_row(new.grades, sid)
     old_cells, new_cells = _student_cells(old, sid), _student_cells(new, sid)
-    before = _student_sentences(old_row, old_cells, old.max_days)
-    after = _student_sentences(new_row, new_cells, new.max_days)
-    before_texts, after_texts = {s.text for s in before}, {s.text for s in after}
-    added = [s for s in after if s.text not in before_texts]
-    gone = [s for s in before if s.text not in after_texts]
+    before = _student_sentences(old, sid, old_cells)
+    after = _student_sentences(new, sid, new_cells)
+    before_keys, after_keys = {s.key for s in before}, {s.key for s in after}
+    added = [s for s in after if s.key not in before_keys]
+    gone = [s for s in before if s.key not in after_keys]
     new_status = (
         dict(zip(new_cells["Assessment"], new_cells["Status"], strict=True))
         if new_cells is not None
@@ -340,13 +413,10 @@ def _reason(old: Side, new: Side, sid: str) -> str:
     )
     parts = [s.text for s in added] + [_no_longer(s, new_status) for s in gone]
     if old_cells is not None and new_cells is not None:
-        named = {s.assessment for s in [*added, *gone] if s.assessment is not None}
-        about_student = [s.text for s in [*added, *gone] if s.assessment is None]
+        named = {s.assessment or s.moves for s in [*added, *gone]}
         was = _score_facts(old_cells)
         for name, (b, late) in _score_facts(new_cells).items():
             if name not in was or name in named:
-                continue
-            if any(_names(name, text) for text in about_student):
                 continue
             a, was_late = was[name]
             if not _same_number(a, b):
@@ -391,10 +461,6 @@ def _no_longer(said: Said, new_status: dict[str, str]) -> str:
             f"{said.assessment}: graded now (handed in {said.when}, it was left out of the total)."
         )
     return f"No longer: {said.text}"
-
-
-def _names(assessment: str, sentence: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(assessment)}(?!\w)", sentence) is not None
 
 
 def _points(value: float) -> str:

@@ -384,11 +384,7 @@ def student_notes(facts: Facts) -> np.ndarray:
 
     _extension_notes(gradebook, notes)
     no_letter = letters["letter"].isna().to_numpy()
-    notes.add(
-        no_letter,
-        "No work counts toward a total (all excused or ungraded): no total and no letter; "
-        "set the letter in the Overrides sheet.",
-    )
+    notes.add(no_letter, NO_LETTER)
     decimals = policy.total_decimals
     gap = flags["POLICY_GAP"].to_numpy()
     if gap.any():
@@ -413,29 +409,41 @@ def student_notes(facts: Facts) -> np.ndarray:
         notes.add(border, sentence)
     override = flags["OVERRIDE"].to_numpy()
     if override.any():
-        sentence = []
-        for letter, computed, reason in zip(
-            letters["letter"][override],
-            letters["computed_letter"][override],
-            letters["override_reason"][override],
-            strict=True,
-        ):
-            was = f" (computed: {computed})" if computed else ""
-            why = f": {reason}" if reason else ""
-            sentence.append(f"Letter {letter} set by the instructor{was}{why}.")
-        notes.add(override, sentence)
+        notes.add(
+            override,
+            [
+                override_sentence(letter, computed, reason)
+                for letter, computed, reason in zip(
+                    letters["letter"][override],
+                    letters["computed_letter"][override],
+                    letters["override_reason"][override],
+                    strict=True,
+                )
+            ],
+        )
     return notes.joined()
 
 
-def _extension_notes(gradebook: Gradebook, notes: _Sentences) -> None:
-    """One sentence per extension row, built for all rows at once."""
+NO_LETTER = (
+    "No work counts toward a total (all excused or ungraded): no total and no letter; "
+    "set the letter in the Overrides sheet."
+)
+
+
+def override_sentence(letter: object, computed: object, reason: object) -> str:
+    """A letter the Overrides sheet set, the letter computed, and the reason given."""
+    was = f" (computed: {computed})" if isinstance(computed, str) and computed else ""
+    why = f": {reason}" if isinstance(reason, str) and reason else ""
+    return f"Letter {letter} set by the instructor{was}{why}."
+
+
+def extension_sentences(gradebook: Gradebook) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of the Extensions table, in its order: the student's position on the roster
+    (-1 if not on it) and the row's sentence, built for all rows at once."""
     ext = gradebook.extensions
-    students = gradebook.roster.index
+    positions = gradebook.roster.index.get_indexer(pd.Index(ext["student_id"]))
     if ext.empty:
-        return
-    positions = students.get_indexer(pd.Index(ext["student_id"]))
-    ext = ext[positions >= 0]
-    positions = positions[positions >= 0]
+        return positions, np.empty(0, dtype=object)
     target = np.where(ext["assessment"].to_numpy() == "*", "every assessment", ext["assessment"])
     new_due = ext["new_due"].dt.tz_convert(gradebook.policy.timezone).dt.strftime("%Y-%m-%d %H:%M")
     days = ext["extra_days"].to_numpy(dtype="float64")
@@ -450,13 +458,22 @@ def _extension_notes(gradebook: Gradebook, notes: _Sentences) -> None:
     reason = ext["reason"].to_numpy(dtype=object)
     why = np.where(pd.notna(reason), " (" + reason.astype(str) + ")", "")
     sentences = "Extension on " + target.astype(object) + ": " + what.astype(object) + why + "."
+    return positions, sentences.astype(object)
+
+
+def _extension_notes(gradebook: Gradebook, notes: _Sentences) -> None:
+    """One sentence per extension row; a student's rows in the sheet's order."""
+    positions, sentences = extension_sentences(gradebook)
+    on_roster = positions >= 0
+    positions, sentences = positions[on_roster], sentences[on_roster]
+    n = len(gradebook.roster)
     # A student may have several rows: add them in order, one round per repeat.
     order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
     for round_ in range(order.max() + 1 if len(order) else 0):
         take = order == round_
-        mask = np.zeros(len(students), dtype=bool)
+        mask = np.zeros(n, dtype=bool)
         mask[positions[take]] = True
-        sentence_at = np.empty(len(students), dtype=object)
+        sentence_at = np.empty(n, dtype=object)
         sentence_at[positions[take]] = sentences[take]
         notes.add(mask, sentence_at[mask])
 

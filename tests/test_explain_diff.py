@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -359,6 +361,90 @@ def test_diff_names_the_assessment_that_moved_between_graded_workbooks(
     new = process(write_book(tmp_path / "v4.xlsx", sheets)).output
     frame = diff_graded(process(v1).output, new)
     assert frame["Reason"].tolist() == ["HW1: 90 -> 80 points. Report: 88 -> 90 points."]
+
+
+def _load(path: Path) -> Any:
+    """A graded workbook opened for editing by hand (openpyxl drops its chart and formats)."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_workbook(path)
+
+
+def test_diff_says_a_letter_set_by_hand_from_the_overrides_sheet(v1: Path, tmp_path: Path) -> None:
+    sheets = base_sheets()
+    sheets["Overrides"].append(["S002", "I", "Incomplete: medical leave"])
+    new = process(write_book(tmp_path / "v5.xlsx", sheets)).output
+    frame = diff_graded(process(v1).output, new)
+    assert frame[["Student ID", "Change", "Reason"]].values.tolist() == [
+        [
+            "S002",
+            "letter",
+            "Letter I set by the instructor (computed: Fail): Incomplete: medical leave.",
+        ]
+    ]
+    # And back: the override is gone, said as what no longer holds.
+    back = diff_graded(new, process(v1, output=tmp_path / "v1-again.graded.xlsx").output)
+    assert back["Reason"].tolist() == [
+        "No longer: Letter I set by the instructor (computed: Fail): Incomplete: medical leave."
+    ]
+
+
+def test_diff_says_an_extension_taken_away(v1: Path, v2: Path) -> None:
+    frame = diff_graded(process(v2).output, process(v1).output)
+    assert frame["Reason"].tolist() == [
+        "HW3: 3 days late, -15 points (95 -> 80). "
+        "No longer: Extension on HW3: +3 days (medical note)."
+    ]
+
+
+def test_diff_says_when_no_work_counts_any_more(v1: Path, tmp_path: Path) -> None:
+    sheets = base_sheets()
+    sheets["Scores"][2][1:] = ["EX"] * 9  # every one of Bob's scores excused
+    new = process(write_book(tmp_path / "v6.xlsx", sheets)).output
+    frame = diff_graded(process(v1).output, new)
+    assert frame["Student ID"].tolist() == ["S002"]
+    assert frame["New letter"].isna().tolist() == [True]
+    assert frame["Reason"].iloc[0] == (
+        "HW1: excused, left out of Homework. HW3: excused, left out of Homework. "
+        "HW4: excused, left out of Homework. HW5: excused, left out of Homework. "
+        "Proposal: excused, left out of Project proposal/presentation. "
+        "Presentation: excused, left out of Project proposal/presentation. "
+        "Report: excused, left out of Project report. "
+        "Participation: excused, left out of Class participation. "
+        "No work counts toward a total (all excused or ungraded): no total and no letter; "
+        "set the letter in the Overrides sheet. "
+        "No longer: HW4: no score, counted as 0. "
+        "No longer: HW5: 5 days late, over the 3-day limit: not accepted, 0 points (was 100)."
+    )
+
+
+def test_diff_never_reads_the_notes_back(v1: Path, v2: Path, tmp_path: Path) -> None:
+    """Reasons come from facts: Notes edited by hand in a graded workbook change nothing."""
+    old = process(v1).output
+    book = _load(old)
+    grades = book["Grades"]
+    notes = next(c.column for c in grades[1] if c.value == "Notes")
+    for row in range(2, grades.max_row + 1):
+        grades.cell(row, notes, "Extension on HW9: +9 days (typed by hand). Letter Z set.")
+    book.save(old)
+    frame = diff_graded(old, process(v2).output)
+    assert frame["Reason"].tolist() == [
+        "Extension on HW3: +3 days (medical note). "
+        "No longer: HW3: 3 days late, -15 points (95 -> 80)."
+    ]
+
+
+def test_a_graded_workbook_without_its_gradebook_sheets_still_diffs(v1: Path, v2: Path) -> None:
+    """Without the copied gradebook sheets only the scores' facts (Details) are known."""
+    new = process(v2).output
+    book = _load(new)
+    for name in ("Roster", "Scores", "Submitted", "Extensions", "Overrides"):
+        del book[name]
+    book.save(new)
+    frame = diff_graded(process(v1).output, new)
+    assert frame["Reason"].tolist() == ["No longer: HW3: 3 days late, -15 points (95 -> 80)."]
 
 
 def test_diff_refuses_a_gradebook_with_problems(v1: Path, tmp_path: Path) -> None:
