@@ -18,12 +18,7 @@ import pandas as pd
 from gradeproc.api import grade_file
 from gradeproc.compute.categories import weighted_total
 from gradeproc.compute.lateness import applicable_extensions, effective_due
-from gradeproc.compute.letters import (
-    NOISE_DECIMALS,
-    lookup,
-    next_letter_low,
-    round_half_up_units,
-)
+from gradeproc.compute.letters import NOISE_DECIMALS, round_half_up_units
 from gradeproc.errors import GradeprocError
 from gradeproc.sentences import (
     assessment_line,
@@ -34,8 +29,8 @@ from gradeproc.sentences import (
 )
 
 if TYPE_CHECKING:
-    from gradeproc.compute import Grading
-    from gradeproc.policy import Policy
+    from gradeproc.compute import Facts, Grading
+    from gradeproc.policy import Band, Policy
     from gradeproc.read import Workbook
     from gradeproc.validation import Gradebook
 
@@ -208,7 +203,7 @@ def explain_student(
     lines.append("")
     lines += _total_lines(policy, percents)
     lines.append("")
-    lines += _letter_lines(gradebook, grading, grades_row, sid)
+    lines += _letter_lines(gradebook, facts, grades_row)
     return lines
 
 
@@ -302,24 +297,20 @@ def _total_lines(policy: Policy, percents: dict[str, float]) -> list[str]:
     return lines
 
 
-def _letter_lines(
-    gradebook: Gradebook, grading: Grading, grades_row: pd.Series, sid: str
-) -> list[str]:
+def _letter_lines(gradebook: Gradebook, facts: Facts, grades_row: pd.Series) -> list[str]:
+    """The letter lookup of one student (`facts` holds that student alone), as the core did it."""
     policy = gradebook.policy
     decimals = policy.total_decimals
     bands = policy.bands
-    total = grades_row["Total"]
+    lookup = facts.letters.iloc[0]
     final_letter, code = grades_row["Letter"], grades_row["Registrar code"]
     ranges = {r.letter: r for r in policy.letters}
     lines: list[str] = []
-    computed = None
-    if pd.notna(total):
-        units = round_half_up_units(np.array([total]), decimals)
-        position = int(lookup(units, bands, decimals)[0])
+    position = int(lookup["band"])
+    if position >= 0:
         band = bands[position]
-        computed = band.letter
-        shown = f"{total:.{decimals}f}"
-        if band.gap:
+        shown = f"{lookup['total']:.{decimals}f}"
+        if lookup["gap"]:
             below = bands[position - 1].letter if position > 0 else None
             above = bands[position + 1].letter if position + 1 < len(bands) else None
             between = " and ".join(
@@ -336,12 +327,12 @@ def _letter_lines(
             lines.append(
                 f"Letter: {shown} is in {_range_text(band.letter, ranges[band.letter].text)}."
             )
-        lines += _distance_lines(policy, bands, position, units[0], grading, sid)
-    override = gradebook.overrides
-    if sid in override.index and bool(override["Letter"].notna()[sid]):
-        reason = override.at[sid, "Reason"]
+        lines += _distance_lines(policy, band, lookup, bool(facts.flags["BORDERLINE"].iat[0]))
+    if lookup["override"]:
+        reason = lookup["override_reason"]
         why = f": {reason}" if isinstance(reason, str) and reason else ""
-        was = f"computed letter {computed}" if computed else "no computed letter"
+        computed = lookup["computed_letter"]
+        was = f"computed letter {computed}" if isinstance(computed, str) else "no computed letter"
         lines.append(f"Override: the instructor set the letter to {final_letter} ({was}){why}.")
     if final_letter is None or pd.isna(final_letter):
         lines.append("Final letter: none.")
@@ -350,20 +341,13 @@ def _letter_lines(
     return lines
 
 
-def _distance_lines(
-    policy: Policy, bands, position: int, units: float, grading: Grading, sid: str
-) -> list[str]:
+def _distance_lines(policy: Policy, band: Band, lookup: pd.Series, borderline: bool) -> list[str]:
     decimals = policy.total_decimals
-    scale = 10**decimals
-    band = bands[position]
-    next_low, next_name = next_letter_low(bands)
     lines = []
-    if np.isfinite(next_low[position]):
-        distance = (np.round(next_low[position] * scale, NOISE_DECIMALS) - units) / scale
-        text = (
-            f"{INDENT}{distance:.{decimals}f} below {next_name[position]} ({next_low[position]:g})"
-        )
-        if bool(grading.flags.at[sid, "BORDERLINE"]):
+    if np.isfinite(lookup["next_low"]):
+        text = f"{INDENT}{lookup['below_next']:.{decimals}f} below {lookup['next_letter']} "
+        text += f"({lookup['next_low']:g})"
+        if borderline:
             text += (
                 f": less than the borderline margin {_points(policy.borderline_margin)}, "
                 "flag BORDERLINE"
@@ -372,6 +356,8 @@ def _distance_lines(
     else:
         lines.append(f"{INDENT}{band.letter} is the top letter.")
     if not band.gap and np.isfinite(band.low):
+        scale = 10**decimals
+        units = round_half_up_units(np.array([lookup["total"]]), decimals)[0]
         above = (units - np.round(band.low * scale, NOISE_DECIMALS)) / scale
         bound = "" if band.low_inclusive else f", which is itself not {band.letter}"
         lines.append(

@@ -79,7 +79,10 @@ def next_letter_low(bands: list[Band]) -> tuple[np.ndarray, list[str]]:
 def assign_letters(
     total: pd.Series, bands: list[Band], decimals: int, margin: float
 ) -> pd.DataFrame:
-    """Rounded total, letter, registrar code, gap and borderline for each student."""
+    """Each student's letter lookup: the rounded total, the band it falls in (-1 without a
+    total), letter, registrar code, gap, borderline, the next higher letter and where it
+    starts (inf where there is none), how far below it the total is (`below_next`), and that
+    distance again where it makes the total borderline (`distance`, NaN elsewhere)."""
     units = round_half_up_units(total.to_numpy(), decimals)
     has_total = ~np.isnan(units)
     position = lookup(np.nan_to_num(units, nan=-np.inf), bands, decimals)
@@ -96,6 +99,7 @@ def assign_letters(
     return pd.DataFrame(
         {
             "total": np.where(has_total, units / 10**decimals, np.nan),
+            "band": np.where(has_total, position, -1),
             "letter": text_column([b.letter for b in bands] + [None], chosen),
             "code": text_column([b.code for b in bands] + [None], chosen),
             "gap": gap,
@@ -103,6 +107,7 @@ def assign_letters(
             "next_letter": text_column(next_name, position),
             "next_low": next_low[position],
             "distance": np.where(borderline, distance_units / 10**decimals, np.nan),
+            "below_next": np.where(has_total, distance_units / 10**decimals, np.nan),
         },
         index=total.index,
     )
