@@ -263,8 +263,13 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] in FIGURES:  # one figure, for measure_in_fresh_process
         print(FIGURES[sys.argv[1]](int(sys.argv[2])))
         raise SystemExit(0)
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    loop_n = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The compute core against a per-student loop.")
+    parser.add_argument("students", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("loop_students", nargs="?", type=int, default=20_000)
+    args = parser.parse_args()
+    n, loop_n = args.students, args.loop_students
     core = measure_in_fresh_process("core", n)
     rendered = measure_in_fresh_process("rendered", n)
     numbers = measure_in_fresh_process("rendered-without-notes", n)

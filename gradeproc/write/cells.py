@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from gradeproc.write import style
+from gradeproc.write import bulk, style
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook as XlsxWorkbook
@@ -31,7 +31,7 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
     """An xlsxwriter workbook that writes every value as given: text stays text, never turned
     into a formula, a link or a number, and times are written without their zone (they are
     already in the course's zone). `options` adds to these (memory mode, for example)."""
-    return xlsxwriter.Workbook(
+    book = xlsxwriter.Workbook(
         str(path),
         {
             "strings_to_formulas": False,
@@ -41,6 +41,8 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
             **options,
         },
     )
+    book.worksheet_class = bulk.BulkWorksheet  # tables go in as blocks of rendered rows
+    return book
 
 
 NS_PER_DAY = 86_400 * 10**9
@@ -161,13 +163,22 @@ class SheetWriter:
         sheet.write_row(start_row, 0, [c.name for c in columns], self.formats["header"])
         write_number, write_string, _ = cell_writers(sheet)
         methods = {"date": write_number, "number": write_number, "text": write_string}
-        writers = []
-        for c, column in enumerate(columns):
-            fmt = self.formats.get(column_formats.get(column.name, ""))
-            if column.kind == "date":
-                fmt = self.formats["datetime"]
-            writers.append((c, methods.get(column.kind, sheet.write), column.cells, fmt))
+        cell_formats = [
+            self.formats["datetime"]
+            if column.kind == "date"
+            else self.formats.get(column_formats.get(column.name, ""))
+            for column in columns
+        ]
         n = len(columns[0].cells) if columns else 0
+        if isinstance(sheet, bulk.BulkWorksheet):
+            xml = bulk.frame_xml(sheet, columns, start_row + 1, cell_formats)
+            if xml is not None:
+                sheet.write_block(start_row + 1, start_row + n, len(columns) - 1, xml)
+                return start_row + 1 + n
+        writers = [
+            (c, methods.get(column.kind, sheet.write), column.cells, fmt)
+            for c, (column, fmt) in enumerate(zip(columns, cell_formats, strict=True))
+        ]
         for offset in range(n):
             r = start_row + 1 + offset
             for c, method, cells, fmt in writers:
@@ -196,6 +207,14 @@ class SheetWriter:
         for (r, c), fmt in (cell_formats or {}).items():
             marked.setdefault(r, {})[c] = fmt
         n_rows = max(len(rows), max(marked, default=-1) + 1)
+        if isinstance(sheet, bulk.BulkWorksheet):
+            xml = bulk.rows_xml(sheet, rows, marked, date_format)
+            if xml is not None:
+                width = max(
+                    [0, *(len(row) for row in rows), *(c + 1 for _, c in cell_formats or {})]
+                )
+                sheet.write_block(0, n_rows - 1, width - 1, xml)
+                return
         for r in range(n_rows):
             row = rows[r] if r < len(rows) else []
             formats = marked.get(r)

@@ -1,0 +1,299 @@
+"""Tables of cells rendered straight to worksheet XML, a block of rows at a time.
+
+xlsxwriter keeps a Python object per cell and turns each one into XML with several calls,
+about ten microseconds a cell; a 40-student gradebook's Details sheet alone is twelve
+thousand cells. The tables gradeproc writes in bulk (Details, Grades, the instructor's
+sheets it copies) are rendered here instead, column by column, into the XML xlsxwriter
+itself writes in its constant-memory mode (`<c>` elements with inline strings), and handed
+to the worksheet as one block of rows. Everything else about a sheet (its header, widths,
+formats, comments, conditional formats, filters, print setup) stays with xlsxwriter.
+
+The rendering follows xlsxwriter's cell for cell: numbers as `{:.16G}`, text escaped as
+its inline strings are (`_xHHHH_` for control characters, `&`, `<`, `>`), a cell without a
+format of its own taking its row's format, else its column's, as xlsxwriter does when it
+writes the file. A value of a type not listed here is not rendered: the caller writes that
+table through xlsxwriter's own methods instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+
+# Excel's limit on a cell's text, in UTF-16 units (a character above U+FFFF counts twice).
+CELL_UNITS = 32_767
+
+_ESCAPED = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+def text_xml(value: str) -> str:
+    """A cell's text as xlsxwriter writes an inline string's content (without the tags)."""
+    if len(value) > CELL_UNITS // 2 and len(value.encode("utf-16-le", "surrogatepass")) > (
+        2 * CELL_UNITS
+    ):
+        value = _utf16_cut(value, CELL_UNITS)  # as xlsxwriter cuts a longer string
+    if not _ESCAPED.search(value):
+        return value
+    value = _LITERAL_ESCAPE.sub(r"_x005F\1", value)
+    value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _utf16_cut(value: str, units: int) -> str:
+    length = 0
+    for index, char in enumerate(value):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > units:
+            return value[:index]
+    return value
+
+
+def _style(xf: int) -> str:
+    return f' s="{xf}"' if xf else ""
+
+
+def _inline(value: str) -> str:
+    """An inline string's `<t>` attributes and text, from the end of its tag name on."""
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
+    return f"{space}>{text_xml(value)}"
+
+
+def string_cell(ref: str, style: str, value: str) -> str:
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{_inline(value)}</t></is></c>'
+
+
+def number_cell(ref: str, style: str, value: float | int) -> str:
+    return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+
+
+class BulkWorksheet(Worksheet):
+    """An xlsxwriter worksheet that also takes blocks of rows already rendered as XML.
+
+    Blocks are added in row order, each below every row written before it (as
+    constant-memory mode requires anyway). In constant-memory mode a block goes straight to
+    the sheet's row file; otherwise it is kept and written in its place among the rows
+    xlsxwriter writes itself.
+    """
+
+    # xlsxwriter's own attributes this class reads and sets, untyped there
+    fh: Any
+    dim_rowmin: int | None
+    dim_rowmax: int | None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._blocks: list[tuple[int, int, str]] = []
+
+    def xf(self, fmt: Format | None) -> int:
+        """The style index of a format (0: none)."""
+        return 0 if fmt is None else int(fmt._get_xf_index())
+
+    def default_xf(self, row: int | None, col: int) -> int:
+        """The style a cell with no format of its own takes: its row's, else its column's."""
+        info = self.row_info.get(row) if row is not None else None
+        if info is not None and info.row_format is not None:
+            return self.xf(info.row_format)
+        column = self.col_info.get(col)
+        return self.xf(column.column_format) if column is not None else 0
+
+    def row_formats(self, first: int, last: int) -> bool:
+        """True when one of rows first..last has a format of its own (set_row with one)."""
+        return any(
+            first <= r <= last and info.row_format is not None for r, info in self.row_info.items()
+        )
+
+    def row_tag(self, row: int, empty: bool = False) -> str:
+        """The `<row>` tag xlsxwriter writes for this row (its height and format included)."""
+        info = self.row_info.get(row)
+        if info is None and self.default_row_height == self.original_row_height:
+            return f'<row r="{row + 1}"/>' if empty else f'<row r="{row + 1}">'
+        saved, self.fh = self.fh, io.StringIO()
+        try:
+            self._write_row(row, None, info, empty_row=empty)
+            return str(self.fh.getvalue())
+        finally:
+            self.fh = saved
+
+    def write_block(self, first: int, last: int, last_col: int, xml: str) -> None:
+        """Rows first..last (0-based), holding cells up to column `last_col`, as rendered."""
+        if last < first:
+            return
+        self._check_dimensions(first, 0)
+        self._check_dimensions(last, max(last_col, 0))
+        if self.constant_memory:
+            self._write_single_row(last + 1)  # the row in progress first, then the block
+            self.fh.write(xml)
+        else:
+            self._blocks.append((first, last, xml))
+
+    def _write_rows(self) -> None:
+        if not self._blocks:
+            super()._write_rows()
+            return
+        low, high = self.dim_rowmin, self.dim_rowmax
+        assert low is not None and high is not None  # a block sets them
+        start = low
+        try:  # xlsxwriter writes the rows around the blocks, a stretch at a time
+            for first, last, xml in self._blocks:
+                if first > start:
+                    self.dim_rowmin, self.dim_rowmax = start, first - 1
+                    super()._write_rows()
+                self.fh.write(xml)
+                start = last + 1
+            if start <= high:
+                self.dim_rowmin, self.dim_rowmax = start, high
+                super()._write_rows()
+        finally:
+            self.dim_rowmin, self.dim_rowmax = low, high
+
+
+def column_cells(
+    kind: str, cells: Sequence[object], refs: Sequence[str], style: str
+) -> list[str] | None:
+    """One column's `<c>` elements ("" for a blank), or None if a value cannot be rendered.
+
+    `kind` is "number" or "date" (floats, None for a blank), "text" (str or None) or "any".
+    """
+    if kind in ("number", "date"):
+        out = []
+        for ref, value in zip(refs, cells, strict=True):
+            if value is None:
+                out.append("")
+            elif type(value) is float and math.isfinite(value):
+                out.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
+            else:
+                return None
+        return out
+    if kind == "text":  # a column repeats its texts (statuses, names): each escaped once
+        seen: dict[str, str] = {}
+        out = []
+        for ref, value in zip(refs, cells, strict=True):
+            if value is None:
+                out.append("")
+                continue
+            body = seen.get(value)  # type: ignore[call-overload]
+            if body is None:
+                body = seen[value] = _inline(value)  # type: ignore[index, arg-type]
+            out.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{body}</t></is></c>')
+        return out
+    out = []
+    for ref, value in zip(refs, cells, strict=True):
+        cell = value_cell(ref, style, value)
+        if cell is None:
+            return None
+        out.append(cell)
+    return out
+
+
+def value_cell(ref: str, style: str, value: object, date_style: str = "") -> str | None:
+    """One cell of any plain value; "" for a blank; None for a type it does not render."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return "" if value == "" else string_cell(ref, style, value)  # type: ignore[arg-type]
+    if kind is float:
+        return number_cell(ref, style, value) if math.isfinite(value) else ""  # type: ignore[arg-type]
+    if kind is bool:
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'  # type: ignore[call-overload]
+    if kind is int:
+        return number_cell(ref, style, value)  # type: ignore[arg-type]
+    return None
+
+
+DATE_TYPES = (dt.datetime, dt.date, dt.time)
+
+
+def frame_xml(
+    sheet: BulkWorksheet,
+    columns: Sequence[Any],
+    first_row: int,
+    formats: Sequence[Format | None],
+) -> str | None:
+    """Rows of `columns` (write.cells.Column) from `first_row` on, each column in its
+    format (None: the row's or column's); None if a value cannot be rendered here."""
+    n = len(columns[0].cells) if columns else 0
+    if not n or sheet.row_formats(first_row, first_row + n - 1):
+        return None
+    numbers = [str(r + 1) for r in range(first_row, first_row + n)]
+    rendered = []
+    for c, column in enumerate(columns):
+        fmt = formats[c]
+        style = _style(sheet.xf(fmt) if fmt is not None else sheet.default_xf(None, c))
+        letter = xl_col_to_name(c)
+        cells = column_cells(column.kind, column.cells, [letter + r for r in numbers], style)
+        if cells is None:
+            return None
+        rendered.append(cells)
+    return "".join(_rows(sheet, range(first_row, first_row + n), zip(*rendered, strict=True)))
+
+
+def rows_xml(
+    sheet: BulkWorksheet,
+    rows: Sequence[Sequence[object]],
+    marked: dict[int, dict[int, Format]],
+    date_format: Format,
+) -> str | None:
+    """An instructor's rows as they hold their values, from row 0: dates in `date_format`,
+    the `marked` cells ((row -> column -> format)) in theirs, a marked blank as a formatted
+    blank cell. None if a value cannot be rendered here."""
+    n_rows = max(len(rows), max(marked, default=-1) + 1)
+    if not n_rows or sheet.row_formats(0, n_rows - 1):
+        return None
+    width = max([0, *(len(row) for row in rows), *(max(m) + 1 for m in marked.values() if m)])
+    letters = [xl_col_to_name(c) for c in range(width)]
+    plain = [_style(sheet.default_xf(None, c)) for c in range(width)]
+    date_style = _style(sheet.xf(date_format))
+    every_row = []
+    for r in range(n_rows):
+        row = rows[r] if r < len(rows) else ()
+        marks = marked.get(r, {})
+        number = str(r + 1)
+        parts = []
+        for c, value in enumerate(row):
+            fmt = marks.get(c)
+            style = plain[c] if fmt is None else _style(sheet.xf(fmt))
+            ref = letters[c] + number
+            if isinstance(value, DATE_TYPES):
+                parts.append(number_cell(ref, date_style, sheet._convert_date_time(value)))
+                continue
+            cell = value_cell(ref, style, value)
+            if cell is None:
+                return None
+            if not cell and fmt is not None:
+                cell = f'<c r="{ref}"{style}/>'
+            parts.append(cell)
+        for c in sorted(c for c in marks if c >= len(row)):
+            parts.append(f'<c r="{letters[c]}{number}"{_style(sheet.xf(marks[c]))}/>')
+        every_row.append(parts)
+    return "".join(_rows(sheet, range(n_rows), every_row))
+
+
+def _rows(
+    sheet: BulkWorksheet, numbers: Iterable[int], cells: Iterable[Sequence[str]]
+) -> list[str]:
+    """Each row's tag around its cells; a row with no cell only if xlsxwriter would write it
+    (a height, a format or a comment of its own)."""
+    out = []
+    info, comments = sheet.row_info, sheet.comments
+    for r, parts in zip(numbers, cells, strict=True):
+        body = "".join(parts)
+        if body:
+            out.append(sheet.row_tag(r) + body + "</row>")
+        elif r in info or r in comments:
+            out.append(sheet.row_tag(r, empty=True))
+    return out
