@@ -150,6 +150,17 @@ class _Sentences:
         self.count[positions] += 1
         self.rounds.append((positions, rank, sentences.texts[sentences.codes]))
 
+    def add_each(self, students: np.ndarray, sentences: np.ndarray) -> None:
+        """Several sentences per student at once: `students` (ascending) names the student
+        of each sentence, in the order said."""
+        if not len(students):
+            return
+        counts = np.bincount(students, minlength=self.n)
+        first = np.cumsum(counts) - counts  # each student's first sentence in `sentences`
+        rank = self.count[students] + (np.arange(len(students)) - first[students])
+        self.count += counts
+        self.rounds.append((students, rank, sentences))
+
     def joined(self) -> np.ndarray:
         notes = np.full(self.n, "", dtype=object)
         if not self.rounds:
@@ -211,14 +222,15 @@ def text_coded(values: np.ndarray | pd.Series | str, n: int | None = None) -> Co
 class Cells:
     """The facts of some students' scores, one entry per cell, for the words about them.
 
-    `name`, `category` and `maximum` are the assessment's (one for all, or one per cell);
+    `name`, `category` and `maximum` are the assessment's (one for all, or one per cell,
+    the texts possibly coded);
     `status` the status names or codes; `handed_in` whether a submission time was given and
     `when` that time as the course's wall clock (`2024-10-15 23:41`; read only where work
     was handed in and not graded); `max_days` the policy's late limit.
     """
 
-    name: np.ndarray | str
-    category: np.ndarray | str
+    name: np.ndarray | str | Coded
+    category: np.ndarray | str | Coded
     maximum: np.ndarray
     status: np.ndarray
     days: np.ndarray
@@ -237,10 +249,12 @@ def _status_codes(status: np.ndarray) -> np.ndarray:
     return pd.Categorical(values.astype(object).astype(str), categories=list(STATUSES)).codes
 
 
-def _selected(values: np.ndarray | str, rows: np.ndarray) -> Coded:
+def _selected(values: np.ndarray | str | Coded, rows: np.ndarray) -> Coded:
     """The text of the picked cells, coded: one text for all, or each cell's own."""
     if isinstance(values, str):
         return text_coded(values, int(np.count_nonzero(rows)))
+    if isinstance(values, Coded):
+        return Coded(values.codes[rows], values.texts)
     return text_coded(np.asarray(values, dtype=object)[rows])
 
 
@@ -344,23 +358,67 @@ def status_sentences(cells: Cells) -> np.ndarray:
     return _spread(len(cells.days), _status_said(cells))
 
 
-def column_cells(facts: Facts, j: int, when: np.ndarray | None = None) -> Cells:
-    """The facts of assessment j's column, every student."""
-    gradebook = facts.gradebook
-    name = gradebook.assessments.index[j]
-    n = len(facts.status)
+# Students whose scores' sentences are rendered at once: enough cells to leave numpy's
+# per-call cost behind, few enough that a million-student class stays in bounded memory.
+NOTE_BLOCK_CELLS = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """A class's score facts as student × assessment arrays, read from the gradebook once,
+    and the wall-clock time of each handed-in score not graded yet, by assessment
+    (student positions, ascending, and their times as text)."""
+
+    raw: np.ndarray
+    excused: np.ndarray
+    handed_in: np.ndarray
+    waiting: dict[int, tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, facts: Facts) -> _Scores:
+        gradebook = facts.gradebook
+        names = gradebook.assessments.index
+        submitted = gradebook.submitted[names]
+        handed_in = submitted.notna().to_numpy()
+        waiting = (facts.status == _code(Status.UNGRADED)) & handed_in
+        when = {}
+        for j in np.flatnonzero(waiting.any(axis=0)).tolist():
+            students = np.flatnonzero(waiting[:, j])
+            times = submitted.iloc[students, j]
+            when[j] = (students, local_minutes(times, str(gradebook.policy.timezone)))
+        return cls(
+            raw=gradebook.points[names].to_numpy(dtype="float64"),
+            excused=gradebook.excused[names].to_numpy(dtype=bool),
+            handed_in=handed_in,
+            waiting=when,
+        )
+
+
+def block_cells(facts: Facts, scores: _Scores, rows: slice) -> Cells:
+    """The facts of every score of the students in `rows`, student by student (each
+    student's assessments in column order), the texts coded per assessment."""
+    assessments = facts.gradebook.assessments
+    n_items = len(assessments)
+    status = facts.status[rows].ravel()
+    n_cells = len(status)
+    item = np.tile(np.arange(n_items, dtype=np.int64), n_cells // max(n_items, 1))
+    when = np.empty(n_cells, dtype=object)
+    grid = when.reshape(-1, n_items)
+    for j, (students, times) in scores.waiting.items():
+        lo, hi = np.searchsorted(students, [rows.start, rows.stop])
+        grid[students[lo:hi] - rows.start, j] = times[lo:hi]
     return Cells(
-        name=str(name),
-        category=str(gradebook.assessments.at[name, "category"]),
-        maximum=np.array(gradebook.assessments.at[name, "max_points"], dtype="float64"),
-        status=facts.status[:, j],
-        days=facts.days[:, j],
-        raw=gradebook.points[name].to_numpy(dtype="float64"),
-        final=facts.final[:, j],
-        excused=gradebook.excused[name].to_numpy(dtype=bool),
-        handed_in=gradebook.submitted[name].notna().to_numpy(),
-        when=np.empty(n, dtype=object) if when is None else when,
-        max_days=int(gradebook.policy.late_max_days),
+        name=Coded(item, assessments.index.to_numpy(dtype=object).astype(str)),
+        category=Coded(item, assessments["category"].to_numpy(dtype=object).astype(str)),
+        maximum=assessments["max_points"].to_numpy(dtype="float64")[item],
+        status=status,
+        days=facts.days[rows].ravel(),
+        raw=scores.raw[rows].ravel(),
+        final=facts.final[rows].ravel(),
+        excused=scores.excused[rows].ravel(),
+        handed_in=scores.handed_in[rows].ravel(),
+        when=when,
+        max_days=int(facts.gradebook.policy.late_max_days),
     )
 
 
@@ -373,14 +431,22 @@ def student_notes(facts: Facts) -> np.ndarray:
     gradebook = facts.gradebook
     policy: Any = gradebook.policy  # settings are read by name
     letters, flags = facts.letters, facts.flags
-    notes = _Sentences(len(facts.status))
-    for j, name in enumerate(gradebook.assessments.index):
-        cells = column_cells(facts, j)
-        waiting = (cells.status == _code(Status.UNGRADED)) & cells.handed_in
-        if waiting.any():
-            cells.when[waiting] = local_minutes(gradebook.submitted[name][waiting], policy.timezone)
-        for rows, sentences in _late_said(cells) + _status_said(cells):
-            notes.add(rows, sentences)
+    n_students, n_items = facts.status.shape
+    notes = _Sentences(n_students)
+    step = max(1, NOTE_BLOCK_CELLS // max(n_items, 1))
+    scores = _Scores.of(facts)
+    for start in range(0, n_students, step):
+        rows = slice(start, min(start + step, n_students))
+        cells = block_cells(facts, scores, rows)
+        # Each score's late sentence, then its status sentence, item by item: the order
+        # a student's Notes read in, kept by a stable sort on the cell.
+        said = _late_said(cells) + _status_said(cells)
+        if not said:
+            continue
+        at = np.concatenate([np.flatnonzero(picked) for picked, _ in said])
+        texts = np.concatenate([sentences for _, sentences in said])
+        order = np.argsort(at, kind="stable")
+        notes.add_each(start + at[order] // n_items, texts[order])
 
     _extension_notes(gradebook, notes)
     no_letter = letters["letter"].isna().to_numpy()
