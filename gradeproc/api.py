@@ -62,11 +62,12 @@ class Result:
 
     def to_dict(self) -> dict[str, object]:
         totals = self.grades["Total"].dropna()
+        flags = self.flag_counts()
         return {
             "students": len(self.grades),
             "letters": self.letter_counts(),
-            "flags": self.flag_counts(),
-            "ungraded_students": self.ungraded_students(),
+            "flags": flags,
+            "ungraded_students": flags.get("UNGRADED", 0),
             "mean_total": round(float(totals.mean()), 2) if len(totals) else None,
             "output": str(self.output) if self.output else None,
             "registrar": str(self.registrar) if self.registrar else None,

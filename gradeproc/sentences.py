@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gradeproc.compute import DETAIL_COLUMNS, STATUSES, Facts, Status, status_names
-from gradeproc.compute.lateness import effective_due_ns, utc_ns
+from gradeproc.compute.lateness import column_ns, utc_ns
 from gradeproc.compute.letters import snap
 from gradeproc.parse import NOT_A_TIME
 
@@ -579,9 +579,9 @@ def details_frame(facts: Facts) -> pd.DataFrame:
     raw = gradebook.points.to_numpy(dtype="float64")
     excused = gradebook.excused.to_numpy(dtype=bool)
     submitted_ns = utc_ns(gradebook.submitted)
-    due_ns, _ = effective_due_ns(
-        assessments["due"], gradebook.extensions, students, policy.timezone
-    )
+    due_ns = np.broadcast_to(column_ns(assessments["due"]), (n_students, n_items)).copy()
+    extended_r, extended_c, extended_due = facts.extended_due
+    due_ns[extended_r, extended_c] = extended_due
     deduction = cell_deduction(
         raw,
         facts.final,

@@ -77,6 +77,8 @@ class Facts:
     columns: dict[str, np.ndarray]  # the Grades columns, Notes aside
     letters: pd.DataFrame
     flags: pd.DataFrame
+    # The extended cells' due times: (student positions, assessment positions, UTC ns)
+    extended_due: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     def of_students(self, positions: list[int] | np.ndarray) -> Facts:
         """The facts of some students (roster positions), to speak about them alone."""
@@ -96,7 +98,17 @@ class Facts:
             columns={name: values[positions] for name, values in self.columns.items()},
             letters=self.letters.iloc[positions],
             flags=self.flags.iloc[positions],
+            extended_due=self._extended_due_of(positions),
         )
+
+    def _extended_due_of(
+        self, positions: list[int] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r, c, due = self.extended_due
+        at = np.full(len(self.status), -1, dtype=np.int64)
+        at[np.asarray(positions, dtype=np.int64)] = np.arange(len(positions))
+        keep = at[r] >= 0
+        return at[r][keep], c[keep], due[keep]
 
 
 @dataclass
@@ -291,7 +303,14 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
             "Flags": flags_text(flags),
         }
     )
-    facts = Facts(gradebook=gradebook, columns=columns, letters=letters, flags=flags, **cells)
+    facts = Facts(
+        gradebook=gradebook,
+        columns=columns,
+        letters=letters,
+        flags=flags,
+        extended_due=course.extended,
+        **cells,
+    )
     return Grading(facts=facts, notes=notes, with_details=details)
 
 

@@ -8,10 +8,10 @@ off, and each column goes to the typed writer for its values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -129,7 +129,8 @@ def to_column(name: str, series: pd.Series) -> Column:
 def column_of(name: str, kind: str, values: np.ndarray) -> Column:
     """A Column from values already converted: float64 for "date"/"number", else objects."""
     cells = plain(values)
-    if kind == "text" and any(isinstance(v, str) and len(v) > CELL_CHARS for v in cells):
+    texts = cast("Iterable[str]", filter(None, cells)) if kind == "text" else ()
+    if max(map(len, texts), default=0) > CELL_CHARS:
         cells = [fit_cell(v) if isinstance(v, str) else v for v in cells]  # a very long Notes
     return Column(name, kind, values, cells)
 
