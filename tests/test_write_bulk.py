@@ -108,10 +108,12 @@ def _cells(path: Path) -> dict[tuple[str, str], tuple[object, ...]]:
     return cells
 
 
+@pytest.mark.parametrize("chunk_cells", [1 << 16, 40], ids=["whole sheets", "blocks of 40 cells"])
 @pytest.mark.parametrize("constant_memory", [False, True], ids=["in memory", "constant memory"])
 def test_bulk_rows_are_the_cells_xlsxwriter_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, constant_memory: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, constant_memory: bool, chunk_cells: int
 ) -> None:
+    monkeypatch.setattr(bulk, "CHUNK_CELLS", chunk_cells)
     if constant_memory:  # as a course of more than IN_MEMORY_ROWS Details rows is written
         monkeypatch.setattr(
             workbook_module,
@@ -150,6 +152,35 @@ def test_a_value_the_renderer_does_not_know_goes_through_xlsxwriter(tmp_path: Pa
     assert rows[0] == ["text", 1.5]
     assert rows[1][0] == "a duration"
     assert rows[1][1] in (1.5, dt.timedelta(hours=36))  # a number of days, however read
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["in memory", "constant memory"])
+def test_a_block_the_renderer_cannot_write_goes_alone_through_xlsxwriter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, constant_memory: bool
+) -> None:
+    """Blocks of two rows; the one holding a duration goes cell by cell, the rest in bulk."""
+    monkeypatch.setattr(bulk, "CHUNK_CELLS", 4)
+    path = tmp_path / "book.xlsx"
+    book = new_workbook(path, constant_memory=constant_memory, in_memory=not constant_memory)
+    writer = SheetWriter(book, style.formats(book))
+    sheet = book.add_worksheet("Sheet")
+    rows: list[list[object]] = [[f"r{r}", float(r)] for r in range(9)]
+    rows[5][1] = dt.timedelta(days=2)
+    writer.rows(sheet, rows, {(2, 1): writer.formats["header"]})
+    book.close()
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet").to_python()
+    assert [row[0] for row in read] == [f"r{r}" for r in range(9)]
+    assert [row[1] for row in read if not isinstance(row[1], dt.timedelta)] == [
+        0.0,
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+        *([2.0] if read[5][1] == 2.0 else []),
+        6.0,
+        7.0,
+        8.0,
+    ]
 
 
 def test_blocks_sit_among_the_rows_xlsxwriter_writes(tmp_path: Path) -> None:

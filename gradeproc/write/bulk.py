@@ -91,6 +91,7 @@ class BulkWorksheet(Worksheet):
 
     # xlsxwriter's own attributes this class reads and sets, untyped there
     fh: Any
+    previous_row: int
     dim_rowmin: int | None
     dim_rowmax: int | None
 
@@ -135,8 +136,10 @@ class BulkWorksheet(Worksheet):
         self._check_dimensions(first, 0)
         self._check_dimensions(last, max(last_col, 0))
         if self.constant_memory:
-            self._write_single_row(last + 1)  # the row in progress first, then the block
+            if self.previous_row < first:  # the row xlsxwriter is building goes out first
+                self._write_single_row(first)
             self.fh.write(xml)
+            self.previous_row = last + 1  # xlsxwriter never writes a row of the block again
         else:
             self._blocks.append((first, last, xml))
 
@@ -217,29 +220,46 @@ def value_cell(ref: str, style: str, value: object, date_style: str = "") -> str
 
 DATE_TYPES = (dt.datetime, dt.date, dt.time)
 
+# Cells rendered per block: the strings of one block are alive at once, so a sheet of
+# millions of cells costs the memory of one block, and each block is still large enough
+# for the per-block work to vanish.
+CHUNK_CELLS = 1 << 16
+
+
+def chunk_rows(n_columns: int) -> int:
+    """Rows per block for a table this wide."""
+    return max(1, CHUNK_CELLS // max(n_columns, 1))
+
 
 def frame_xml(
     sheet: BulkWorksheet,
     columns: Sequence[Any],
     first_row: int,
     formats: Sequence[Format | None],
+    first: int = 0,
+    stop: int | None = None,
 ) -> str | None:
-    """Rows of `columns` (write.cells.Column) from `first_row` on, each column in its
-    format (None: the row's or column's); None if a value cannot be rendered here."""
+    """Rows first..stop-1 of `columns` (write.cells.Column), the table's row 0 on sheet row
+    `first_row`, each column in its format (None: the row's or column's); None if a value
+    cannot be rendered here."""
     n = len(columns[0].cells) if columns else 0
-    if not n or sheet.row_formats(first_row, first_row + n - 1):
+    stop = n if stop is None else stop
+    top = first_row + first
+    if stop <= first or sheet.row_formats(top, first_row + stop - 1):
         return None
-    numbers = [str(r + 1) for r in range(first_row, first_row + n)]
+    numbers = [str(r + 1) for r in range(top, first_row + stop)]
     rendered = []
     for c, column in enumerate(columns):
         fmt = formats[c]
         style = _style(sheet.xf(fmt) if fmt is not None else sheet.default_xf(None, c))
         letter = xl_col_to_name(c)
-        cells = column_cells(column.kind, column.cells, [letter + r for r in numbers], style)
+        cells = column_cells(
+            column.kind, column.cells[first:stop], [letter + r for r in numbers], style
+        )
         if cells is None:
             return None
         rendered.append(cells)
-    return "".join(_rows(sheet, range(first_row, first_row + n), zip(*rendered, strict=True)))
+    return "".join(_rows(sheet, range(top, first_row + stop), zip(*rendered, strict=True)))
 
 
 def rows_xml(
@@ -247,19 +267,28 @@ def rows_xml(
     rows: Sequence[Sequence[object]],
     marked: dict[int, dict[int, Format]],
     date_format: Format,
+    first: int = 0,
+    stop: int | None = None,
 ) -> str | None:
-    """An instructor's rows as they hold their values, from row 0: dates in `date_format`,
-    the `marked` cells ((row -> column -> format)) in theirs, a marked blank as a formatted
-    blank cell. None if a value cannot be rendered here."""
+    """An instructor's rows first..stop-1 as they hold their values (row r on sheet row r):
+    dates in `date_format`, the `marked` cells ((row -> column -> format)) in theirs, a
+    marked blank as a formatted blank cell. None if a value cannot be rendered here."""
     n_rows = max(len(rows), max(marked, default=-1) + 1)
-    if not n_rows or sheet.row_formats(0, n_rows - 1):
+    stop = n_rows if stop is None else min(stop, n_rows)
+    if stop <= first or sheet.row_formats(first, stop - 1):
         return None
-    width = max([0, *(len(row) for row in rows), *(max(m) + 1 for m in marked.values() if m)])
+    width = max(
+        [
+            0,
+            *(len(rows[r]) for r in range(first, min(stop, len(rows)))),
+            *(max(m) + 1 for r, m in marked.items() if m and first <= r < stop),
+        ]
+    )
     letters = [xl_col_to_name(c) for c in range(width)]
     plain = [_style(sheet.default_xf(None, c)) for c in range(width)]
     date_style = _style(sheet.xf(date_format))
     every_row = []
-    for r in range(n_rows):
+    for r in range(first, stop):
         row = rows[r] if r < len(rows) else ()
         marks = marked.get(r, {})
         number = str(r + 1)
@@ -280,7 +309,7 @@ def rows_xml(
         for c in sorted(c for c in marks if c >= len(row)):
             parts.append(f'<c r="{letters[c]}{number}"{_style(sheet.xf(marks[c]))}/>')
         every_row.append(parts)
-    return "".join(_rows(sheet, range(n_rows), every_row))
+    return "".join(_rows(sheet, range(first, stop), every_row))
 
 
 def _rows(

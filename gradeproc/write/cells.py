@@ -171,21 +171,26 @@ class SheetWriter:
             for column in columns
         ]
         n = len(columns[0].cells) if columns else 0
-        if isinstance(sheet, bulk.BulkWorksheet):
-            xml = bulk.frame_xml(sheet, columns, start_row + 1, cell_formats)
-            if xml is not None:
-                sheet.write_block(start_row + 1, start_row + n, len(columns) - 1, xml)
-                return start_row + 1 + n
         writers = [
             (c, methods.get(column.kind, sheet.write), column.cells, fmt)
             for c, (column, fmt) in enumerate(zip(columns, cell_formats, strict=True))
         ]
-        for offset in range(n):
-            r = start_row + 1 + offset
-            for c, method, cells, fmt in writers:
-                value = cells[offset]
-                if value is not None:
-                    method(r, c, value, fmt)
+        step = bulk.chunk_rows(len(columns))
+        for first in range(0, n, step):  # a chunk of rows at a time: memory stays bounded
+            stop = min(first + step, n)
+            if isinstance(sheet, bulk.BulkWorksheet):
+                xml = bulk.frame_xml(sheet, columns, start_row + 1, cell_formats, first, stop)
+                if xml is not None:
+                    sheet.write_block(
+                        start_row + 1 + first, start_row + stop, len(columns) - 1, xml
+                    )
+                    continue
+            for offset in range(first, stop):
+                r = start_row + 1 + offset
+                for c, method, cells, fmt in writers:
+                    value = cells[offset]
+                    if value is not None:
+                        method(r, c, value, fmt)
         return start_row + 1 + n
 
     def rows(
@@ -201,22 +206,35 @@ class SheetWriter:
         Rows without a marked cell take the plain path.
         """
         date_format = self.formats["datetime"]
-        write = sheet.write
-        write_number, write_string, write_datetime = cell_writers(sheet)
-        fast = {float: write_number, int: write_number, str: write_string}
         marked: dict[int, dict[int, object]] = {}
         for (r, c), fmt in (cell_formats or {}).items():
             marked.setdefault(r, {})[c] = fmt
         n_rows = max(len(rows), max(marked, default=-1) + 1)
-        if isinstance(sheet, bulk.BulkWorksheet):
-            xml = bulk.rows_xml(sheet, rows, marked, date_format)
-            if xml is not None:
-                width = max(
-                    [0, *(len(row) for row in rows), *(c + 1 for _, c in cell_formats or {})]
-                )
-                sheet.write_block(0, n_rows - 1, width - 1, xml)
-                return
-        for r in range(n_rows):
+        width = max([0, *(len(row) for row in rows), *(c + 1 for _, c in cell_formats or {})])
+        step = bulk.chunk_rows(width)
+        for first in range(0, n_rows, step):  # a chunk of rows at a time: memory stays bounded
+            stop = min(first + step, n_rows)
+            if isinstance(sheet, bulk.BulkWorksheet):
+                xml = bulk.rows_xml(sheet, rows, marked, date_format, first, stop)
+                if xml is not None:
+                    sheet.write_block(first, stop - 1, width - 1, xml)
+                    continue
+            self._rows_one_by_one(sheet, rows, marked, first, stop)
+
+    def _rows_one_by_one(
+        self,
+        sheet: Worksheet,
+        rows: list[list[object]],
+        marked: dict[int, dict[int, object]],
+        first: int,
+        stop: int,
+    ) -> None:
+        """Rows first..stop-1 through xlsxwriter's cell methods, one cell at a time."""
+        date_format = self.formats["datetime"]
+        write = sheet.write
+        write_number, write_string, write_datetime = cell_writers(sheet)
+        fast = {float: write_number, int: write_number, str: write_string}
+        for r in range(first, stop):
             row = rows[r] if r < len(rows) else []
             formats = marked.get(r)
             if formats is None:
