@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import xlsxwriter
 from hypothesis import given
@@ -181,6 +182,26 @@ def test_a_block_the_renderer_cannot_write_goes_alone_through_xlsxwriter(
         7.0,
         8.0,
     ]
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["in memory", "constant memory"])
+def test_a_table_block_the_renderer_cannot_write_goes_row_by_row_through_xlsxwriter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, constant_memory: bool
+) -> None:
+    monkeypatch.setattr(bulk, "CHUNK_CELLS", 6)  # three rows of two columns a block
+    path = tmp_path / "book.xlsx"
+    book = new_workbook(path, constant_memory=constant_memory, in_memory=not constant_memory)
+    writer = SheetWriter(book, style.formats(book))
+    sheet = book.add_worksheet("Sheet")
+    mixed: list[object] = [1.5, "x", None, dt.timedelta(days=1), 2.5, "y", True, 4.0]
+    table = pd.DataFrame({"n": [float(r) for r in range(8)], "mixed": mixed})
+    assert writer.frame(sheet, table) == 9
+    book.close()
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet").to_python()
+    assert [row[0] for row in read] == ["n", *(float(r) for r in range(8))]
+    column = [row[1] for row in read]
+    assert column[:4] == ["mixed", 1.5, "x", ""]
+    assert column[5:] == [2.5, "y", True, 4.0]
 
 
 def test_blocks_sit_among_the_rows_xlsxwriter_writes(tmp_path: Path) -> None:

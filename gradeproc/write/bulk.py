@@ -242,7 +242,7 @@ def frame_xml(
     """Rows first..stop-1 of `columns` (write.cells.Column), the table's row 0 on sheet row
     `first_row`, each column in its format (None: the row's or column's); None if a value
     cannot be rendered here."""
-    n = len(columns[0].cells) if columns else 0
+    n = len(columns[0]) if columns else 0
     stop = n if stop is None else stop
     top = first_row + first
     if stop <= first or sheet.row_formats(top, first_row + stop - 1):
@@ -254,7 +254,7 @@ def frame_xml(
         style = _style(sheet.xf(fmt) if fmt is not None else sheet.default_xf(None, c))
         letter = xl_col_to_name(c)
         cells = column_cells(
-            column.kind, column.cells[first:stop], [letter + r for r in numbers], style
+            column.kind, column.cells(first, stop), [letter + r for r in numbers], style
         )
         if cells is None:
             return None

@@ -98,13 +98,25 @@ def fit_cell(text: str) -> str:
 @dataclass(frozen=True)
 class Column:
     """One column converted once, as the writer and the width take it: `values` a numpy
-    array (float64 for numbers and Excel dates, NaN for a blank; else objects) and `cells`
-    the same as plain Python values, None for a blank."""
+    array (float64 for numbers and Excel dates, NaN for a blank; else objects). Its cells
+    as plain Python values are made a block of rows at a time (`cells`), so a sheet of
+    millions of cells never holds them all as Python objects at once."""
 
     name: str
     kind: str  # "date", "number", "text" or "any" (written by xlsxwriter's generic write)
     values: np.ndarray
-    cells: list[object]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def cells(self, first: int = 0, stop: int | None = None) -> list[object]:
+        """Rows first..stop-1 as plain Python values, None for a blank; a text longer than
+        a cell holds is cut, and says so."""
+        cells = plain(self.values[first:stop])
+        texts = cast("Iterable[str]", filter(None, cells)) if self.kind == "text" else ()
+        if max(map(len, texts), default=0) > CELL_CHARS:
+            cells = [fit_cell(v) if isinstance(v, str) else v for v in cells]  # a long Notes
+        return cells
 
 
 def to_column(name: str, series: pd.Series) -> Column:
@@ -128,11 +140,7 @@ def to_column(name: str, series: pd.Series) -> Column:
 
 def column_of(name: str, kind: str, values: np.ndarray) -> Column:
     """A Column from values already converted: float64 for "date"/"number", else objects."""
-    cells = plain(values)
-    texts = cast("Iterable[str]", filter(None, cells)) if kind == "text" else ()
-    if max(map(len, texts), default=0) > CELL_CHARS:
-        cells = [fit_cell(v) if isinstance(v, str) else v for v in cells]  # a very long Notes
-    return Column(name, kind, values, cells)
+    return Column(name, kind, values)
 
 
 def to_columns(frame: pd.DataFrame) -> list[Column]:
@@ -170,11 +178,7 @@ class SheetWriter:
             else self.formats.get(column_formats.get(column.name, ""))
             for column in columns
         ]
-        n = len(columns[0].cells) if columns else 0
-        writers = [
-            (c, methods.get(column.kind, sheet.write), column.cells, fmt)
-            for c, (column, fmt) in enumerate(zip(columns, cell_formats, strict=True))
-        ]
+        n = len(columns[0]) if columns else 0
         step = bulk.chunk_rows(len(columns))
         for first in range(0, n, step):  # a chunk of rows at a time: memory stays bounded
             stop = min(first + step, n)
@@ -185,8 +189,13 @@ class SheetWriter:
                         start_row + 1 + first, start_row + stop, len(columns) - 1, xml
                     )
                     continue
-            for offset in range(first, stop):
-                r = start_row + 1 + offset
+            # Row by row (constant-memory mode drops a cell above the row it is on).
+            writers = [
+                (c, methods.get(column.kind, sheet.write), column.cells(first, stop), fmt)
+                for c, (column, fmt) in enumerate(zip(columns, cell_formats, strict=True))
+            ]
+            for offset in range(stop - first):
+                r = start_row + 1 + first + offset
                 for c, method, cells, fmt in writers:
                     value = cells[offset]
                     if value is not None:
