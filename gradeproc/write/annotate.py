@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from gradeproc.compute import STATUSES, Status
 from gradeproc.read import normalise
 from gradeproc.sentences import score_comments
 from gradeproc.write.cells import fit_cell
 from gradeproc.write.style import SCORE_KINDS
+
+STATUS_NAMES = np.array(STATUSES, dtype=object)  # a status code's name
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -89,24 +92,26 @@ def score_marks(
     them (case and spaces ignored).
     Only these exceptions are visited; the rest of the sheet is not looked at.
     """
-    status = grading.status
-    if sheet is None or status.empty or "Student ID" not in sheet.frame.columns:
+    facts = grading.facts
+    items = facts.gradebook.assessments.index
+    students = facts.gradebook.roster.index
+    if sheet is None or not facts.status.size or "Student ID" not in sheet.frame.columns:
         return []
-    names = {normalise(a): a for a in status.columns}
+    names = {normalise(a): a for a in items}
     columns: dict[str, int] = {}
     for label, letter in sheet.letters.items():
         name = names.get(normalise(label)) if label != "Student ID" else None
         if name is not None and name not in columns:
             columns[name] = column_number(letter)
     # Each student's Excel row, as validation recorded it (their first row on the sheet).
-    rows = student_rows.reindex(status.index).to_numpy(dtype="float64") - 1  # 0-based
-    cols = np.array([columns.get(a, -1) for a in status.columns], dtype=np.int64)
+    rows = student_rows.reindex(students).to_numpy(dtype="float64") - 1  # 0-based
+    cols = np.array([columns.get(a, -1) for a in items], dtype=np.int64)
     mask = shaded & ~np.isnan(rows)[:, None] & (cols >= 0)[None, :]
     i, j = np.nonzero(mask)
     if not len(i):
         return []
-    texts = score_comments(grading.facts, i, j)
-    kinds = status.to_numpy(dtype=object)[i, j]
+    texts = score_comments(facts, i, j)
+    kinds = STATUS_NAMES[facts.status[i, j]]
     return list(
         map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
     )
@@ -118,12 +123,10 @@ def shaded_cells(grading: Grading, gradebook: Gradebook) -> np.ndarray:
     UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
     with no submission time is UNGRADED too, but there is nothing to act on yet.
     """
-    status = grading.status
-    values = status.to_numpy(dtype=object)
-    submitted = gradebook.submitted.reindex(index=status.index, columns=status.columns)
-    return np.isin(values, list(SCORE_KINDS)) & (
-        (values != "UNGRADED") | submitted.notna().to_numpy()
-    )
+    codes = grading.facts.status
+    kinds = [STATUSES.index(kind) for kind in SCORE_KINDS]
+    handed_in = gradebook.submitted[gradebook.assessments.index].notna().to_numpy()
+    return np.isin(codes, kinds) & ((codes != STATUSES.index(Status.UNGRADED)) | handed_in)
 
 
 def flagged_rows(grades: pd.DataFrame) -> np.ndarray:
