@@ -233,3 +233,20 @@ def test_text_past_excels_limit_is_cut_where_xlsxwriter_cuts_it() -> None:
     emoji: Any = "\U0001f600"
     assert bulk.text_xml("a" * 40_000) == "a" * 32_767
     assert bulk.text_xml(emoji * 20_000) == emoji * 16_383  # two UTF-16 units each
+
+
+def test_without_the_internals_it_needs_every_cell_goes_through_xlsxwriter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should an xlsxwriter release rename what the renderer relies on, nothing is lost."""
+    monkeypatch.setattr(bulk, "SUPPORTED", False)
+    path = tmp_path / "book.xlsx"
+    book = new_workbook(path, in_memory=True)
+    writer = SheetWriter(book, style.formats(book))
+    sheet = book.add_worksheet("Sheet")
+    assert not sheet.renders
+    writer.rows(sheet, [["a", 1.0], ["b", 2.0]])
+    writer.frame(sheet, pd.DataFrame({"x": [3.0]}), start_row=3)
+    book.close()
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet").to_python()
+    assert read == [["a", 1.0], ["b", 2.0], ["", ""], ["x", ""], [3.0, ""]]

@@ -80,6 +80,13 @@ def number_cell(ref: str, style: str, value: float | int) -> str:
     return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
 
 
+# The xlsxwriter internals the renderer relies on. Should a release rename one, the renderer
+# switches itself off and every cell goes through xlsxwriter's public methods as before.
+_INTERNALS = ("_write_rows", "_write_single_row", "_check_dimensions", "_convert_date_time")
+_ATTRIBUTES = ("fh", "previous_row", "row_info", "col_info", "comments", "constant_memory")
+SUPPORTED = all(callable(getattr(Worksheet, name, None)) for name in (*_INTERNALS, "_write_row"))
+
+
 class BulkWorksheet(Worksheet):
     """An xlsxwriter worksheet that also takes blocks of rows already rendered as XML.
 
@@ -98,6 +105,11 @@ class BulkWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._blocks: list[tuple[int, int, str]] = []
+
+    @property
+    def renders(self) -> bool:
+        """Whether blocks can be handed to this sheet (xlsxwriter has what they rely on)."""
+        return SUPPORTED and all(hasattr(self, name) for name in _ATTRIBUTES)
 
     def xf(self, fmt: Format | None) -> int:
         """The style index of a format (0: none)."""
@@ -245,7 +257,7 @@ def frame_xml(
     n = len(columns[0]) if columns else 0
     stop = n if stop is None else stop
     top = first_row + first
-    if stop <= first or sheet.row_formats(top, first_row + stop - 1):
+    if stop <= first or not sheet.renders or sheet.row_formats(top, first_row + stop - 1):
         return None
     numbers = [str(r + 1) for r in range(top, first_row + stop)]
     rendered = []
@@ -275,7 +287,7 @@ def rows_xml(
     marked blank as a formatted blank cell. None if a value cannot be rendered here."""
     n_rows = max(len(rows), max(marked, default=-1) + 1)
     stop = n_rows if stop is None else min(stop, n_rows)
-    if stop <= first or sheet.row_formats(first, stop - 1):
+    if stop <= first or not sheet.renders or sheet.row_formats(first, stop - 1):
         return None
     width = max(
         [
