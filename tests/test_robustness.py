@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from gradeproc.api import validate
 from gradeproc.cli import app
 from tests.helpers import syllabus_sheets, write_book
+from tests.test_explain_diff import base_sheets
 
 runner = CliRunner()
 STUDENTS = [("S01", "Lovelace", "Ada"), ("S02", "Hopper", "Grace")]
@@ -241,3 +243,46 @@ def test_after_sigkill_no_output_and_the_next_run_tidies_up(tmp_path: Path) -> N
     assert again.returncode == 0, again.stderr
     assert not list(tmp_path.glob(".*.part"))
     assert_whole_or_nothing(tmp_path)
+
+
+def _command(*args: str, stdout: object = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """`python -m gradeproc ...` as a person runs it, in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "gradeproc", *args],
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+
+
+def test_a_finished_command_keeps_its_output_and_exit_code(tmp_path: Path) -> None:
+    """The command ends without Python's teardown; its lines and exit code are all there."""
+    book = write_book(tmp_path / "book.xlsx", base_sheets())
+    done = _command("process", str(book))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"Wrote {tmp_path / 'book.graded.xlsx'}"
+    again = _command("process", str(book))
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"Error: {tmp_path / 'book.graded.xlsx'} already exists; add --force to replace it\n"
+    )
+    sheets = base_sheets()
+    sheets["Scores"][1][1] = "9O"
+    broken = _command("validate", str(write_book(tmp_path / "broken.xlsx", sheets)))
+    assert broken.returncode == 1
+    assert 'Scores!B2: "9O" is not a number of points' in broken.stdout + broken.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_output_to_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "book.xlsx", base_sheets())
+    with open("/dev/full", "w") as full:
+        done = _command("process", str(book), stdout=full)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "Error: gradeproc's output could not be written (No space left on device)."
+    )
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "book.graded.xlsx").exists()  # written before the report was printed
