@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +53,15 @@ class Result:
         return f"Graded {len(self.grades)} students: {letters}."
 
     def flag_counts(self) -> dict[str, int]:
-        flags = self.grades["Flags"].str.split(", ").explode()
-        counts = flags[flags.astype(bool)].value_counts().sort_index()
-        return {str(k): int(v) for k, v in counts.items()}
+        """Students per flag code, codes in alphabetical order."""
+        counts = Counter(
+            code
+            for flags in self.grades["Flags"].tolist()
+            if isinstance(flags, str)
+            for code in flags.split(", ")
+            if code
+        )
+        return {code: counts[code] for code in sorted(counts)}
 
     def ungraded_students(self) -> int:
         """Students with work handed in but not graded yet (flag UNGRADED)."""

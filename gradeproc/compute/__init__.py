@@ -221,7 +221,9 @@ class _Course:
         order = np.argsort(r, kind="stable")
 
         def columns(frame: pd.DataFrame, dtype: str) -> list[np.ndarray]:
-            return [frame.iloc[:, j].to_numpy(dtype=dtype) for j in range(frame.shape[1])]
+            # One array for the frame (a view of its block when it has one), cut in columns.
+            matrix = frame.to_numpy(dtype=dtype)
+            return [matrix[:, j] for j in range(matrix.shape[1])]
 
         sub = gradebook.submitted
         return cls(

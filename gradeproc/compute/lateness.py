@@ -102,20 +102,27 @@ def _applicable(
     """(`applicable_extensions`, their student positions, their assessment positions)."""
     at = students.get_indexer(pd.Index(extensions["student_id"]))
     ext, at = extensions[at >= 0], at[at >= 0]
-    wildcard = (ext["assessment"] == "*").to_numpy()
-    expanded = (
-        ext[wildcard]
-        .drop(columns="assessment")
-        .merge(pd.DataFrame({"assessment": assessments}), how="cross")
+    targets = ext["assessment"].to_numpy(dtype=object)
+    wildcard = targets == "*"
+    n_items = len(assessments)
+    # A `*` row once per assessment (in their order), then the rows naming one.
+    every, named = np.flatnonzero(wildcard), np.flatnonzero(~wildcard)
+    source = np.concatenate([np.repeat(every, n_items), named])
+    r = at[source]
+    c = np.concatenate(
+        [
+            np.tile(np.arange(n_items, dtype=np.intp), len(every)),
+            assessments.get_indexer(pd.Index(targets[named])),
+        ]
     )
-    both = pd.concat([expanded, ext[~wildcard]], ignore_index=True)
-    r = np.concatenate([np.repeat(at[wildcard], len(assessments)), at[~wildcard]])
-    c = assessments.get_indexer(pd.Index(both["assessment"]))
     # One row per cell, the last one given: each cell numbered, the last of each number kept.
-    cell = r.astype(np.int64) * (len(assessments) + 1) + c
+    cell = r.astype(np.int64) * (n_items + 1) + c
     _, last_from_end = np.unique(cell[::-1], return_index=True)
     last = np.sort(len(cell) - 1 - last_from_end)
-    return both.iloc[last], r[last], c[last]
+    rows = ext.iloc[source[last]].drop(columns="assessment").reset_index(drop=True)
+    rows["assessment"] = np.asarray(assessments, dtype=object)[c[last]] if len(last) else []
+    rows.loc[c[last] < 0, "assessment"] = targets[source[last]][c[last] < 0]
+    return rows, r[last], c[last]
 
 
 def _frame_of_times(ns: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
