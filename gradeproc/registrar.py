@@ -495,6 +495,7 @@ class _Rows:
         self.override_cells = _Locator(workbook, gradebook.sheet_rows, "Overrides")
         self.sheet_rows = gradebook.sheet_rows
         self.roster, self.overrides = gradebook.roster, gradebook.overrides
+        self._roster_columns: dict[str, dict[object, object]] = {}
         self.findings: list[Finding] = []
         self.grades = grading.grades
         self.ids = self.grades["Student ID"].astype(str).tolist()
@@ -513,9 +514,17 @@ class _Rows:
         self.term: dict[str, dt.date | None] = {}
 
     def roster_value(self, sid: str, column: str) -> object:
-        if column not in self.roster.columns or sid not in self.roster.index:
-            return None
-        return self.roster.at[sid, column]
+        """The student's cell in a Roster column (None without the column or the student);
+        each column is read once, into a dict by student ID."""
+        values = self._roster_columns.get(column)
+        if values is None:
+            if column not in self.roster.columns:
+                return None
+            values = dict(
+                zip(self.roster.index.tolist(), self.roster[column].tolist(), strict=True)
+            )
+            self._roster_columns[column] = values
+        return values.get(sid)
 
     def override_value(self, sid: str, column: str) -> object:
         if column not in self.overrides.columns or sid not in self.overrides.index:

@@ -230,7 +230,7 @@ class _Course:
             policy=gradebook.policy,
             points=columns(gradebook.points, "float64"),
             excused=columns(gradebook.excused, "bool"),
-            submitted=[column_ns(sub.iloc[:, j]) for j in range(sub.shape[1])],
+            submitted=[column_ns(times) for _, times in sub.items()],
             due=column_ns(assessments["due"]),
             late_policy=assessments["late_policy"].to_numpy(dtype=bool),
             max_points=assessments["max_points"].to_numpy(dtype="float64"),

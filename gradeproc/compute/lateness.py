@@ -20,7 +20,7 @@ def utc_ns(frame: pd.DataFrame) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds; NaT stays NOT_A_TIME."""
     if frame.shape[1] == 0:
         return np.empty(frame.shape, dtype=np.int64)
-    return np.column_stack([column_ns(frame.iloc[:, j]) for j in range(frame.shape[1])])
+    return np.column_stack([column_ns(times) for _, times in frame.items()])
 
 
 def column_ns(times: pd.Series) -> np.ndarray:
