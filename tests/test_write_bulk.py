@@ -93,6 +93,7 @@ def _cells(path: Path) -> dict[tuple[str, str], tuple[object, ...]]:
                     continue
                 cells[(sheet.title, cell.coordinate)] = (
                     value,
+                    cell.value if isinstance(cell.value, str) else None,  # as openpyxl reads it
                     cell.number_format,
                     cell.fill.fgColor.rgb if cell.fill.fill_type else None,
                     cell.font.b,

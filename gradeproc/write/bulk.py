@@ -39,18 +39,27 @@ _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 
 
-def text_xml(value: str) -> str:
-    """A cell's text as xlsxwriter writes an inline string's content (without the tags)."""
+def cut(value: str) -> str:
+    """A text cut at Excel's limit of a cell, where xlsxwriter cuts it."""
     if len(value) > CELL_UNITS // 2 and len(value.encode("utf-16-le", "surrogatepass")) > (
         2 * CELL_UNITS
     ):
-        value = _utf16_cut(value, CELL_UNITS)  # as xlsxwriter cuts a longer string
+        return _utf16_cut(value, CELL_UNITS)
+    return value
+
+
+def _escaped(value: str) -> str:
     if not _ESCAPED.search(value):
         return value
     value = _LITERAL_ESCAPE.sub(r"_x005F\1", value)
     value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_xml(value: str) -> str:
+    """A cell's text as xlsxwriter writes an inline string's content (without the tags)."""
+    return _escaped(cut(value))
 
 
 def _utf16_cut(value: str, units: int) -> str:
@@ -66,14 +75,31 @@ def _style(xf: int) -> str:
     return f' s="{xf}"' if xf else ""
 
 
-def _inline(value: str) -> str:
-    """An inline string's `<t>` attributes and text, from the end of its tag name on."""
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
-    return f"{space}>{text_xml(value)}"
+class Strings:
+    """How one sheet writes text, as xlsxwriter would: an index into the workbook's shared
+    strings when the workbook is built in memory, the text itself (an inline string) in
+    constant-memory mode. Each distinct text is escaped once."""
 
+    def __init__(self, sheet: BulkWorksheet) -> None:
+        self.table = None if sheet.constant_memory else sheet.str_table
+        self.inline: dict[str, str] = {}
+        self.counted = 0 if self.table is None else self.table.count
 
-def string_cell(ref: str, style: str, value: str) -> str:
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{_inline(value)}</t></is></c>'
+    def undo(self) -> None:
+        """A block given up (xlsxwriter writes it instead): its uses are not counted twice."""
+        if self.table is not None:
+            self.table.count = self.counted
+
+    def cell(self, ref: str, style: str, value: str) -> str:
+        if self.table is not None:
+            index = self.table._get_shared_string_index(cut(value))
+            return f'<c r="{ref}"{style} t="s"><v>{index}</v></c>'
+        body = self.inline.get(value)
+        if body is None:
+            text = cut(value)
+            space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+            body = self.inline[value] = f"{space}>{_escaped(text)}"
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{body}</t></is></c>'
 
 
 def number_cell(ref: str, style: str, value: float | int) -> str:
@@ -83,7 +109,15 @@ def number_cell(ref: str, style: str, value: float | int) -> str:
 # The xlsxwriter internals the renderer relies on. Should a release rename one, the renderer
 # switches itself off and every cell goes through xlsxwriter's public methods as before.
 _INTERNALS = ("_write_rows", "_write_single_row", "_check_dimensions", "_convert_date_time")
-_ATTRIBUTES = ("fh", "previous_row", "row_info", "col_info", "comments", "constant_memory")
+_ATTRIBUTES = (
+    "fh",
+    "previous_row",
+    "row_info",
+    "col_info",
+    "comments",
+    "constant_memory",
+    "str_table",
+)
 SUPPORTED = all(callable(getattr(Worksheet, name, None)) for name in (*_INTERNALS, "_write_row"))
 
 
@@ -177,7 +211,7 @@ class BulkWorksheet(Worksheet):
 
 
 def column_cells(
-    kind: str, cells: Sequence[object], refs: Sequence[str], style: str
+    kind: str, cells: Sequence[object], refs: Sequence[str], style: str, strings: Strings
 ) -> list[str] | None:
     """One column's `<c>` elements ("" for a blank), or None if a value cannot be rendered.
 
@@ -193,34 +227,28 @@ def column_cells(
             else:
                 return None
         return out
-    if kind == "text":  # a column repeats its texts (statuses, names): each escaped once
-        seen: dict[str, str] = {}
-        out = []
-        for ref, value in zip(refs, cells, strict=True):
-            if value is None:
-                out.append("")
-                continue
-            body = seen.get(value)  # type: ignore[call-overload]
-            if body is None:
-                body = seen[value] = _inline(value)  # type: ignore[index, arg-type]
-            out.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{body}</t></is></c>')
-        return out
+    if kind == "text":
+        text = strings.cell
+        return [
+            "" if value is None else text(ref, style, value)  # type: ignore[arg-type]
+            for ref, value in zip(refs, cells, strict=True)
+        ]
     out = []
     for ref, value in zip(refs, cells, strict=True):
-        cell = value_cell(ref, style, value)
+        cell = value_cell(ref, style, value, strings)
         if cell is None:
             return None
         out.append(cell)
     return out
 
 
-def value_cell(ref: str, style: str, value: object, date_style: str = "") -> str | None:
+def value_cell(ref: str, style: str, value: object, strings: Strings) -> str | None:
     """One cell of any plain value; "" for a blank; None for a type it does not render."""
     if value is None:
         return ""
     kind = type(value)
     if kind is str:
-        return "" if value == "" else string_cell(ref, style, value)  # type: ignore[arg-type]
+        return "" if value == "" else strings.cell(ref, style, value)  # type: ignore[arg-type]
     if kind is float:
         return number_cell(ref, style, value) if math.isfinite(value) else ""  # type: ignore[arg-type]
     if kind is bool:
@@ -260,15 +288,17 @@ def frame_xml(
     if stop <= first or not sheet.renders or sheet.row_formats(top, first_row + stop - 1):
         return None
     numbers = [str(r + 1) for r in range(top, first_row + stop)]
+    strings = Strings(sheet)
     rendered = []
     for c, column in enumerate(columns):
         fmt = formats[c]
         style = _style(sheet.xf(fmt) if fmt is not None else sheet.default_xf(None, c))
         letter = xl_col_to_name(c)
         cells = column_cells(
-            column.kind, column.cells(first, stop), [letter + r for r in numbers], style
+            column.kind, column.cells(first, stop), [letter + r for r in numbers], style, strings
         )
         if cells is None:
+            strings.undo()
             return None
         rendered.append(cells)
     return "".join(_rows(sheet, range(top, first_row + stop), zip(*rendered, strict=True)))
@@ -299,6 +329,7 @@ def rows_xml(
     letters = [xl_col_to_name(c) for c in range(width)]
     plain = [_style(sheet.default_xf(None, c)) for c in range(width)]
     date_style = _style(sheet.xf(date_format))
+    strings = Strings(sheet)
     every_row = []
     for r in range(first, stop):
         row = rows[r] if r < len(rows) else ()
@@ -312,8 +343,9 @@ def rows_xml(
             if isinstance(value, DATE_TYPES):
                 parts.append(number_cell(ref, date_style, sheet._convert_date_time(value)))
                 continue
-            cell = value_cell(ref, style, value)
+            cell = value_cell(ref, style, value, strings)
             if cell is None:
+                strings.undo()
                 return None
             if not cell and fmt is not None:
                 cell = f'<c r="{ref}"{style}/>'
