@@ -251,3 +251,21 @@ def test_without_the_internals_it_needs_every_cell_goes_through_xlsxwriter(
     book.close()
     read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet").to_python()
     assert read == [["a", 1.0], ["b", 2.0], ["", ""], ["x", ""], [3.0, ""]]
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["in memory", "constant memory"])
+def test_a_block_over_a_row_written_cell_by_cell_is_refused(
+    tmp_path: Path, constant_memory: bool
+) -> None:
+    """Never two versions of a row in the file: overlapping writes are a bug, said loudly."""
+    book = new_workbook(
+        tmp_path / "book.xlsx", constant_memory=constant_memory, in_memory=not constant_memory
+    )
+    writer = SheetWriter(book, style.formats(book))
+    sheet = book.add_worksheet("Sheet")
+    sheet.write(1, 0, "written one by one")
+    xml = bulk.rows_xml(sheet, [["a"], ["b"]], {}, writer.formats["datetime"])
+    assert xml is not None
+    with pytest.raises(ValueError, match="rows 1-2"):
+        sheet.write_block(0, 1, 0, xml)
+        book.close()

@@ -2,17 +2,18 @@
 
 xlsxwriter keeps a Python object per cell and turns each one into XML with several calls,
 about ten microseconds a cell; a 40-student gradebook's Details sheet alone is twelve
-thousand cells. The tables gradeproc writes in bulk (Details, Grades, the instructor's
-sheets it copies) are rendered here instead, column by column, into the XML xlsxwriter
-itself writes in its constant-memory mode (`<c>` elements with inline strings), and handed
-to the worksheet as one block of rows. Everything else about a sheet (its header, widths,
-formats, comments, conditional formats, filters, print setup) stays with xlsxwriter.
+thousand cells. The tables gradeproc writes (Details, Grades, the Summary's tables, the
+instructor's sheets it copies) are rendered here instead, column by column, into the `<c>`
+elements xlsxwriter itself writes, and handed to the worksheet as blocks of rows.
+Everything else about a sheet (its header, widths, formats, comments, conditional formats,
+filters, print setup) stays with xlsxwriter.
 
-The rendering follows xlsxwriter's cell for cell: numbers as `{:.16G}`, text escaped as
-its inline strings are (`_xHHHH_` for control characters, `&`, `<`, `>`), a cell without a
-format of its own taking its row's format, else its column's, as xlsxwriter does when it
-writes the file. A value of a type not listed here is not rendered: the caller writes that
-table through xlsxwriter's own methods instead.
+The rendering follows xlsxwriter's cell for cell: numbers as `{:.16G}`; text in the
+workbook's shared-strings table when the workbook is built in memory, inline in
+constant-memory mode, escaped as xlsxwriter escapes it (`_xHHHH_` for control characters,
+`&`, `<`, `>`) and cut where it cuts; a cell without a format of its own taking its row's
+format, else its column's. A value of a type not listed here is not rendered: that block
+goes through xlsxwriter's own cell methods instead.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ class BulkWorksheet(Worksheet):
 
     # xlsxwriter's own attributes this class reads and sets, untyped there
     fh: Any
+    table: Any
     previous_row: int
     dim_rowmin: int | None
     dim_rowmax: int | None
@@ -179,6 +181,10 @@ class BulkWorksheet(Worksheet):
         """Rows first..last (0-based), holding cells up to column `last_col`, as rendered."""
         if last < first:
             return
+        if self.constant_memory and (
+            first < self.previous_row or (first == self.previous_row and self.table.get(first))
+        ):  # a row xlsxwriter has written or holds: the block would write it again
+            raise ValueError(f"rows {first + 1}-{last + 1} overlap rows already written")
         self._check_dimensions(first, 0)
         self._check_dimensions(last, max(last_col, 0))
         if self.constant_memory:
@@ -195,6 +201,9 @@ class BulkWorksheet(Worksheet):
             return
         low, high = self.dim_rowmin, self.dim_rowmax
         assert low is not None and high is not None  # a block sets them
+        for first, last, _ in self._blocks:
+            if any(self.table.get(r) for r in range(first, last + 1)):
+                raise ValueError(f"rows {first + 1}-{last + 1} also hold cells written one by one")
         start = low
         try:  # xlsxwriter writes the rows around the blocks, a stretch at a time
             for first, last, xml in self._blocks:
