@@ -530,18 +530,9 @@ def extension_sentences(gradebook: Gradebook) -> tuple[np.ndarray, np.ndarray]:
 def _extension_notes(gradebook: Gradebook, notes: _Sentences) -> None:
     """One sentence per extension row; a student's rows in the sheet's order."""
     positions, sentences = extension_sentences(gradebook)
-    on_roster = positions >= 0
-    positions, sentences = positions[on_roster], sentences[on_roster]
-    n = len(gradebook.roster)
-    # A student may have several rows: add them in order, one round per repeat.
-    order = pd.Series(positions).groupby(positions).cumcount().to_numpy()
-    for round_ in range(order.max() + 1 if len(order) else 0):
-        take = order == round_
-        mask = np.zeros(n, dtype=bool)
-        mask[positions[take]] = True
-        sentence_at = np.empty(n, dtype=object)
-        sentence_at[positions[take]] = sentences[take]
-        notes.add(mask, sentence_at[mask])
+    on_roster = np.flatnonzero(positions >= 0)
+    order = on_roster[np.argsort(positions[on_roster], kind="stable")]  # by student, in order
+    notes.add_each(positions[order], sentences[order])
 
 
 # --- the sheets' rows, rendered when written ------------------------------------------------

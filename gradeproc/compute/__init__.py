@@ -281,8 +281,7 @@ def grade(gradebook: Gradebook, notes: bool = True, details: bool = True) -> Gra
     flags = pd.DataFrame(
         {
             "BORDERLINE": letters["borderline"].to_numpy() & ~override,
-            **{name: marked[name] for name in ("DROPPED", "EXCUSED", "EXTENDED")},
-            **{name: marked[name] for name in ("LATE", "LATE_REJECTED", "MISSING")},
+            **{name: marked[name] for name in CELL_FLAGS if name != "UNGRADED"},
             "OVERRIDE": override,
             "POLICY_GAP": letters["gap"].to_numpy(),
             "UNGRADED": marked["UNGRADED"],

@@ -120,8 +120,9 @@ def _applicable(
     _, last_from_end = np.unique(cell[::-1], return_index=True)
     last = np.sort(len(cell) - 1 - last_from_end)
     rows = ext.iloc[source[last]].drop(columns="assessment").reset_index(drop=True)
-    rows["assessment"] = np.asarray(assessments, dtype=object)[c[last]] if len(last) else []
-    rows.loc[c[last] < 0, "assessment"] = targets[source[last]][c[last] < 0]
+    given = targets[source[last]]  # a `*` row names each assessment it expands to
+    expanded = np.asarray(assessments, dtype=object)[c[last]] if n_items else given
+    rows["assessment"] = np.where(given == "*", expanded, given)
     return rows, r[last], c[last]
 
 

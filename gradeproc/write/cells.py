@@ -135,11 +135,6 @@ def to_column(name: str, series: pd.Series) -> Column:
         values = series.to_numpy(dtype=object)
         text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
         kind = "text" if text else "any"
-    return column_of(name, kind, values)
-
-
-def column_of(name: str, kind: str, values: np.ndarray) -> Column:
-    """A Column from values already converted: float64 for "date"/"number", else objects."""
     return Column(name, kind, values)
 
 
@@ -149,7 +144,8 @@ def to_columns(frame: pd.DataFrame) -> list[Column]:
 
 
 class SheetWriter:
-    """Writes tables row by row (xlsxwriter's constant_memory mode needs row order)."""
+    """Writes tables in row order (xlsxwriter's constant_memory mode needs it): a block of
+    rows rendered at once (`write.bulk`), or cell by cell where a block cannot be."""
 
     def __init__(self, book: XlsxWorkbook, formats: dict[str, object]) -> None:
         self.book = book
@@ -164,8 +160,9 @@ class SheetWriter:
     ) -> int:
         """Header + rows; blank cells stay blank; datetimes as Excel dates. Returns next row.
 
-        Each column is converted once to plain Python values (`to_column`) and bound to the
-        xlsxwriter method for its type, so the per-cell work is one call, as in the I/O floor.
+        Each column is converted once (`to_column`); its cells become Python values a block of
+        rows at a time, rendered together (`bulk.frame_xml`), or, where a block holds a value
+        the renderer does not know, each written by the xlsxwriter method for its type.
         """
         columns = to_columns(table) if isinstance(table, pd.DataFrame) else table
         column_formats = column_formats or {}

@@ -20,7 +20,6 @@ from gradeproc.write import annotate, style
 from gradeproc.write.cells import (
     Column,
     SheetWriter,
-    column_of,
     column_widths,
     new_workbook,
     plain,
@@ -249,7 +248,7 @@ def name_column(details: pd.DataFrame, grades: pd.DataFrame, names: np.ndarray) 
     else:
         rows = pd.Index(grades["Student ID"]).get_indexer(ids)
     padded = np.append(names, np.array([None], dtype=object))  # no Grades student: no name
-    return column_of("Name", "text", padded[np.where(rows >= 0, rows, len(names))])
+    return Column("Name", "text", padded[np.where(rows >= 0, rows, len(names))])
 
 
 # Details' number columns are narrow, their two-word headers wrapping, so the sheet prints
