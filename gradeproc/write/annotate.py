@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from gradeproc.compute import STATUSES, Status
+from gradeproc.compute import STATUSES, Status, status_names
 from gradeproc.read import normalise
 from gradeproc.sentences import score_comments
 from gradeproc.write.cells import fit_cell
 from gradeproc.write.style import SCORE_KINDS
-
-STATUS_NAMES = np.array(STATUSES, dtype=object)  # a status code's name
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -111,10 +109,8 @@ def score_marks(
     if not len(i):
         return []
     texts = score_comments(facts, i, j)
-    kinds = STATUS_NAMES[facts.status[i, j]]
-    return list(
-        map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds.tolist(), texts)
-    )
+    kinds = status_names(facts.status[i, j]).tolist()
+    return list(map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds, texts))
 
 
 def shaded_cells(grading: Grading, gradebook: Gradebook) -> np.ndarray:
