@@ -37,7 +37,7 @@ CELL_UNITS = 32_767
 _ESCAPED = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
+EDGE_SPACE = re.compile(r"^\s|\s$")
 
 
 def cut(value: str) -> str:
@@ -49,7 +49,9 @@ def cut(value: str) -> str:
     return value
 
 
-def _escaped(value: str) -> str:
+def escaped(value: str) -> str:
+    """Text as xlsxwriter writes it between tags: `&<>` escaped, control characters (and a
+    literal `_xHHHH_`) written as Excel's `_xHHHH_` escapes."""
     if not _ESCAPED.search(value):
         return value
     value = _LITERAL_ESCAPE.sub(r"_x005F\1", value)
@@ -60,7 +62,7 @@ def _escaped(value: str) -> str:
 
 def text_xml(value: str) -> str:
     """A cell's text as xlsxwriter writes an inline string's content (without the tags)."""
-    return _escaped(cut(value))
+    return escaped(cut(value))
 
 
 def _utf16_cut(value: str, units: int) -> str:
@@ -98,8 +100,8 @@ class Strings:
         body = self.inline.get(value)
         if body is None:
             text = cut(value)
-            space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-            body = self.inline[value] = f"{space}>{_escaped(text)}"
+            space = ' xml:space="preserve"' if EDGE_SPACE.search(text) else ""
+            body = self.inline[value] = f"{space}>{escaped(text)}"
         return f'<c r="{ref}"{style} t="inlineStr"><is><t{body}</t></is></c>'
 
 
@@ -122,6 +124,11 @@ _ATTRIBUTES = (
 SUPPORTED = all(callable(getattr(Worksheet, name, None)) for name in (*_INTERNALS, "_write_row"))
 
 
+# Formulas as xlsxwriter prepares them, by (formula, expand, use_future_functions).
+_PREPARED: dict[tuple[str, bool, bool], str] = {}
+PREPARED_MAX = 4_096
+
+
 class BulkWorksheet(Worksheet):
     """An xlsxwriter worksheet that also takes blocks of rows already rendered as XML.
 
@@ -135,6 +142,7 @@ class BulkWorksheet(Worksheet):
     fh: Any
     table: Any
     previous_row: int
+    use_future_functions: bool
     dim_rowmin: int | None
     dim_rowmax: int | None
 
@@ -194,6 +202,18 @@ class BulkWorksheet(Worksheet):
             self.previous_row = last + 1  # xlsxwriter never writes a row of the block again
         else:
             self._blocks.append((first, last, xml))
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        """xlsxwriter's, remembered: it runs about 150 searches for newer Excel functions
+        over each formula, and a batch writes the same few conditional-format formulas
+        into every workbook."""
+        key = (formula, bool(expand_future_functions), bool(self.use_future_functions))
+        prepared = _PREPARED.get(key)
+        if prepared is None:
+            if len(_PREPARED) >= PREPARED_MAX:
+                _PREPARED.clear()
+            prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
 
     def _write_rows(self) -> None:
         if not self._blocks:

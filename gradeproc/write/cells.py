@@ -18,6 +18,7 @@ import pandas as pd
 import xlsxwriter
 
 from gradeproc.write import bulk, style
+from gradeproc.write.comments import CommentPackager
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook as XlsxWorkbook
@@ -31,7 +32,7 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
     """An xlsxwriter workbook that writes every value as given: text stays text, never turned
     into a formula, a link or a number, and times are written without their zone (they are
     already in the course's zone). `options` adds to these (memory mode, for example)."""
-    book = xlsxwriter.Workbook(
+    book = Workbook(
         str(path),
         {
             "strings_to_formulas": False,
@@ -43,6 +44,13 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
     )
     book.worksheet_class = bulk.BulkWorksheet  # tables go in as blocks of rendered rows
     return book
+
+
+class Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's workbook, its cell comments packaged from templates (write.comments)."""
+
+    def _get_packager(self) -> CommentPackager:  # xlsxwriter's hook for its packager
+        return CommentPackager()
 
 
 NS_PER_DAY = 86_400 * 10**9
