@@ -9,6 +9,7 @@ vectorised string operations; no loop visits every student.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,19 @@ def _days_text(days: int) -> str:
 
 def local_minutes(times: pd.Series, timezone: str) -> np.ndarray:
     """UTC times as the course's wall clock to the minute (`2024-10-15 23:41`), as text."""
-    wall = times.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
+    return _minutes_text(times.dt.tz_convert(timezone).dt.tz_localize(None))
+
+
+def wall_minutes(stamps: np.ndarray, timezone: str) -> np.ndarray:
+    """`local_minutes` of UTC nanoseconds (`parse.NOT_A_TIME` for none)."""
+    utc = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
+    return _minutes_text(utc.tz_convert(timezone).tz_localize(None))
+
+
+def _minutes_text(wall_clock: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    wall = wall_clock.to_numpy(dtype="datetime64[m]")
+    if not len(wall):
+        return np.empty(0, dtype=object)
     # numpy spells ISO minutes in C (`2024-10-15T23:41`), far faster than strftime per time.
     text = np.strings.replace(np.datetime_as_string(wall, unit="m"), "T", " ").astype(object)
     text[np.isnat(wall)] = np.nan
@@ -377,18 +390,22 @@ class _Scores:
     @classmethod
     def of(cls, facts: Facts) -> _Scores:
         gradebook = facts.gradebook
-        names = gradebook.assessments.index
-        submitted = gradebook.submitted[names]
-        handed_in = submitted.notna().to_numpy()
+        handed_in = facts.handed_in()
         waiting = (facts.status == _code(Status.UNGRADED)) & handed_in
-        when = {}
-        for j in np.flatnonzero(waiting.any(axis=0)).tolist():
-            students = np.flatnonzero(waiting[:, j])
-            times = submitted.iloc[students, j]
-            when[j] = (students, local_minutes(times, str(gradebook.policy.timezone)))
-        return cls(
-            raw=gradebook.points[names].to_numpy(dtype="float64"),
-            excused=gradebook.excused[names].to_numpy(dtype=bool),
+        items, students = np.nonzero(waiting.T)  # assessment by assessment, students ascending
+        stamps = np.empty(len(items), dtype=np.int64)
+        firsts = np.flatnonzero(np.diff(items, prepend=-1))
+        bounds = [*firsts.tolist(), len(items)]
+        for lo, hi in itertools.pairwise(bounds):
+            column = column_ns(gradebook.submitted.iloc[:, int(items[lo])])
+            stamps[lo:hi] = column[students[lo:hi]]
+        texts = wall_minutes(stamps, str(gradebook.policy.timezone))
+        when = {
+            int(items[lo]): (students[lo:hi], texts[lo:hi]) for lo, hi in itertools.pairwise(bounds)
+        }
+        return cls(  # the gradebook's frames are in assessment order, as the core reads them
+            raw=gradebook.points.to_numpy(dtype="float64"),
+            excused=gradebook.excused.to_numpy(dtype=bool),
             handed_in=handed_in,
             waiting=when,
         )

@@ -27,7 +27,7 @@ from gradeproc.policy import (
     parse_setting,
 )
 from gradeproc.read import Sheet, Workbook, normalise
-from gradeproc.sentences import local_minutes
+from gradeproc.sentences import wall_minutes
 
 WILDCARD = "*"
 
@@ -592,9 +592,10 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
     excused_matrix[rows[keep]] = scores.excused[keep][:, at]
     points = pd.DataFrame(points_matrix, index=roster.index, columns=order)
     excused = pd.DataFrame(excused_matrix, index=roster.index, columns=order)
-    submitted = _submitted_frame(
+    submitted_matrix = _submitted_matrix(
         submitted_cells, submitted_columns, submitted_ns, order, roster.index
     )
+    submitted = _submitted_frame(submitted_matrix, order, roster.index)
     score_rows = np.zeros(len(roster), dtype=np.int64)
     score_rows[rows[keep]] = scores_sheet.frame.index.to_numpy()[keep]
     report.extend(
@@ -604,7 +605,8 @@ def validate_workbook(workbook: Workbook) -> tuple[Gradebook | None, Report]:
             score_rows,
             roster,
             np.isnan(points_matrix) & ~excused_matrix,
-            submitted,
+            submitted_matrix,
+            order,
             timezone,
         )
     )
@@ -648,41 +650,31 @@ def ungraded_findings(
     sheet_rows: np.ndarray,
     roster: pd.DataFrame,
     blank: np.ndarray,
-    submitted: pd.DataFrame,
+    submitted_ns: np.ndarray,
+    names: list[str],
     timezone: str,
 ) -> list[Finding]:
     """A warning per blank score beside a submission time: handed in, not graded yet.
 
     Such work is left out of the total (never a 0), whatever `blank_scores` says; the
     warning names the student and the Scores cell, so it is graded before the letters go out.
-    `labels` are the Scores columns of `submitted`'s assessments, `sheet_rows` each roster
-    student's Scores row.
+    `blank` and `submitted_ns` (UTC nanoseconds, `parse.NOT_A_TIME` for none) are roster
+    students × the assessments `names`, whose Scores columns are `labels`; `sheet_rows` is
+    each roster student's Scores row.
     """
-
-    # Column by column, over the blank cells only: no students × assessments copy of times.
-    hits = []
-    for col in np.flatnonzero(blank.any(axis=0)):
-        times = submitted.iloc[:, int(col)]
-        rows = np.flatnonzero(blank[:, col] & times.notna().to_numpy())
-        if len(rows):
-            hits.append((rows, np.full(len(rows), col), local_minutes(times.iloc[rows], timezone)))
-    if not hits:
+    i, j = np.nonzero(blank & (submitted_ns != parse.NOT_A_TIME))  # student by student
+    if not len(i):
         return []
-    i_all = np.concatenate([h[0] for h in hits])
-    j_all = np.concatenate([h[1] for h in hits])
-    order = np.lexsort((j_all, i_all))  # student by student, as the Scores sheet reads
-    i, j = i_all[order], j_all[order]
-    when_text = np.concatenate([h[2] for h in hits])[order]
+    when_text = wall_minutes(submitted_ns[i, j], timezone)
     first = roster["First name"].to_numpy(dtype=object)[i]
     last = roster["Last name"].to_numpy(dtype=object)[i]
     ids = roster.index.to_numpy(dtype=object)[i]
-    names = submitted.columns.to_numpy(dtype=object)[j]
     findings = []
     for sid, a, b, name, label, row, stamp in zip(
         ids.tolist(),
         first.tolist(),
         last.tolist(),
-        names.tolist(),
+        np.asarray(names, dtype=object)[j].tolist(),
         np.asarray(labels, dtype=object)[j].tolist(),
         sheet_rows[i].tolist(),
         when_text.tolist(),
@@ -719,20 +711,26 @@ def _roster_frame(cells: parse.Columns, ids: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index(ids[keep], name="Student ID"), dtype=object)
 
 
-def _submitted_frame(
+def _submitted_matrix(
     cells: parse.Columns | None,
     columns: dict[str, str],
     stamps_ns: np.ndarray,
     order: list[str],
     students: pd.Index,
-) -> pd.DataFrame:
-    """Students × assessments of UTC times (NaT where none), from the sheet parsed once."""
+) -> np.ndarray:
+    """Students × assessments of UTC nanoseconds (`parse.NOT_A_TIME` where none), from the
+    sheet parsed once."""
     matrix = np.full((len(students), len(order)), parse.NOT_A_TIME, dtype=np.int64)
     if cells is not None and columns:
         rows = students.get_indexer(pd.Index(cells.ids("Student ID")))
         keep = rows >= 0
         for j, name in enumerate(columns.values()):
             matrix[rows[keep], order.index(name)] = stamps_ns[keep, j]
+    return matrix
+
+
+def _submitted_frame(matrix: np.ndarray, order: list[str], students: pd.Index) -> pd.DataFrame:
+    """`_submitted_matrix` as a frame of UTC times (NaT where none), a column per assessment."""
     n = len(students)  # one conversion for every time, then a column per assessment
     times = pd.DatetimeIndex(matrix.T.ravel().view("datetime64[ns]")).tz_localize("UTC").array
     return pd.DataFrame(

@@ -13,8 +13,16 @@ from hypothesis import given, settings
 
 from gradeproc.api import grade_file, process
 from gradeproc.compute import STATUSES, Status, grade
+from gradeproc.compute.lateness import column_ns
 from gradeproc.diff import _cell_sentences, _cells_frame, diff_graded
-from gradeproc.sentences import Cells, late_sentences, score_comments, status_sentences
+from gradeproc.sentences import (
+    Cells,
+    late_sentences,
+    local_minutes,
+    score_comments,
+    status_sentences,
+    wall_minutes,
+)
 from gradeproc.validation import Gradebook
 from tests.helpers import write_book
 from tests.test_explain_diff import base_sheets
@@ -187,3 +195,17 @@ def test_statuses_in_the_details_frame_match_the_status_frame(graded) -> None:
         for name in grading.status.columns:
             assert by_cell[(sid, name)] == str(grading.status.at[sid, name])
     assert pd.api.types.is_integer_dtype(details["Days late"])
+
+
+def test_times_are_spelled_on_the_course_clock_from_series_or_nanoseconds() -> None:
+    """Both spellings agree: across the clock change, at no time (NaT) and with no time at all."""
+    times = pd.Series(
+        pd.to_datetime(["2024-11-03 05:30", None, "2024-11-03 06:30", "2024-10-15 03:41"], utc=True)
+    )
+    expected = ["2024-11-03 01:30", None, "2024-11-03 01:30", "2024-10-14 23:41"]
+    by_series = local_minutes(times, "America/New_York").tolist()
+    by_ns = wall_minutes(column_ns(times), "America/New_York").tolist()
+    for spelled in (by_series, by_ns):
+        assert [None if pd.isna(t) else t for t in spelled] == expected
+    assert wall_minutes(np.empty(0, dtype=np.int64), "UTC").tolist() == []
+    assert local_minutes(times.iloc[:0], "UTC").tolist() == []

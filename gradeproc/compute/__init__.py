@@ -17,6 +17,7 @@ from gradeproc.compute.lateness import (
     extended_cells,
     late_cells,
     penalised,
+    utc_ns,
 )
 from gradeproc.compute.letters import apply_overrides, assign_letters
 from gradeproc.parse import NOT_A_TIME
@@ -79,6 +80,10 @@ class Facts:
     flags: pd.DataFrame
     # The extended cells' due times: (student positions, assessment positions, UTC ns)
     extended_due: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def handed_in(self) -> np.ndarray:
+        """Students × assessments: the gradebook gives a submission time."""
+        return utc_ns(self.gradebook.submitted) != NOT_A_TIME
 
     def of_students(self, positions: list[int] | np.ndarray) -> Facts:
         """The facts of some students (roster positions), to speak about them alone."""

@@ -133,9 +133,18 @@ def apply_overrides(
     chosen = overrides[letter_given].iloc[np.argsort(at[letter_given])]  # in roster order
     hits = np.zeros(len(result), dtype=bool)
     hits[at[letter_given]] = True
-    if hits.any():
-        result.loc[hits, "letter"] = chosen["Letter"].to_numpy()
-        result.loc[hits, "code"] = [codes.get(x, x) for x in chosen["Letter"]]
-        result.loc[hits, "override"] = True
-        result.loc[hits, "override_reason"] = chosen["Reason"].to_numpy()
-    return result
+    if not hits.any():
+        return result
+    given = chosen["Letter"].to_numpy(dtype=object)
+    letter = result["letter"].to_numpy(dtype=object, copy=True)
+    letter[hits] = given
+    code = result["code"].to_numpy(dtype=object, copy=True)
+    code[hits] = [codes.get(x, x) for x in given]
+    reason = np.full(len(result), None, dtype=object)
+    reason[hits] = chosen["Reason"].to_numpy(dtype=object)
+    return result.assign(
+        letter=letter,
+        code=code,
+        override=hits,
+        override_reason=pd.Series(reason, index=result.index, dtype=object),  # None kept
+    )

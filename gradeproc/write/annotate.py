@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
     from gradeproc.compute import Grading
     from gradeproc.read import Sheet
-    from gradeproc.validation import Gradebook
 
 
 # A cell comment's box, in pixels; Excel's default (128 x 74) hides most of a sentence.
@@ -113,7 +112,7 @@ def score_marks(
     return list(map(ScoreMark, rows[i].astype(np.int64).tolist(), cols[j].tolist(), kinds, texts))
 
 
-def shaded_cells(grading: Grading, gradebook: Gradebook) -> np.ndarray:
+def shaded_cells(grading: Grading) -> np.ndarray:
     """Students × assessments (as `grading.status`): the scores the Scores sheet shades.
 
     UNGRADED is shaded where work was handed in; under `blank_scores = ignore` a blank
@@ -121,7 +120,7 @@ def shaded_cells(grading: Grading, gradebook: Gradebook) -> np.ndarray:
     """
     codes = grading.facts.status
     kinds = [STATUSES.index(kind) for kind in SCORE_KINDS]
-    handed_in = gradebook.submitted[gradebook.assessments.index].notna().to_numpy()
+    handed_in = grading.facts.handed_in()
     return np.isin(codes, kinds) & ((codes != STATUSES.index(Status.UNGRADED)) | handed_in)
 
 

@@ -94,15 +94,38 @@ class Strings:
             self.table.count = self.counted
 
     def cell(self, ref: str, style: str, value: str) -> str:
+        return f'<c r="{ref}"{self.tail(style, value)}'
+
+    def tail(self, style: str, value: str) -> str:
+        """A text cell's XML after its reference (each call counts as one use of the text)."""
         if self.table is not None:
             index = self.table._get_shared_string_index(cut(value))
-            return f'<c r="{ref}"{style} t="s"><v>{index}</v></c>'
+            return f'{style} t="s"><v>{index}</v></c>'
         body = self.inline.get(value)
         if body is None:
             text = cut(value)
             space = ' xml:space="preserve"' if EDGE_SPACE.search(text) else ""
             body = self.inline[value] = f"{space}>{escaped(text)}"
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{body}</t></is></c>'
+        return f'{style} t="inlineStr"><is><t{body}</t></is></c>'
+
+    def column(self, refs: Sequence[str], values: Sequence[object], style: str) -> list[str]:
+        """A text column's cells ("" for None), each distinct text rendered once."""
+        tails: dict[object, str] = {}
+        out = []
+        repeats = 0
+        for ref, value in zip(refs, values, strict=True):
+            if value is None:
+                out.append("")
+                continue
+            tail = tails.get(value)
+            if tail is None:
+                tail = tails[value] = self.tail(style, value)  # type: ignore[arg-type]
+            else:
+                repeats += 1
+            out.append(f'<c r="{ref}"{tail}')
+        if self.table is not None:
+            self.table.count += repeats  # every use counts, as xlsxwriter counts them
+        return out
 
 
 def number_cell(ref: str, style: str, value: float | int) -> str:
@@ -257,11 +280,7 @@ def column_cells(
                 return None
         return out
     if kind == "text":
-        text = strings.cell
-        return [
-            "" if value is None else text(ref, style, value)  # type: ignore[arg-type]
-            for ref, value in zip(refs, cells, strict=True)
-        ]
+        return strings.column(refs, cells, style)
     out = []
     for ref, value in zip(refs, cells, strict=True):
         cell = value_cell(ref, style, value, strings)

@@ -65,7 +65,7 @@ def write_workbook(
     writer = SheetWriter(book, style.formats(book))
     grades = grading.grades
     flagged_rows = annotate.flagged_rows(grades)
-    shaded = annotate.shaded_cells(grading, gradebook)
+    shaded = annotate.shaded_cells(grading)
     flagged, marked = int(flagged_rows.sum()), int(shaded.sum())
     grade_comments = flagged <= annotate.MAX_COMMENTS
     score_comments = marked <= annotate.MAX_COMMENTS
