@@ -37,7 +37,12 @@ CELL_UNITS = 32_767
 _ESCAPED = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+def edge_space(text: str) -> bool:
+    """Whether a text starts or ends with white space (its `<t>` then says to keep it): what
+    xlsxwriter finds with `^\\s|\\s$`, without the search through a long text."""
+    return text[:1].isspace() or text[-1:].isspace()
 
 
 def cut(value: str) -> str:
@@ -103,9 +108,9 @@ class Strings:
             return f'{style} t="s"><v>{index}</v></c>'
         body = self.inline.get(value)
         if body is None:
-            text = cut(value)
-            space = ' xml:space="preserve"' if EDGE_SPACE.search(text) else ""
-            body = self.inline[value] = f"{space}>{escaped(text)}"
+            text = escaped(cut(value))  # white space kept as xlsxwriter sees it: escaped
+            space = ' xml:space="preserve"' if edge_space(text) else ""
+            body = self.inline[value] = f"{space}>{text}"
         return f'{style} t="inlineStr"><is><t{body}</t></is></c>'
 
     def column(self, refs: Sequence[str], values: Sequence[object], style: str) -> list[str]:
@@ -237,6 +242,13 @@ class BulkWorksheet(Worksheet):
                 _PREPARED.clear()
             prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
         return prepared
+
+    def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
+        """A text written one cell at a time in constant-memory mode that looks like
+        rich-text XML (`<r>...</r>`): xlsxwriter would splice it into the sheet unescaped.
+        gradeproc writes no rich text, so it is written as the text it is (write.package
+        does the same for the shared strings)."""
+        self._xml_inline_string(string, edge_space(string), list(attributes))
 
     def _write_rows(self) -> None:
         if not self._blocks:

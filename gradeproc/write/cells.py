@@ -18,7 +18,7 @@ import pandas as pd
 import xlsxwriter
 
 from gradeproc.write import bulk, style
-from gradeproc.write.comments import CommentPackager
+from gradeproc.write.package import TemplatePackager
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook as XlsxWorkbook
@@ -47,10 +47,10 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
 
 
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, its cell comments packaged from templates (write.comments)."""
+    """xlsxwriter's workbook, its cell comments packaged from templates (write.package)."""
 
-    def _get_packager(self) -> CommentPackager:  # xlsxwriter's hook for its packager
-        return CommentPackager()
+    def _get_packager(self) -> TemplatePackager:  # xlsxwriter's hook for its packager
+        return TemplatePackager()
 
 
 NS_PER_DAY = 86_400 * 10**9

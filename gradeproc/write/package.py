@@ -1,16 +1,20 @@
-"""Cell comments rendered straight to the two parts of the package that hold them.
+"""Parts of the package xlsxwriter writes element by element, rendered from templates.
 
-A cell comment lives in two places of an .xlsx: its text in `xl/commentsN.xml`, its box (a
-VML shape: where it sits, its colour, whether it shows) in `xl/drawings/vmlDrawingN.vml`.
-xlsxwriter writes both element by element, about forty microseconds a comment; a graded
-workbook has a comment on every flagged student and every shaded score, a few hundred in a
-40-student book. The packager here renders them from the same comment objects with one
-template each, byte for byte what xlsxwriter writes (tests/test_write_comments.py compares
-the two). A sheet whose drawing holds anything else (buttons, header images) keeps
-xlsxwriter's writer.
+Three parts grow with a gradebook and are regular enough for a template: the shared
+strings (`xl/sharedStrings.xml`, every distinct text of the workbook) and, per sheet with
+comments, the comments' texts (`xl/commentsN.xml`) and boxes (a VML shape each, where it
+sits and whether it shows: `xl/drawings/vmlDrawingN.vml`). xlsxwriter spends about forty
+microseconds a comment and several a string on them. The packager here renders them from
+the objects xlsxwriter keeps (its string table, its placed `CommentType`s), byte for byte
+what xlsxwriter writes (tests/test_write_package.py compares the two), with one deliberate
+difference: a text that looks like rich-text XML (`<r>...</r>`) is written as the text it
+is. xlsxwriter splices such a string into the XML unescaped, taking it for a rich string
+of its own; gradeproc writes no rich strings, and an instructor's `<r>Ann</r>` must come
+out as typed, not blank. A workbook whose drawings hold anything but comments (buttons,
+header images) keeps xlsxwriter's drawings.
 
-Everything about a comment is still decided by xlsxwriter: `write_comment` keeps its
-options, and the workbook places each box (its vertices) before packaging.
+Everything else is still decided by xlsxwriter: `write_comment` keeps its options, the
+workbook places each box and counts each text before packaging.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.xmlwriter import XMLwriter
 
-from gradeproc.write.bulk import EDGE_SPACE, escaped
+from gradeproc.write.bulk import edge_space, escaped
 
 _ATTRIBUTE = re.compile('["&<>\n]')
 
@@ -97,6 +101,24 @@ def vml_xml(data_id: object, shape_id: int, comments: Sequence[Any]) -> str:
     return "".join(parts)
 
 
+_SST_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'count="{count}" uniqueCount="{unique}">'
+)
+
+
+def shared_strings_xml(table: Any) -> str:
+    """The workbook's shared strings (xlsxwriter's `SharedStringTable`, sorted by index)."""
+    parts = [_SST_HEAD.format(count=table.count, unique=table.unique_count)]
+    for string in table.string_array:
+        text = escaped(string)
+        space = ' xml:space="preserve"' if edge_space(text) else ""
+        parts.append(f"<si><t{space}>{text}</t></si>")
+    parts.append("</sst>")
+    return "".join(parts)
+
+
 _COMMENTS_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -116,7 +138,7 @@ def comments_xml(comments: Iterable[Any]) -> str:
     for comment in comments:
         author = "" if comment.author is None else f' authorId="{authors[comment.author]}"'
         text = comment.text
-        space = ' xml:space="preserve"' if EDGE_SPACE.search(text) else ""
+        space = ' xml:space="preserve"' if edge_space(text) else ""
         parts.append(
             f'<comment ref="{xl_rowcol_to_cell(comment.row, comment.col)}"{author}><text><r>'
             f'<rPr><sz val="{attribute(comment.font_size)}"/><color indexed="81"/>'
@@ -128,9 +150,15 @@ def comments_xml(comments: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-class CommentPackager(Packager):
-    """xlsxwriter's packager, writing cell comments (both parts) from templates. A workbook
-    with a button or a header image anywhere keeps xlsxwriter's drawings throughout."""
+class TemplatePackager(Packager):
+    """xlsxwriter's packager, writing the shared strings and the cell comments (both parts)
+    from templates. A workbook with a button or a header image anywhere keeps xlsxwriter's
+    drawings throughout."""
+
+    def _write_shared_strings_file(self) -> None:
+        table = self.workbook.str_table
+        if table.count:  # as xlsxwriter: no part without a string
+            self._write_part("xl/sharedStrings.xml", shared_strings_xml(table))
 
     def _write_vml_files(self) -> None:
         sheets = self.workbook.worksheets()

@@ -1,19 +1,29 @@
-"""Cell comments packaged from templates (gradeproc.write.comments) are byte for byte what
+"""Cell comments packaged from templates (gradeproc.write.package) are byte for byte what
 xlsxwriter packages: the same workbook built both ways gives identical parts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import _preserve_whitespace
+from xlsxwriter.xmlwriter import XMLwriter
 
+import gradeproc.write.workbook as workbook_module
+from gradeproc.api import process
 from gradeproc.write import bulk
 from gradeproc.write.cells import Workbook, new_workbook
-from gradeproc.write.comments import attribute, comments_xml, vml_xml
+from gradeproc.write.package import attribute, comments_xml, vml_xml
+from tests.helpers import write_book
+from tests.test_explain_diff import base_sheets
 
 CREATED = dt.datetime(2026, 12, 1, 9, 30)
 
@@ -28,6 +38,10 @@ HOSTILE = [
     "a literal _x0041_ escape",
     "emoji 🎓 and accents é",
     "\ufffe\uffff non-characters",
+    "\x0bvertical tab at the edges\x0b",
+    "\x1cfile separator\x1f",
+    "\u00a0no-break spaces\u3000",
+    "ends in a newline\n",
     "",
 ]
 
@@ -35,7 +49,7 @@ HOSTILE = [
 def _build(cls: type, options: dict, fill: Callable[[object], None]) -> dict[str, bytes]:
     """Every part of the package `fill` writes, built with workbook class `cls`."""
     out = io.BytesIO()
-    book = cls(out, {"in_memory": True, **options})
+    book = cls(out, {"in_memory": not options.get("constant_memory"), **options})
     book.worksheet_class = bulk.BulkWorksheet
     book.set_properties({"created": CREATED})
     fill(book)
@@ -60,6 +74,7 @@ def _hostile_comments(book) -> None:  # type: ignore[no-untyped-def]
     for r, text in enumerate(HOSTILE):
         sheet.write(r, 0, r)
         sheet.write_comment(r, 1, text)
+        sheet.write_string(r, 2, text)  # a shared string (an inline one in constant memory)
     sheet.write_comment(
         0,
         3,
@@ -91,6 +106,7 @@ def _hostile_comments(book) -> None:  # type: ignore[no-untyped-def]
     other.set_comments_author("gradeproc")
     other.show_comments()
     for r in range(5):
+        other.write(r, 2, f"FLAG{r}")  # xlsxwriter's constant memory fails on a bare row's note
         other.write_comment(r, 2, f"flag {r}", {"visible": False} if r == 2 else None)
     book.add_worksheet("No comments").write(0, 0, "x")
 
@@ -99,6 +115,7 @@ def _hostile_comments(book) -> None:  # type: ignore[no-untyped-def]
 def test_comments_are_packaged_as_xlsxwriter_packages_them(constant_memory: bool) -> None:
     parts = _same_both_ways(_hostile_comments, constant_memory=constant_memory)
     assert {"xl/comments1.xml", "xl/comments2.xml", "xl/drawings/vmlDrawing2.vml"} <= set(parts)
+    assert ("xl/sharedStrings.xml" in parts) is not constant_memory
 
 
 def test_more_than_1024_comments_on_a_sheet() -> None:
@@ -182,3 +199,68 @@ def test_remembered_formulas_stay_few(monkeypatch) -> None:  # type: ignore[no-u
     for n in range(10):
         assert sheet._prepare_formula(f"=SORT(A{n})") == f"_xlfn._xlws.SORT(A{n})"
         assert len(bulk._PREPARED) <= 3
+
+
+@given(st.text(max_size=40))
+def test_edge_space_is_xlsxwriters_search(text: str) -> None:
+    assert bulk.edge_space(text) == bool(re.search(r"^\s|\s$", text))
+
+
+@given(st.text(max_size=40))
+def test_an_inline_string_is_what_xlsxwriter_writes(text: str) -> None:
+    sheet = bulk.BulkWorksheet()
+    sheet.constant_memory = True
+    ours = bulk.Strings(sheet).cell("B7", ' s="3"', text)
+    writer = XMLwriter()
+    writer.fh = io.StringIO()
+    escaped = writer._escape_control_characters(bulk.cut(text))
+    writer._xml_inline_string(escaped, _preserve_whitespace(escaped), [("r", "B7"), ("s", 3)])
+    assert ours == writer.fh.getvalue()
+
+
+RICH_LOOKING = ["<r>Ann</r>", "<r><t>Bo</t></r>", "<r>&amp;</r>", "<r>"]
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["shared", "inline"])
+def test_text_that_looks_like_rich_text_is_written_as_typed(tmp_path, constant_memory) -> None:  # type: ignore[no-untyped-def]
+    """xlsxwriter splices a string `<r>...</r>` into the XML as rich text of its own (an
+    instructor's `<r>Ann</r>` came out blank); gradeproc writes it as the text it is."""
+    path = tmp_path / "rich.xlsx"
+    book = new_workbook(path, constant_memory=constant_memory, in_memory=not constant_memory)
+    sheet = book.add_worksheet("S")
+    n = len(RICH_LOOKING)
+    for r, text in enumerate(RICH_LOOKING):
+        sheet.write_string(r, 0, text)  # one by one, through xlsxwriter's own cells
+    rows = [[]] * n + [[text] for text in RICH_LOOKING]
+    xml = bulk.rows_xml(sheet, rows, {}, book.add_format(), first=n)  # and as a block
+    assert xml is not None
+    sheet.write_block(n, 2 * n - 1, 0, xml)
+    book.close()
+    read = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()
+    assert [row[0] for row in read] == RICH_LOOKING * 2
+
+
+@pytest.mark.parametrize("constant_memory", [False, True], ids=["in memory", "constant memory"])
+def test_a_name_that_looks_like_rich_text_comes_out_as_typed(
+    tmp_path, monkeypatch, constant_memory
+) -> None:  # type: ignore[no-untyped-def]
+    """End to end: a first name typed as `<r>Ann</r>` was blank in the graded workbook."""
+    if constant_memory:  # as a course of more than IN_MEMORY_ROWS Details rows is written
+        monkeypatch.setattr(
+            workbook_module, "memory_options", lambda rows: {"constant_memory": True}
+        )
+    sheets = base_sheets()
+    sheets["Roster"][1][2] = "<r>Ann</r>"
+    sheets["Roster"][2][2] = "<r><t>Bob</t></r>"
+    source = write_book(tmp_path / "book.xlsx", sheets)
+    out = tmp_path / "graded.xlsx"
+    process(source, output=out)
+    book = CalamineWorkbook.from_path(str(out))
+    grades = book.get_sheet_by_name("Grades").to_python()
+    first = grades[0].index("First name")
+    assert {row[first] for row in grades[1:]} >= {"<r>Ann</r>", "<r><t>Bob</t></r>"}
+    roster = book.get_sheet_by_name("Roster").to_python()
+    assert [roster[1][2], roster[2][2]] == ["<r>Ann</r>", "<r><t>Bob</t></r>"]
+    details = book.get_sheet_by_name("Details").to_python()
+    names = {row[details[0].index("Name")] for row in details[1:]}
+    assert {"Smith, <r>Ann</r>", "Jones, <r><t>Bob</t></r>"} <= names
