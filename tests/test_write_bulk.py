@@ -269,3 +269,36 @@ def test_a_block_over_a_row_written_cell_by_cell_is_refused(
     with pytest.raises(ValueError, match="rows 1-2"):
         sheet.write_block(0, 1, 0, xml)
         book.close()
+
+
+@given(
+    st.one_of(
+        st.datetimes(),
+        st.datetimes(min_value=dt.datetime(1899, 12, 1), max_value=dt.datetime(1905, 1, 1)),
+        st.datetimes(timezones=st.timezones()),
+        st.dates(),
+        st.times(),
+    ),
+    st.booleans(),
+)
+def test_date_numbers_are_xlsxwriters(value: dt.datetime, date_1904: bool) -> None:
+    sheet = bulk.BulkWorksheet()
+    sheet.date_1904 = date_1904
+    sheet.remove_timezone = True
+    assert bulk.date_number(sheet, value) == sheet._convert_date_time(value)
+
+
+def test_repeated_numbers_keep_each_spelling() -> None:
+    """Numbers are spelled once per column, but 0.0 and -0.0 (equal keys) each their own."""
+    values: list[object] = [0.0, -0.0, -0.0, 0.0, 1.5, 1.5, None, 2.0, 1e-300, 1e-300]
+    refs = [f"A{n}" for n in range(1, len(values) + 1)]
+    sheet = bulk.BulkWorksheet()
+    cells = bulk.column_cells("number", values, refs, ' s="2"', bulk.Strings(sheet))
+    expected = [
+        "" if v is None else f'<c r="{ref}" s="2"><v>{v:.16G}</v></c>'
+        for ref, v in zip(refs, values, strict=True)
+    ]
+    assert cells == expected
+    assert cells[1] == '<c r="A2" s="2"><v>-0</v></c>'
+    for odd in (float("nan"), float("inf"), True, 3):
+        assert bulk.column_cells("number", [1.0, odd], refs[:2], "", bulk.Strings(sheet)) is None

@@ -171,6 +171,7 @@ class BulkWorksheet(Worksheet):
     table: Any
     previous_row: int
     use_future_functions: bool
+    date_1904: bool
     dim_rowmin: int | None
     dim_rowmax: int | None
 
@@ -282,14 +283,24 @@ def column_cells(
     `kind` is "number" or "date" (floats, None for a blank), "text" (str or None) or "any".
     """
     if kind in ("number", "date"):
+        # Scores, points and days repeat down a column: each distinct number is spelled once.
+        # A zero is spelled every time, 0.0 and -0.0 being one key but two spellings.
+        tails: dict[float, str] = {}
         out = []
         for ref, value in zip(refs, cells, strict=True):
             if value is None:
                 out.append("")
-            elif type(value) is float and math.isfinite(value):
-                out.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
-            else:
+                continue
+            if type(value) is not float:
                 return None
+            tail = tails.get(value)
+            if tail is None:
+                if not math.isfinite(value):
+                    return None
+                tail = f"{style}><v>{value:.16G}</v></c>"
+                if value:
+                    tails[value] = tail
+            out.append(f'<c r="{ref}"{tail}')
         return out
     if kind == "text":
         return strings.column(refs, cells, style)
@@ -319,6 +330,30 @@ def value_cell(ref: str, style: str, value: object, strings: Strings) -> str | N
 
 
 DATE_TYPES = (dt.datetime, dt.date, dt.time)
+_EPOCH = dt.datetime(1899, 12, 31)
+_MODERN = dt.datetime(1901, 1, 1)
+
+
+def date_number(sheet: BulkWorksheet, value: dt.datetime | dt.date | dt.time) -> float:
+    """A date's or time's day number, as xlsxwriter's `_convert_date_time` gives it.
+
+    A time submitted or due is a naive datetime after 1900 (the graded workbook's sheets
+    carry no zone): its number is worked out here with xlsxwriter's own arithmetic, without
+    the type dispatch and the 1900 corrections that cannot apply (a property test compares
+    the two). Any other value goes to xlsxwriter."""
+    if (
+        type(value) is dt.datetime
+        and value.tzinfo is None
+        and value >= _MODERN
+        and not sheet.date_1904
+    ):
+        delta = value - _EPOCH
+        serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / (
+            60 * 60 * 24
+        )
+        return serial + 1  # Excel's 29 February 1900, which never was
+    return float(sheet._convert_date_time(value))
+
 
 # Cells rendered per block: the strings of one block are alive at once, so a sheet of
 # millions of cells costs the memory of one block, and each block is still large enough
@@ -401,7 +436,7 @@ def rows_xml(
             style = plain[c] if fmt is None else _style(sheet.xf(fmt))
             ref = letters[c] + number
             if isinstance(value, DATE_TYPES):
-                parts.append(number_cell(ref, date_style, sheet._convert_date_time(value)))
+                parts.append(number_cell(ref, date_style, date_number(sheet, value)))
                 continue
             cell = value_cell(ref, style, value, strings)
             if cell is None:

@@ -47,7 +47,8 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
 
 
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, its cell comments packaged from templates (write.package)."""
+    """xlsxwriter's workbook, its shared strings and cell comments packaged from templates
+    (write.package)."""
 
     def _get_packager(self) -> TemplatePackager:  # xlsxwriter's hook for its packager
         return TemplatePackager()
