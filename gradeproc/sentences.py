@@ -35,19 +35,11 @@ def _days_text(days: int) -> str:
     return f"{days} day" if days == 1 else f"{days} days"
 
 
-def local_minutes(times: pd.Series, timezone: str) -> np.ndarray:
-    """UTC times as the course's wall clock to the minute (`2024-10-15 23:41`), as text."""
-    return _minutes_text(times.dt.tz_convert(timezone).dt.tz_localize(None))
-
-
 def wall_minutes(stamps: np.ndarray, timezone: str) -> np.ndarray:
-    """`local_minutes` of UTC nanoseconds (`parse.NOT_A_TIME` for none)."""
+    """UTC nanoseconds as the course's wall clock to the minute (`2024-10-15 23:41`), as
+    text; NaN where there is no time (`parse.NOT_A_TIME`)."""
     utc = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
-    return _minutes_text(utc.tz_convert(timezone).tz_localize(None))
-
-
-def _minutes_text(wall_clock: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    wall = wall_clock.to_numpy(dtype="datetime64[m]")
+    wall = utc.tz_convert(timezone).tz_localize(None).to_numpy(dtype="datetime64[m]")
     if not len(wall):
         return np.empty(0, dtype=object)
     # numpy spells ISO minutes in C (`2024-10-15T23:41`), far faster than strftime per time.
@@ -390,18 +382,16 @@ class _Scores:
     @classmethod
     def of(cls, facts: Facts) -> _Scores:
         gradebook = facts.gradebook
-        handed_in = facts.handed_in()
+        submitted = utc_ns(gradebook.submitted)
+        handed_in = submitted != NOT_A_TIME
         waiting = (facts.status == _code(Status.UNGRADED)) & handed_in
         items, students = np.nonzero(waiting.T)  # assessment by assessment, students ascending
-        stamps = np.empty(len(items), dtype=np.int64)
-        firsts = np.flatnonzero(np.diff(items, prepend=-1))
+        texts = wall_minutes(submitted[students, items], str(gradebook.policy.timezone))
+        waited_on, firsts = np.unique(items, return_index=True)
         bounds = [*firsts.tolist(), len(items)]
-        for lo, hi in itertools.pairwise(bounds):
-            column = column_ns(gradebook.submitted.iloc[:, int(items[lo])])
-            stamps[lo:hi] = column[students[lo:hi]]
-        texts = wall_minutes(stamps, str(gradebook.policy.timezone))
         when = {
-            int(items[lo]): (students[lo:hi], texts[lo:hi]) for lo, hi in itertools.pairwise(bounds)
+            j: (students[lo:hi], texts[lo:hi])
+            for j, (lo, hi) in zip(waited_on.tolist(), itertools.pairwise(bounds), strict=True)
         }
         return cls(  # the gradebook's frames are in assessment order, as the core reads them
             raw=gradebook.points.to_numpy(dtype="float64"),
@@ -662,8 +652,7 @@ def score_comments(facts: Facts, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     ungraded = kinds == Status.UNGRADED
     when = np.full(len(i), "", dtype=object)
     if ungraded.any():
-        stamps = pd.Series(submitted[ungraded].view("datetime64[ns]")).dt.tz_localize("UTC")
-        when[ungraded] = local_minutes(stamps, policy.timezone)
+        when[ungraded] = wall_minutes(submitted[ungraded], policy.timezone)
         when[ungraded & (submitted == NOT_A_TIME)] = ""
     raw_t, final_t = points_text(np.nan_to_num(raw)), points_text(np.nan_to_num(final))
     deduction_t, max_t = points_text(np.nan_to_num(deduction)), points_text(maximum)

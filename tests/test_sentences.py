@@ -18,7 +18,6 @@ from gradeproc.diff import _cell_sentences, _cells_frame, diff_graded
 from gradeproc.sentences import (
     Cells,
     late_sentences,
-    local_minutes,
     score_comments,
     status_sentences,
     wall_minutes,
@@ -197,15 +196,12 @@ def test_statuses_in_the_details_frame_match_the_status_frame(graded) -> None:
     assert pd.api.types.is_integer_dtype(details["Days late"])
 
 
-def test_times_are_spelled_on_the_course_clock_from_series_or_nanoseconds() -> None:
-    """Both spellings agree: across the clock change, at no time (NaT) and with no time at all."""
+def test_times_are_spelled_on_the_course_clock() -> None:
+    """Across the clock change, at no time (NaT) and with no time at all."""
     times = pd.Series(
         pd.to_datetime(["2024-11-03 05:30", None, "2024-11-03 06:30", "2024-10-15 03:41"], utc=True)
     )
     expected = ["2024-11-03 01:30", None, "2024-11-03 01:30", "2024-10-14 23:41"]
-    by_series = local_minutes(times, "America/New_York").tolist()
-    by_ns = wall_minutes(column_ns(times), "America/New_York").tolist()
-    for spelled in (by_series, by_ns):
-        assert [None if pd.isna(t) else t for t in spelled] == expected
+    spelled = wall_minutes(column_ns(times), "America/New_York").tolist()
+    assert [None if pd.isna(t) else t for t in spelled] == expected
     assert wall_minutes(np.empty(0, dtype=np.int64), "UTC").tolist() == []
-    assert local_minutes(times.iloc[:0], "UTC").tolist() == []

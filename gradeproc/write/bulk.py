@@ -65,11 +65,6 @@ def escaped(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def text_xml(value: str) -> str:
-    """A cell's text as xlsxwriter writes an inline string's content (without the tags)."""
-    return escaped(cut(value))
-
-
 def _utf16_cut(value: str, units: int) -> str:
     length = 0
     for index, char in enumerate(value):
@@ -188,11 +183,9 @@ class BulkWorksheet(Worksheet):
         """The style index of a format (0: none)."""
         return 0 if fmt is None else int(fmt._get_xf_index())
 
-    def default_xf(self, row: int | None, col: int) -> int:
-        """The style a cell with no format of its own takes: its row's, else its column's."""
-        info = self.row_info.get(row) if row is not None else None
-        if info is not None and info.row_format is not None:
-            return self.xf(info.row_format)
+    def column_xf(self, col: int) -> int:
+        """The style a cell with no format of its own takes in a block: its column's (a block
+        never holds a row with a format of its own, see `row_formats`)."""
         column = self.col_info.get(col)
         return self.xf(column.column_format) if column is not None else 0
 
@@ -387,7 +380,7 @@ def frame_xml(
     rendered = []
     for c, column in enumerate(columns):
         fmt = formats[c]
-        style = _style(sheet.xf(fmt) if fmt is not None else sheet.default_xf(None, c))
+        style = _style(sheet.xf(fmt) if fmt is not None else sheet.column_xf(c))
         letter = xl_col_to_name(c)
         cells = column_cells(
             column.kind, column.cells(first, stop), [letter + r for r in numbers], style, strings
@@ -422,7 +415,7 @@ def rows_xml(
         ]
     )
     letters = [xl_col_to_name(c) for c in range(width)]
-    plain = [_style(sheet.default_xf(None, c)) for c in range(width)]
+    plain = [_style(sheet.column_xf(c)) for c in range(width)]
     date_style = _style(sheet.xf(date_format))
     strings = Strings(sheet)
     every_row = []

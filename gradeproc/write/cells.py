@@ -32,7 +32,7 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
     """An xlsxwriter workbook that writes every value as given: text stays text, never turned
     into a formula, a link or a number, and times are written without their zone (they are
     already in the course's zone). `options` adds to these (memory mode, for example)."""
-    book = Workbook(
+    return Workbook(
         str(path),
         {
             "strings_to_formulas": False,
@@ -42,13 +42,14 @@ def new_workbook(path: Path, **options: object) -> XlsxWorkbook:
             **options,
         },
     )
-    book.worksheet_class = bulk.BulkWorksheet  # tables go in as blocks of rendered rows
-    return book
 
 
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, its shared strings and cell comments packaged from templates
+    """xlsxwriter's workbook whose sheets take tables as blocks of rendered rows
+    (write.bulk), its shared strings and cell comments packaged from templates
     (write.package)."""
+
+    worksheet_class = bulk.BulkWorksheet
 
     def _get_packager(self) -> TemplatePackager:  # xlsxwriter's hook for its packager
         return TemplatePackager()

@@ -53,7 +53,7 @@ def memory_options(details_rows: int) -> dict[str, bool]:
 
 def write_workbook(
     path: Path,
-    grading: Grading,  # compute.Grading
+    grading: Grading,
     gradebook: Gradebook,
     workbook: Workbook,
     run_info: list[tuple[str, object]],
